@@ -1,0 +1,103 @@
+"""Who may see and act on what. One helper per object type; "no access" looks like "missing".
+
+Jurisdiction is a guardian grant of `assistance.act_in_region` on a Region; a grant covers
+the whole subtree below it (a county grant covers its townships and villages).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
+
+from assistance.models import Case, Region
+from assistance.roles import READ_ONLY_ROLES, ROLES
+from engine.models import Task, TaskQuerySet
+
+User = AbstractBaseUser | AnonymousUser
+JURISDICTION_PERMISSION = "assistance.act_in_region"
+
+
+def jurisdiction_paths(user: User) -> list[str]:
+    """Paths of the regions granted to the user, cached on the user object per request."""
+    cached: list[str] | None = getattr(user, "_doudi_paths", None)
+    if cached is not None:
+        return cached
+    if not user.is_authenticated:
+        return []
+    regions = get_objects_for_user(
+        user, JURISDICTION_PERMISSION, klass=Region, accept_global_perms=False, with_superuser=False
+    )
+    paths = sorted(set(regions.values_list("path", flat=True)))
+    user._doudi_paths = paths  # type: ignore[union-attr]
+    return paths
+
+
+def user_roles(user: User) -> list[str]:
+    cached: list[str] | None = getattr(user, "_doudi_roles", None)
+    if cached is not None:
+        return cached
+    if not user.is_authenticated:
+        return []
+    roles = [name for name in user.groups.values_list("name", flat=True) if name in ROLES]  # type: ignore[union-attr]
+    user._doudi_roles = roles  # type: ignore[union-attr]
+    return roles
+
+
+def acting_roles(user: User) -> list[str]:
+    return [role for role in user_roles(user) if role not in READ_ONLY_ROLES]
+
+
+def in_jurisdiction(user: User, region: Region) -> bool:
+    return any(region.path.startswith(path) for path in jurisdiction_paths(user))
+
+
+def _region_filter(user: User, field: str) -> Q:
+    condition = Q(pk__in=[])
+    for path in jurisdiction_paths(user):
+        condition |= Q(**{f"{field}__path__startswith": path})
+    return condition
+
+
+def cases_for_user(user: User) -> Any:
+    return Case.objects.filter(_region_filter(user, "region"))
+
+
+def get_case_for_user(user: User, case_id: int) -> Case:
+    case = cases_for_user(user).select_related("region", "household").filter(pk=case_id).first()
+    if case is None:
+        raise Http404("No such case.")
+    return case
+
+
+def inbox(user: User) -> TaskQuerySet:
+    """Tasks the user may act on: a lane role they hold, in a region they cover."""
+    roles = acting_roles(user)
+    if not roles:
+        return Task.objects.none()
+    return Task.objects.for_roles(roles).in_regions(jurisdiction_paths(user))
+
+
+def get_task_for_user(user: User, task_id: int, *, to_act: bool) -> Task:
+    """404 outside the user's jurisdiction; 403 inside it for a role that may not act."""
+    task = (
+        Task.objects.filter(_region_filter(user, "region"), pk=task_id)
+        .select_related("case", "case__household", "region", "claimed_by")
+        .first()
+    )
+    if task is None:
+        raise Http404("No such task.")
+    if to_act and task.lane_role not in acting_roles(user):
+        raise PermissionDenied("Your role does not act on this task.")
+    return task
+
+
+def require_role_in_region(user: User, region: Region, roles: set[str]) -> None:
+    if not in_jurisdiction(user, region):
+        raise Http404("No such region.")
+    if not roles.intersection(acting_roles(user)):
+        raise PermissionDenied("Your role may not do this.")

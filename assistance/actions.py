@@ -1,0 +1,254 @@
+"""Every write with side effects: one transaction each, access-checked, audited."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from assistance import access
+from assistance.amounts import DEDUCTION_KINDS, INCOME_KINDS
+from assistance.ids import InvalidResidentId, parse_resident_id
+from assistance.models import (
+    OPEN_STATUSES,
+    AssistanceType,
+    Case,
+    Deduction,
+    Household,
+    IncomeItem,
+    Member,
+    Region,
+    RegionLevel,
+)
+from assistance.policy import policy_for
+from engine import audit, runtime
+from engine.clock import clock
+from engine.models import ProcessInstance, Task
+
+APPLICATION_ROLES = {"township_clerk", "village_clerk"}
+PROCESS_KEYS = {AssistanceType.DIBAO: "dibao"}
+CASE_PREFIX = {AssistanceType.DIBAO: "DB"}
+
+
+class ActionError(ValueError):
+    """Input the domain refuses; the message is for the person who sent it."""
+
+    def __init__(self, message: str, *, case: Case | None = None) -> None:
+        super().__init__(message)
+        self.case = case
+
+
+@dataclass
+class MemberData:
+    name: str
+    resident_id: str
+    relation: str = "self"
+    is_applicant: bool = False
+    covered: bool = True
+    disability_grade: int | None = None
+    seriously_ill: bool = False
+    incomes: Sequence[tuple[str, Decimal]] = ()
+
+
+@dataclass
+class ApplicationData:
+    region_id: int
+    address: str
+    hukou: str
+    members: Sequence[MemberData]
+    deductions: Sequence[tuple[str, Decimal, int | None]] = ()
+    single_person_index: int | None = None
+    assistance_type: str = AssistanceType.DIBAO
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@transaction.atomic
+def do_apply(application: ApplicationData, *, actor: AbstractBaseUser) -> Case:
+    region = Region.objects.filter(pk=application.region_id).first()
+    if region is None or region.level != RegionLevel.VILLAGE:
+        raise ActionError(_("Choose the village of the household registration."))
+    access.require_role_in_region(actor, region, APPLICATION_ROLES)
+    if application.assistance_type not in PROCESS_KEYS:
+        raise ActionError(_("This assistance type cannot be applied for yet."))
+    _check_members(application)
+    household = Household.objects.create(region=region, address=application.address, hukou=application.hukou)
+    members = [_create_member(household, data) for data in application.members]
+    for kind, amount, member_index in application.deductions:
+        if kind not in DEDUCTION_KINDS:
+            raise ActionError(_("Unknown deduction kind: %(kind)s") % {"kind": kind})
+        member = members[member_index] if member_index is not None else None
+        Deduction.objects.create(household=household, member=member, kind=kind, monthly_amount=amount)
+    single = members[application.single_person_index] if application.single_person_index is not None else None
+    case = Case.objects.create(
+        number=uuid4().hex,
+        assistance_type=application.assistance_type,
+        household=household,
+        region=region,
+        single_person=single,
+        created_by=actor,
+    )
+    case.number = f"{CASE_PREFIX[AssistanceType(case.assistance_type)]}{clock.today():%Y}{case.pk:08d}"
+    case.save(update_fields=["number"])
+    audit.record(
+        "case.created",
+        actor=actor,
+        role=_role_for(actor, APPLICATION_ROLES),
+        region_id=region.pk,
+        case_id=case.pk,
+        payload={"number": case.number, "type": case.assistance_type, "members": len(members)},
+    )
+    runtime.start(
+        PROCESS_KEYS[AssistanceType(case.assistance_type)],
+        case_id=case.pk,
+        region_ids=region.ancestor_ids(),
+        actor=actor,
+        role=_role_for(actor, APPLICATION_ROLES),
+        data=process_data(case),
+    )
+    return case
+
+
+def _role_for(actor: AbstractBaseUser, wanted: set[str]) -> str:
+    return next((role for role in access.acting_roles(actor) if role in wanted), "")
+
+
+def _check_members(application: ApplicationData) -> None:
+    if not application.members:
+        raise ActionError(_("A household needs at least one member."))
+    if sum(1 for member in application.members if member.is_applicant) != 1:
+        raise ActionError(_("Exactly one member applies on behalf of the household."))
+    numbers = []
+    for member in application.members:
+        try:
+            numbers.append(parse_resident_id(member.resident_id, today=clock.today()).number)
+        except InvalidResidentId as exc:
+            raise ActionError(f"{member.name}: {exc}") from exc
+    if len(set(numbers)) != len(numbers):
+        raise ActionError(_("The same resident ID appears twice."))
+    open_case = (
+        Case.objects.filter(
+            household__members__resident_id__in=numbers,
+            assistance_type=application.assistance_type,
+            status__in=OPEN_STATUSES,
+        )
+        .distinct()
+        .first()
+    )
+    if open_case is not None:
+        raise ActionError(
+            _("A member already has an open case of this type: %(number)s") % {"number": open_case.number},
+            case=open_case,
+        )
+    if Member.objects.filter(resident_id__in=numbers).exists():
+        raise ActionError(_("A member is already registered in another household."))
+
+
+def _create_member(household: Household, data: MemberData) -> Member:
+    resident = parse_resident_id(data.resident_id, today=clock.today())
+    member = Member.objects.create(
+        household=household,
+        name=data.name,
+        resident_id=resident.number,
+        birth_date=resident.birth_date,
+        sex=resident.sex,
+        relation=data.relation,
+        is_applicant=data.is_applicant,
+        covered=data.covered,
+        disability_grade=data.disability_grade,
+        seriously_ill=data.seriously_ill,
+    )
+    for kind, amount in data.incomes:
+        if kind not in INCOME_KINDS:
+            raise ActionError(_("Unknown income kind: %(kind)s") % {"kind": kind})
+        IncomeItem.objects.create(member=member, kind=kind, monthly_amount=amount)
+    return member
+
+
+def household_snapshot(case: Case, day: date) -> dict[str, Any]:
+    """What the process needs of the household: no ID numbers, no addresses."""
+    members = list(case.household.members.order_by("pk"))
+    incomes = IncomeItem.objects.filter(member__household=case.household).order_by("pk")
+    deductions = case.household.deductions.order_by("pk")
+    return {
+        "hukou": case.household.hukou,
+        "members": [
+            {"key": str(m.pk), "name": m.name, "covered": m.covered, "minor": m.age_on(day) < 18}
+            for m in members
+        ],
+        "incomes": [{"member": str(i.member_id), "kind": i.kind, "monthly": str(i.monthly_amount)} for i in incomes],
+        "deductions": [
+            {"kind": d.kind, "monthly": str(d.monthly_amount), "member": str(d.member_id) if d.member_id else None}
+            for d in deductions
+        ],
+        "single_person": str(case.single_person_id) if case.single_person_id else None,
+    }
+
+
+def process_data(case: Case) -> dict[str, Any]:
+    day = clock.today()
+    household = household_snapshot(case, day)
+    covered = [m for m in household["members"] if m["covered"]]
+    if household["single_person"]:
+        covered = [m for m in household["members"] if m["key"] == household["single_person"]]
+    return {
+        "case_id": case.pk,
+        "case_number": case.number,
+        "applied_on": day.isoformat(),
+        "policy": policy_for(case.region, day),
+        "household": household,
+        # No public notice when everyone it would name is a minor (child privacy, R4).
+        "notice_required": not all(m["minor"] for m in covered),
+        "notice_round": 0,
+        "objections": [],
+    }
+
+
+@transaction.atomic
+def do_claim_task(task_id: int, *, actor: AbstractBaseUser) -> Task:
+    access.get_task_for_user(actor, task_id, to_act=True)
+    return runtime.claim(task_id, actor=actor)
+
+
+@transaction.atomic
+def do_unclaim_task(task_id: int, *, actor: AbstractBaseUser) -> Task:
+    task = access.get_task_for_user(actor, task_id, to_act=True)
+    if task.claimed_by_id != actor.pk:
+        raise ActionError(_("You can only release a task you have claimed."))
+    return runtime.unclaim(task_id, actor=actor)
+
+
+@transaction.atomic
+def do_complete_task(task_id: int, *, actor: AbstractBaseUser, data: Mapping[str, Any]) -> ProcessInstance:
+    access.get_task_for_user(actor, task_id, to_act=True)
+    return runtime.complete(task_id, actor=actor, data=data)
+
+
+@transaction.atomic
+def do_record_check_result(
+    case: Case, *, actor: AbstractBaseUser, eligible: bool, report_no: str, reasons: str = ""
+) -> ProcessInstance:
+    """The county check centre's report (R1) for one case."""
+    access.require_role_in_region(actor, case.region, {"county_checker"})
+    if not eligible and len(reasons.strip()) < 2:
+        raise ActionError(_("Give the reasons why the household does not qualify."))
+    payload = {"result": "eligible" if eligible else "ineligible", "report_no": report_no, "reasons": reasons}
+    return runtime.send_message(case.pk, "check_result", payload, actor=actor, role="county_checker")
+
+
+@transaction.atomic
+def do_record_objection(case: Case, *, actor: AbstractBaseUser, objector: str, reason: str) -> ProcessInstance:
+    """An objection raised during the public notice (R4)."""
+    access.require_role_in_region(actor, case.region, {"township_clerk", "village_clerk"})
+    if len(reason.strip()) < 2:
+        raise ActionError(_("Describe the objection."))
+    payload = {"objector": objector, "reason": reason, "received_on": clock.today().isoformat()}
+    return runtime.send_message(
+        case.pk, "objection", payload, actor=actor, role=_role_for(actor, {"township_clerk", "village_clerk"})
+    )

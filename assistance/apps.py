@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class AssistanceConfig(AppConfig):
+    name = "assistance"
+    verbose_name = "Social assistance"
+
+    def ready(self) -> None:
+        from assistance import projections, roles, script_helpers
+        from engine import registry
+        from engine.runtime import instance_changed
+
+        for name, function in script_helpers.HELPERS.items():
+            registry.register_helper(name, function)
+        registry.register_roles(roles.ROLES)
+        instance_changed.connect(projections.on_instance_changed, dispatch_uid="assistance.case_projection")

@@ -1,0 +1,223 @@
+"""Domain records: regions and their policies, households, cases, staff."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionLevel(models.TextChoices):
+    PROVINCE = "province", _("Province")
+    CITY = "city", _("City")
+    COUNTY = "county", _("County")
+    TOWNSHIP = "township", _("Township")
+    VILLAGE = "village", _("Village")
+
+
+class RegionQuerySet(models.QuerySet["Region"]):
+    def within(self, region: Region) -> RegionQuerySet:
+        return self.filter(path__startswith=region.path)
+
+
+class Region(models.Model):
+    """A node of the administrative tree.
+
+    `path` is materialised ("/1/5/23/") so "inside this county" is one indexed prefix match,
+    whatever the depth.
+    """
+
+    code = models.CharField(max_length=12, unique=True)
+    name = models.CharField(max_length=100)
+    level = models.CharField(max_length=10, choices=RegionLevel.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        permissions = [("act_in_region", "Can act on cases in this region")]
+        indexes = [models.Index(fields=["path"], name="region_path_like", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        prefix = self.parent.path if self.parent is not None else "/"
+        path = f"{prefix}{self.pk}/"
+        if path != self.path:
+            Region.objects.filter(pk=self.pk).update(path=path)
+            self.path = path
+
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    def ancestor_of_level(self, level: str) -> Region | None:
+        for region in Region.objects.filter(pk__in=self.ancestor_ids()):
+            if region.level == level:
+                return region
+        return None
+
+    def contains(self, other: Region) -> bool:
+        return other.path.startswith(self.path)
+
+
+class RegionPolicy(models.Model):
+    """Effective-dated policy parameters of a region (see assistance/policy.py for the keys).
+
+    A region inherits every parameter from its ancestors; the nearest region with a value
+    in force on the day wins.
+    """
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="policies")
+    effective_from = models.DateField()
+    values = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "effective_from"], name="one_policy_per_region_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} @ {self.effective_from}"
+
+
+class CalendarDay(models.Model):
+    """A day whose working status the maintained calendar package gets wrong or does not yet know.
+
+    The State Council publishes each year's holidays and adjusted working weekends in
+    November; entries here extend the package until it is upgraded.
+    """
+
+    day = models.DateField(unique=True)
+    is_working_day = models.BooleanField()
+    note = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.day} {'work' if self.is_working_day else 'rest'}"
+
+
+class Hukou(models.TextChoices):
+    URBAN = "urban", _("Urban")
+    RURAL = "rural", _("Rural")
+
+
+class Household(models.Model):
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="households")
+    address = models.CharField(max_length=200)
+    hukou = models.CharField(max_length=5, choices=Hukou.choices, default=Hukou.RURAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        applicant = self.members.filter(is_applicant=True).first()
+        return f"{applicant.name if applicant else '?'} ({self.region})"
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Member(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    name = models.CharField(max_length=50)
+    resident_id = models.CharField(max_length=18, unique=True)
+    birth_date = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    relation = models.CharField(max_length=20, default="self")
+    is_applicant = models.BooleanField(default=False)
+    covered = models.BooleanField(default=True)
+    disability_grade = models.PositiveSmallIntegerField(null=True, blank=True)
+    seriously_ill = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def age_on(self, day: date) -> int:
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+
+class IncomeItem(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="incomes")
+    kind = models.CharField(max_length=30)
+    monthly_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    note = models.CharField(max_length=200, blank=True)
+
+
+class Deduction(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="deductions")
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=30)
+    monthly_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    note = models.CharField(max_length=200, blank=True)
+
+
+class AssistanceType(models.TextChoices):
+    DIBAO = "dibao", _("Minimum living guarantee")
+    TEKUN = "tekun", _("Extreme-poverty support")
+    TEMPORARY = "temporary", _("Temporary assistance")
+    DISABILITY = "disability", _("Disability subsidies")
+    ORPHAN = "orphan", _("Orphan allowance")
+    ELDERLY = "elderly", _("Elderly allowance")
+
+
+class CaseStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    ACTIVE = "active", _("Active")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (CaseStatus.IN_PROGRESS, CaseStatus.ACTIVE)
+
+
+class Case(models.Model):
+    number = models.CharField(max_length=40, unique=True)
+    assistance_type = models.CharField(max_length=12, choices=AssistanceType.choices)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="cases")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="cases")
+    single_person = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.PROTECT, related_name="single_person_cases"
+    )
+    status = models.CharField(max_length=12, choices=CaseStatus.choices, default=CaseStatus.IN_PROGRESS)
+    stage = models.CharField(max_length=100, blank=True)
+    monthly_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    start_month = models.DateField(null=True, blank=True)
+    decided_on = models.DateField(null=True, blank=True)
+    outcome_reasons = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["assistance_type", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(monthly_amount__isnull=True) | Q(monthly_amount__gte=Decimal("0")),
+                name="case_amount_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class StaffProfile(models.Model):
+    """Who a staff member is; roles are Django groups, jurisdiction is guardian grants on regions."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
+    full_name = models.CharField(max_length=50)
+    office = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT)
+
+    def __str__(self) -> str:
+        return self.full_name

@@ -1,0 +1,112 @@
+"""Per-region, effective-dated policy parameters.
+
+Every number the rules leave to localities lives here as a parameter, never as a constant
+in code or diagrams. A region inherits from its ancestors; the nearest region with a value
+in force on the day wins, so a county can override the province for one parameter only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from assistance.models import Region, RegionPolicy
+
+
+class PolicyError(ValueError):
+    pass
+
+
+def _money(value: Any) -> str:
+    if isinstance(value, bool):
+        raise PolicyError(_("Expected an amount of money."))
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise PolicyError(_("Expected an amount of money.")) from exc
+    if not amount.is_finite() or amount < 0:
+        raise PolicyError(_("An amount of money cannot be negative."))
+    return str(amount.quantize(Decimal("0.01")))
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 366:
+        raise PolicyError(_("Expected a whole number of days from 0 to 366."))
+    return value
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise PolicyError(_("Expected true or false."))
+    return value
+
+
+def _confirm_level(value: Any) -> str:
+    if value not in ("county", "township"):
+        raise PolicyError(_("Confirmation is by the county or by the township."))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Param:
+    label: Any
+    clean: Callable[[Any], Any]
+
+
+PARAMS: dict[str, Param] = {
+    "dibao_standard_urban": Param(_("Urban dibao standard (yuan/month)"), _money),
+    "dibao_standard_rural": Param(_("Rural dibao standard (yuan/month)"), _money),
+    "employment_cost_cap": Param(_("Employment cost cap per earner (yuan/month)"), _money),
+    "notice_days": Param(_("Public notice days"), _count),
+    "notice_working_days": Param(_("Notice counted in working days"), _flag),
+    "confirm_level": Param(_("Who confirms: county or township"), _confirm_level),
+    "acceptance_working_days": Param(_("Working days to accept an application"), _count),
+    "investigation_working_days": Param(_("Working days for the home investigation"), _count),
+    "opinion_working_days": Param(_("Working days for the township opinion"), _count),
+    "confirmation_working_days": Param(_("Working days to confirm after the notice"), _count),
+    "refusal_notice_working_days": Param(_("Working days to notify a refusal"), _count),
+    "procedure_working_days": Param(_("Working days for the whole procedure"), _count),
+}
+
+
+def clean_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a policy record's values; unknown keys are errors, not silently kept."""
+    cleaned: dict[str, Any] = {}
+    for key, raw in values.items():
+        param = PARAMS.get(key)
+        if param is None:
+            raise PolicyError(_("Unknown policy parameter: %(key)s") % {"key": key})
+        try:
+            cleaned[key] = param.clean(raw)
+        except PolicyError as exc:
+            raise PolicyError(f"{param.label}: {exc}") from exc
+    return cleaned
+
+
+def policy_for(region: Region, day: date) -> dict[str, Any]:
+    """The parameters in force for `region` on `day`, JSON-safe (money as strings)."""
+    ancestor_ids = region.ancestor_ids()
+    depth = {region_id: index for index, region_id in enumerate(ancestor_ids)}
+    records = RegionPolicy.objects.filter(region_id__in=ancestor_ids, effective_from__lte=day).order_by(
+        "effective_from"
+    )
+    by_depth: dict[int, list[RegionPolicy]] = {}
+    for record in records:
+        by_depth.setdefault(depth[record.region_id], []).append(record)
+    merged: dict[str, Any] = {}
+    # Shallow to deep, older to newer: later writes win, so the nearest, newest value stays.
+    for level in sorted(by_depth):
+        for record in by_depth[level]:
+            merged.update(clean_values(record.values))
+    missing = sorted(set(PARAMS) - set(merged))
+    if missing:
+        raise PolicyError(
+            _("No policy in force for %(region)s on %(day)s: %(keys)s")
+            % {"region": region.name, "day": day.isoformat(), "keys": ", ".join(missing)}
+        )
+    return merged

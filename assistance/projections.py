@@ -1,0 +1,61 @@
+"""Keeps each Case in step with its process, inside the engine's transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from assistance.models import Case, CaseStatus
+from engine import audit
+from engine.models import ProcessInstance, Task
+
+OUTCOME_STATUS = {
+    "approved": CaseStatus.ACTIVE,
+    "refused": CaseStatus.REFUSED,
+    "withdrawn": CaseStatus.WITHDRAWN,
+    "closed": CaseStatus.CLOSED,
+}
+
+
+def on_instance_changed(
+    sender: Any, *, instance: ProcessInstance, data: dict[str, Any], completed: bool, **kwargs: Any
+) -> None:
+    case = Case.objects.select_for_update().get(pk=instance.case_id)
+    fields = ["stage"]
+    titles = list(Task.objects.filter(instance=instance).order_by("pk").values_list("title", flat=True))
+    case.stage = ("、".join(titles) or str(data.get("stage", "")))[:100]
+    if completed:
+        fields += _apply_outcome(case, data)
+        case.stage = ""
+        audit.record(
+            "case.decided",
+            actor=None,
+            role="system",
+            region_id=case.region_id,
+            case_id=case.pk,
+            instance_id=instance.pk,
+            payload={
+                "status": case.status,
+                "monthly_amount": str(case.monthly_amount) if case.monthly_amount is not None else None,
+                "start_month": case.start_month.isoformat() if case.start_month else None,
+                "reasons": case.outcome_reasons,
+            },
+        )
+    case.save(update_fields=fields)
+
+
+def _apply_outcome(case: Case, data: dict[str, Any]) -> list[str]:
+    outcome = str(data.get("outcome", ""))
+    if outcome not in OUTCOME_STATUS:
+        raise ValueError(f"the process ended without a known outcome (got {outcome!r})")
+    case.status = OUTCOME_STATUS[outcome]
+    case.decided_on = date.fromisoformat(str(data["decided_on"])) if data.get("decided_on") else None
+    case.outcome_reasons = str(data.get("refusal_reasons", ""))
+    fields = ["status", "decided_on", "outcome_reasons"]
+    if outcome == "approved":
+        amount = data.get("amount") or {}
+        case.monthly_amount = Decimal(str(amount["monthly_amount"]))
+        case.start_month = date.fromisoformat(str(data["start_month"]))
+        fields += ["monthly_amount", "start_month"]
+    return fields

@@ -1,0 +1,18 @@
+"""Staff roles. Each is a Django group whose name is the code; BPMN lanes name these codes."""
+
+from django.utils.translation import gettext_lazy as _
+
+ROLES: dict[str, object] = {
+    "village_clerk": _("Village clerk"),
+    "township_clerk": _("Township clerk"),
+    "township_investigator": _("Township investigator"),
+    "township_reviewer": _("Township reviewer"),
+    "county_approver": _("County approver"),
+    "county_checker": _("County economic check centre"),
+    "disability_federation_reviewer": _("Disabled persons' federation reviewer"),
+    "policy_staff": _("Policy staff"),
+    "auditor": _("Auditor"),
+}
+
+# Roles that see cases in their jurisdiction but never act on them.
+READ_ONLY_ROLES = frozenset({"auditor"})

@@ -1,0 +1,64 @@
+"""Assemble deployment bundles from a workflows directory (as `deploy_workflows` does).
+
+A bundle holds exactly what its process uses: the main BPMN file, the BPMN files of the
+processes it calls (transitively), the DMN files, and the form files its tasks name. So a
+change to one form makes new versions only of the processes that use it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from engine.bundle import BPMN_NS, FORM_SCHEMA_PROPERTY, FORM_UI_PROPERTY, _safe_xml
+
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+
+
+def main_files(directory: Path) -> list[Path]:
+    """BPMN files with an executable process: each is deployed as its own definition."""
+    found = []
+    for path in sorted(directory.glob("*.bpmn")):
+        root = _safe_xml(path.name, path.read_text(encoding="utf-8"))
+        if root.xpath("//bpmn:process[@isExecutable='true']", namespaces={"bpmn": BPMN_NS}):
+            found.append(path)
+    return found
+
+
+def bundle_sources(directory: Path, main: Path) -> dict[str, str]:
+    texts = {path.name: path.read_text(encoding="utf-8") for path in directory.glob("*.bpmn")}
+    roots = {name: _safe_xml(name, text) for name, text in texts.items()}
+    owners = {
+        process.get("id"): name
+        for name, root in roots.items()
+        for process in root.iter(f"{{{BPMN_NS}}}process")
+    }
+    sources: dict[str, str] = {}
+    pending = [main.name]
+    while pending:
+        name = pending.pop()
+        if name in sources:
+            continue
+        sources[name] = texts[name]
+        for element in roots[name].iter(f"{{{BPMN_NS}}}callActivity"):
+            owner = owners.get(element.get("calledElement"))
+            if owner is not None:
+                pending.append(owner)
+        for form in _form_names(roots[name]):
+            form_path = directory / "forms" / form
+            if form_path.is_file():
+                sources[f"forms/{form}"] = form_path.read_text(encoding="utf-8")
+    for dmn in sorted(directory.glob("*.dmn")):
+        sources[dmn.name] = dmn.read_text(encoding="utf-8")
+    return sources
+
+
+def _form_names(root: etree._Element) -> set[str]:
+    names = set()
+    for prop in root.iter(f"{{{SPIFF_NS}}}property"):
+        if prop.get("name") in (FORM_SCHEMA_PROPERTY, FORM_UI_PROPERTY) and prop.get("value"):
+            value = prop.get("value", "")
+            if "/" not in value and "\\" not in value and not value.startswith("."):
+                names.add(value)
+    return names

@@ -1,0 +1,184 @@
+"""Persistent state of the BPMN runtime and its projections.
+
+Nothing outside engine/ reads `ProcessInstance.state`: every question a page asks is
+answered from the projections (`Task`, `Timer`, `AuditEvent`) written in the same
+transaction as the state.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class ProcessDefinition(models.Model):
+    """An immutable, versioned bundle of BPMN, DMN and form sources."""
+
+    key = models.CharField(max_length=100)
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    region = models.ForeignKey(
+        "assistance.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sources = models.JSONField()
+    sha256 = models.CharField(max_length=64)
+    spec = models.JSONField()
+    deployed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    deployed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "region", "version"],
+                name="one_version_per_scope",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"
+
+
+class InstanceStatus(models.TextChoices):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class ProcessInstance(models.Model):
+    definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="instances")
+    case = models.ForeignKey("assistance.Case", on_delete=models.PROTECT, related_name="instances")
+    status = models.CharField(max_length=10, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING)
+    # SpiffWorkflow's serialization without the spec (stored once on the definition).
+    state = models.JSONField()
+    revision = models.PositiveIntegerField(default=0)
+    # spec name -> ids of the users who completed it, for separation-of-duties rules.
+    actors = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.definition} #{self.pk}"
+
+
+class TaskQuerySet(models.QuerySet["Task"]):
+    def for_roles(self, roles: list[str]) -> TaskQuerySet:
+        return self.filter(lane_role__in=roles)
+
+    def in_regions(self, paths: list[str]) -> TaskQuerySet:
+        if not paths:
+            return self.none()
+        condition = Q()
+        for path in paths:
+            condition |= Q(region__path__startswith=path)
+        return self.filter(condition)
+
+    def overdue(self, today: datetime | None = None) -> TaskQuerySet:
+        from engine.clock import clock
+
+        day = (today or clock.now()).date()
+        return self.filter(due_date__lt=day)
+
+    def claimed_by(self, user: AbstractBaseUser | AnonymousUser) -> TaskQuerySet:
+        return self.filter(claimed_by=user)
+
+    def unclaimed(self) -> TaskQuerySet:
+        return self.filter(claimed_by__isnull=True)
+
+
+class Task(models.Model):
+    """One READY user task. The row is deleted when the task completes (history is the audit)."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tasks")
+    case = models.ForeignKey("assistance.Case", on_delete=models.CASCADE, related_name="tasks")
+    region = models.ForeignKey("assistance.Region", on_delete=models.PROTECT, related_name="+")
+    spiff_id = models.UUIDField(unique=True)
+    spec_name = models.CharField(max_length=100)
+    title = models.CharField(max_length=200)
+    lane_role = models.CharField(max_length=50)
+    form = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    due_date = models.DateField(null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["lane_role", "due_date"]),
+            models.Index(fields=["claimed_by", "due_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.case_id})"
+
+
+class Timer(models.Model):
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="timers")
+    spiff_id = models.UUIDField(unique=True)
+    spec_name = models.CharField(max_length=100)
+    due_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.spec_name} @ {self.due_at.isoformat()}"
+
+
+class AuditChain(models.Model):
+    """The head of one hash chain. Locking it serialises appends to that chain only."""
+
+    stream = models.CharField(max_length=40, primary_key=True)
+    last_hash = models.CharField(max_length=64)
+    length = models.PositiveBigIntegerField(default=0)
+
+
+class AuditEvent(models.Model):
+    """Append-only. Each event carries the hash of the previous event of its stream.
+
+    A stream is one case ("case:42") or the system ("system": deployments, grants), so
+    unrelated cases never wait on each other's audit lock.
+    """
+
+    stream = models.CharField(max_length=40)
+    seq = models.PositiveBigIntegerField()
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=50, blank=True)
+    region = models.ForeignKey(
+        "assistance.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey(
+        "assistance.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    instance = models.ForeignKey(
+        ProcessInstance, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=50)
+    payload = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stream", "seq"], name="one_event_per_position")]
+        indexes = [models.Index(fields=["case", "at"]), models.Index(fields=["actor", "action"])]
+
+    def __str__(self) -> str:
+        return f"{self.stream}#{self.seq} {self.action}"

@@ -1,0 +1,494 @@
+"""The runtime API: deploy, start, claim, complete, fire timers, deliver messages.
+
+Every call is one short transaction that locks the instance row, loads the workflow,
+advances it, stores it with `revision + 1`, and rewrites the projections and the audit
+trail before committing. Callers (the `do_*` actions) check jurisdiction; the engine
+checks what the diagram itself says: lanes, forms and separation of duties.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Max
+from django.dispatch import Signal
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.task import Task as SpiffTask
+from SpiffWorkflow.util.task import TaskState
+
+from engine import audit
+from engine.bundle import DUE_PROPERTY, EXCLUDE_PROPERTY, FORM_SCHEMA_PROPERTY, form_schema, load_bundle
+from engine.clock import clock
+from engine.forms import validate_submission
+from engine.models import InstanceStatus, ProcessDefinition, ProcessInstance, Task, Timer
+from engine.scripting import evaluate_standalone, script_engine
+from engine.serialization import Specs, dump_state, load_state, restore_specs
+
+# Sent inside the transaction after every change, for the domain to update its records.
+instance_changed = Signal()
+
+
+class EngineError(Exception):
+    """A refusal the person acting should read; the message is meant for them."""
+
+
+class NotFound(EngineError):
+    pass
+
+
+class TaskConflict(EngineError):
+    pass
+
+
+class SeparationOfDuties(EngineError):
+    pass
+
+
+class NoSuchMessage(EngineError):
+    pass
+
+
+# ---------------------------------------------------------------- definitions
+
+
+@transaction.atomic
+def deploy(
+    sources: Mapping[str, str], main: str, *, actor: AbstractBaseUser | None, region_id: int | None = None
+) -> tuple[ProcessDefinition, bool]:
+    """Store a new version, or return the current one when the sources are identical."""
+    bundle = load_bundle(sources, main)
+    scope = ProcessDefinition.objects.select_for_update().filter(key=bundle.key, region_id=region_id)
+    latest = scope.order_by("-version").first()
+    if latest is not None and latest.sha256 == bundle.sha256:
+        return latest, False
+    version = (scope.aggregate(top=Max("version"))["top"] or 0) + 1
+    definition = ProcessDefinition.objects.create(
+        key=bundle.key,
+        version=version,
+        name=bundle.name,
+        region_id=region_id,
+        sources=bundle.sources,
+        sha256=bundle.sha256,
+        spec=bundle.spec,
+        deployed_by=actor,
+        deployed_at=clock.now(),
+    )
+    audit.record(
+        "definition.deployed",
+        actor=actor,
+        role="policy_staff",
+        region_id=region_id,
+        payload={"key": bundle.key, "version": version, "sha256": bundle.sha256},
+    )
+    return definition, True
+
+
+def definition_for(key: str, region_ids: list[int]) -> ProcessDefinition:
+    """The newest version for the nearest region in scope, else the province-wide one."""
+    candidates = ProcessDefinition.objects.filter(key=key).defer("sources", "spec")
+    for region_id in reversed(region_ids):
+        scoped = candidates.filter(region_id=region_id).order_by("-version").first()
+        if scoped is not None:
+            return scoped
+    general = candidates.filter(region__isnull=True).order_by("-version").first()
+    if general is None:
+        raise NotFound(f"no process {key!r} has been deployed")
+    return general
+
+
+@functools.lru_cache(maxsize=64)
+def _spec(definition_id: int) -> dict[str, Any]:
+    # Definitions are immutable, so their spec can be cached for the life of the process.
+    spec: dict[str, Any] = ProcessDefinition.objects.values_list("spec", flat=True).get(pk=definition_id)
+    return spec
+
+
+@functools.lru_cache(maxsize=64)
+def _sources(definition_id: int) -> dict[str, str]:
+    sources: dict[str, str] = ProcessDefinition.objects.values_list("sources", flat=True).get(
+        pk=definition_id
+    )
+    return sources
+
+
+# ---------------------------------------------------------------- instances
+
+
+@functools.lru_cache(maxsize=64)
+def _spec_objects(definition_id: int) -> Specs:
+    return restore_specs(_spec(definition_id))
+
+
+def _load(instance: ProcessInstance) -> BpmnWorkflow:
+    workflow = load_state(instance.state, _spec_objects(instance.definition_id))
+    workflow.script_engine = script_engine()
+    return workflow
+
+
+@transaction.atomic
+def start(
+    key: str,
+    *,
+    case_id: int,
+    region_ids: list[int],
+    actor: AbstractBaseUser | None,
+    data: Mapping[str, Any],
+    role: str = "",
+) -> ProcessInstance:
+    definition = definition_for(key, region_ids)
+    spec, subprocess_specs = _spec_objects(definition.pk)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
+    workflow.data.update(data)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    now = clock.now()
+    instance = ProcessInstance(
+        definition=definition, case_id=case_id, state={}, created_at=now, updated_at=now, revision=0
+    )
+    workflow.do_engine_steps()
+    instance.state = dump_state(workflow)
+    instance.revision = 1
+    instance.save(force_insert=True)
+    audit.record(
+        "instance.started",
+        actor=actor,
+        role=role,
+        region_id=region_ids[-1] if region_ids else None,
+        case_id=case_id,
+        instance_id=instance.pk,
+        payload={"key": definition.key, "version": definition.version},
+    )
+    _project(instance, workflow)
+    return instance
+
+
+def _locked_instance_for_task(task_pk: int) -> tuple[ProcessInstance, Task]:
+    instance_id = Task.objects.filter(pk=task_pk).values_list("instance_id", flat=True).first()
+    if instance_id is None:
+        raise TaskConflict("This task has already been completed or no longer exists.")
+    instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
+    # Re-read under the lock: another transaction may have completed it while we waited.
+    task = Task.objects.filter(pk=task_pk).first()
+    if task is None:
+        raise TaskConflict("This task has already been completed by someone else.")
+    return instance, task
+
+
+@transaction.atomic
+def claim(task_pk: int, *, actor: AbstractBaseUser) -> Task:
+    instance, task = _locked_instance_for_task(task_pk)
+    if task.claimed_by_id is not None and task.claimed_by_id != actor.pk:
+        raise TaskConflict("This task is already claimed by a colleague.")
+    _check_separation(instance, task.spec_name, actor, _exclusions(instance, task))
+    task.claimed_by = actor
+    task.claimed_at = clock.now()
+    task.save(update_fields=["claimed_by", "claimed_at"])
+    _record_task_event("task.claimed", instance, task, actor)
+    return task
+
+
+@transaction.atomic
+def unclaim(task_pk: int, *, actor: AbstractBaseUser, assign_to: AbstractBaseUser | None = None) -> Task:
+    instance, task = _locked_instance_for_task(task_pk)
+    task.claimed_by = assign_to
+    task.claimed_at = clock.now() if assign_to else None
+    task.save(update_fields=["claimed_by", "claimed_at"])
+    payload = {"assigned_to": assign_to.pk} if assign_to else {}
+    _record_task_event("task.assigned" if assign_to else "task.unclaimed", instance, task, actor, payload)
+    return task
+
+
+@transaction.atomic
+def complete(
+    task_pk: int, *, actor: AbstractBaseUser, data: Mapping[str, Any], expected_revision: int | None = None
+) -> ProcessInstance:
+    instance, task = _locked_instance_for_task(task_pk)
+    if expected_revision is not None and instance.revision != expected_revision:
+        raise TaskConflict("The case changed while you were working on it; reload and check.")
+    if task.claimed_by_id is not None and task.claimed_by_id != actor.pk:
+        raise TaskConflict("This task is claimed by a colleague.")
+    if task.form:
+        validate_submission(form_schema(_sources(instance.definition_id), task.form), dict(data))
+    workflow = _load(instance)
+    spiff_task = workflow.get_task_from_id(task.spiff_id)
+    if spiff_task is None or spiff_task.state != TaskState.READY:
+        raise TaskConflict("This task has already been completed by someone else.")
+    _check_separation(instance, task.spec_name, actor, _exclusions(instance, task))
+    spiff_task.data.update(data)
+    spiff_task.run()
+    workflow.do_engine_steps()
+    actors = dict(instance.actors)
+    actors[task.spec_name] = sorted({*actors.get(task.spec_name, []), actor.pk})
+    instance.actors = actors
+    _record_task_event("task.completed", instance, task, actor, {"data": dict(data)})
+    _save(instance, workflow)
+    return instance
+
+
+def _exclusions(instance: ProcessInstance, task: Task) -> list[str]:
+    spec, subprocess_specs = _spec_objects(instance.definition_id)
+    for process in [spec, *subprocess_specs.values()]:
+        task_spec = process.task_specs.get(task.spec_name)
+        if task_spec is not None:
+            raw = (getattr(task_spec, "extensions", None) or {}).get("properties", {}).get(EXCLUDE_PROPERTY, "")
+            return [name.strip() for name in raw.split(",") if name.strip()]
+    return []
+
+
+def _check_separation(
+    instance: ProcessInstance, spec_name: str, actor: AbstractBaseUser, exclusions: list[str]
+) -> None:
+    for other in exclusions:
+        if actor.pk in instance.actors.get(other, []):
+            raise SeparationOfDuties(
+                "You took part in an earlier step of this case that must be done by someone else."
+            )
+
+
+def _record_task_event(
+    action: str,
+    instance: ProcessInstance,
+    task: Task,
+    actor: AbstractBaseUser,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    audit.record(
+        action,
+        actor=actor,
+        role=task.lane_role,
+        region_id=task.region_id,
+        case_id=instance.case_id,
+        instance_id=instance.pk,
+        payload={"task": task.spec_name, "title": task.title, **(payload or {})},
+    )
+
+
+def _save(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    now = clock.now()
+    instance.state = dump_state(workflow)
+    instance.revision += 1
+    instance.updated_at = now
+    fields = ["state", "revision", "updated_at", "actors", "status", "completed_at"]
+    if workflow.completed and instance.status == InstanceStatus.RUNNING:
+        instance.status = InstanceStatus.COMPLETED
+        instance.completed_at = now
+    instance.save(update_fields=fields)
+    _project(instance, workflow)
+
+
+# ---------------------------------------------------------------- timers and messages
+
+
+def fire_due_timers(now: datetime | None = None) -> int:
+    """Wake every instance with a timer due by `now`; each in its own transaction."""
+    moment = now or clock.now()
+    due = Timer.objects.filter(due_at__lte=moment).values_list("instance_id", flat=True).distinct()
+    fired = 0
+    for instance_id in list(due):
+        fired += fire_instance_timers(instance_id, moment)
+    return fired
+
+
+@transaction.atomic
+def fire_instance_timers(instance_id: int, now: datetime | None = None) -> int:
+    """Idempotent: a second call for the same due timers finds none left and does nothing."""
+    moment = now or clock.now()
+    instance = ProcessInstance.objects.select_for_update().filter(pk=instance_id).first()
+    if instance is None or instance.status != InstanceStatus.RUNNING:
+        return 0
+    due = list(Timer.objects.filter(instance=instance, due_at__lte=moment))
+    if not due:
+        return 0
+    workflow = _load(instance)
+    workflow.refresh_timers()
+    workflow.do_engine_steps()
+    for timer in due:
+        audit.record(
+            "timer.fired",
+            actor=None,
+            role="system",
+            case_id=instance.case_id,
+            instance_id=instance.pk,
+            payload={"timer": timer.spec_name, "due_at": timer.due_at.isoformat()},
+        )
+    _save(instance, workflow)
+    return len(due)
+
+
+@transaction.atomic
+def send_message(
+    case_id: int,
+    name: str,
+    payload: Mapping[str, Any],
+    *,
+    actor: AbstractBaseUser | None,
+    role: str = "",
+) -> ProcessInstance:
+    """Deliver a message to the running instance of one case: never broadcast."""
+    instance = (
+        ProcessInstance.objects.select_for_update()
+        .filter(case_id=case_id, status=InstanceStatus.RUNNING)
+        .order_by("-pk")
+        .first()
+    )
+    if instance is None:
+        raise NoSuchMessage("This case has no running process to receive the message.")
+    workflow = _load(instance)
+    if name not in _waiting_message_names(workflow):
+        raise NoSuchMessage("The case is not at a stage where this can be received.")
+    try:
+        workflow.send_event(BpmnEvent(MessageEventDefinition(name), dict(payload)))
+    except WorkflowException as exc:
+        raise NoSuchMessage(str(exc)) from exc
+    workflow.do_engine_steps()
+    audit.record(
+        "message.received",
+        actor=actor,
+        role=role,
+        case_id=case_id,
+        instance_id=instance.pk,
+        payload={"message": name, "payload": dict(payload)},
+    )
+    _save(instance, workflow)
+    return instance
+
+
+def waiting_messages(instance: ProcessInstance) -> list[str]:
+    return sorted(_waiting_message_names(_load(instance)))
+
+
+def _waiting_message_names(workflow: BpmnWorkflow) -> set[str]:
+    names = set()
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        event = getattr(task.task_spec, "event_definition", None)
+        inner = event.event_definitions if isinstance(event, MultipleEventDefinition) else [event]
+        names.update(item.name for item in inner if isinstance(item, MessageEventDefinition))
+    return names
+
+
+def instance_data(instance: ProcessInstance) -> dict[str, Any]:
+    """The data of the most recent task, for showing a case's process variables."""
+    workflow = _load(instance)
+    task = workflow.last_task or workflow.task_tree
+    data: dict[str, Any] = dict(workflow.data)
+    data.update(task.data)
+    return data
+
+
+# ---------------------------------------------------------------- projections
+
+
+def _project(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    _project_tasks(instance, workflow)
+    _project_timers(instance, workflow)
+    instance_changed.send(
+        sender=ProcessInstance, instance=instance, data=_latest_data(workflow), completed=workflow.completed
+    )
+
+
+def _latest_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    data: dict[str, Any] = dict(workflow.data)
+    if workflow.last_task is not None:
+        data.update(workflow.last_task.data)
+    return data
+
+
+def _project_tasks(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    ready = {
+        task.id: task
+        for task in workflow.get_tasks(state=TaskState.READY)
+        if isinstance(task.task_spec, UserTaskMixin)
+    }
+    existing = dict(Task.objects.filter(instance=instance).values_list("spiff_id", "pk"))
+    gone = [pk for spiff_id, pk in existing.items() if spiff_id not in ready]
+    if gone:
+        Task.objects.filter(pk__in=gone).delete()
+    region_id = _case_region(instance)
+    now = clock.now()
+    Task.objects.bulk_create(
+        [
+            _task_row(instance, spiff_task, region_id, now)
+            for spiff_id, spiff_task in ready.items()
+            if spiff_id not in existing
+        ]
+    )
+
+
+def _case_region(instance: ProcessInstance) -> int:
+    from assistance.models import Case
+
+    region_id: int = Case.objects.values_list("region_id", flat=True).get(pk=instance.case_id)
+    return region_id
+
+
+def _task_row(instance: ProcessInstance, spiff_task: SpiffTask, region_id: int, now: datetime) -> Task:
+    spec = spiff_task.task_spec
+    properties = (spec.extensions or {}).get("properties", {})
+    return Task(
+        instance=instance,
+        case_id=instance.case_id,
+        region_id=region_id,
+        spiff_id=spiff_task.id,
+        spec_name=spec.name,
+        title=spec.bpmn_name or spec.name,
+        lane_role=spec.lane or "",
+        form=properties.get(FORM_SCHEMA_PROPERTY, ""),
+        created_at=now,
+        due_date=_due_date(properties.get(DUE_PROPERTY), spiff_task),
+    )
+
+
+def _due_date(expression: str | None, spiff_task: SpiffTask) -> date | None:
+    if not expression:
+        return None
+    value = evaluate_standalone(expression, spiff_task.data)
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _project_timers(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    waiting: dict[UUID, tuple[str, datetime]] = {}
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        if _waits_on_timer(getattr(task.task_spec, "event_definition", None)):
+            due_at = _timer_due(task)
+            if due_at is not None:
+                waiting[task.id] = (task.task_spec.bpmn_name or task.task_spec.name, due_at)
+    Timer.objects.filter(instance=instance).exclude(spiff_id__in=list(waiting)).delete()
+    known = set(Timer.objects.filter(instance=instance).values_list("spiff_id", flat=True))
+    Timer.objects.bulk_create(
+        [
+            Timer(instance=instance, spiff_id=spiff_id, spec_name=name, due_at=due_at)
+            for spiff_id, (name, due_at) in waiting.items()
+            if spiff_id not in known
+        ]
+    )
+
+
+def _waits_on_timer(event: Any) -> bool:
+    # An event-based gateway waits on a MultipleEventDefinition holding its timers.
+    if isinstance(event, MultipleEventDefinition):
+        return any(isinstance(inner, TimerEventDefinition) for inner in event.event_definitions)
+    return isinstance(event, TimerEventDefinition)
+
+
+def _timer_due(task: SpiffTask) -> datetime | None:
+    value = task._get_internal_data("event_value")
+    if isinstance(value, dict):
+        value = value.get("next")
+    if not value:
+        return None
+    moment = TimerEventDefinition.get_datetime(str(value))
+    return moment.astimezone(UTC)

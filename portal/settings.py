@@ -1,0 +1,146 @@
+"""Django settings, read from the environment (see .env.example).
+
+With no environment at all, Doudi runs the embedded default: a SQLite file, a local
+evidence folder, Celery tasks in-process, no services.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from portal.env import (
+    database_from_url,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("DOUDI_VAR_DIR", str(BASE_DIR / "var")))
+
+# "embedded": the one-command demo on this machine; "production": everything from the
+# environment, nothing insecure by default.
+DOUDI_ENV = env_choice("DOUDI_ENV", "embedded", {"embedded", "production"})
+EMBEDDED = DOUDI_ENV == "embedded"
+if EMBEDDED:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+DEBUG = env_bool("DOUDI_DEBUG", EMBEDDED)
+SECRET_KEY = env_str("DOUDI_SECRET_KEY", "embedded-default-not-for-production" if EMBEDDED else None)
+ALLOWED_HOSTS = env_list("DOUDI_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("DOUDI_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "guardian",
+    "assistance",
+    "engine",
+    "portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": database_from_url(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'doudi.sqlite3'}"), str(BASE_DIR)
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RAISE_403 = False
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "inbox"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
+USE_I18N = True
+TIME_ZONE = env_str("DOUDI_TIME_ZONE", "Asia/Shanghai")
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+SESSION_COOKIE_AGE = env_int("DOUDI_SESSION_IDLE_SECONDS", 1800, minimum=60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("DOUDI_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Celery: with no broker configured, tasks run in-process (the embedded default).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "fire-due-timers": {
+        "task": "engine.tasks.fire_due_timers",
+        "schedule": float(env_int("DOUDI_TIMER_INTERVAL_SECONDS", 60, minimum=1)),
+    },
+}
+
+# Evidence store (storage/): "local" folder or "minio".
+EVIDENCE_BACKEND = env_choice("DOUDI_EVIDENCE_BACKEND", "local", {"local", "minio"})
+EVIDENCE_DIR = Path(env_str("DOUDI_EVIDENCE_DIR", str(VAR_DIR / "evidence")))
+EVIDENCE_MAX_BYTES = env_int("DOUDI_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+MINIO_ENDPOINT = env_str("MINIO_ENDPOINT", "127.0.0.1:9000")
+MINIO_ACCESS_KEY = env_str("MINIO_ACCESS_KEY", "doudi")
+MINIO_SECRET_KEY = env_str("MINIO_SECRET_KEY", "doudi-secret")
+MINIO_BUCKET = env_str("MINIO_BUCKET", "doudi-evidence")
+MINIO_SECURE = env_bool("MINIO_SECURE", False)
+
+# Process models deployed by `deploy_workflows`.
+WORKFLOWS_DIR = Path(env_str("DOUDI_WORKFLOWS_DIR", str(BASE_DIR / "workflows")))
+# Bounds for scripts written by policy staff (engine/scripting.py).
+SCRIPT_MAX_SECONDS = float(env_int("DOUDI_SCRIPT_MAX_MS", 500, minimum=1)) / 1000
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("DOUDI_LOG_LEVEL", "INFO")},
+    # SpiffWorkflow logs every task state change at INFO.
+    "loggers": {"spiff": {"level": "WARNING"}, "spiff.metrics": {"level": "WARNING"}},
+}

@@ -1,0 +1,121 @@
+"""The shared world of every test: a county with townships and villages, one user per role
+in township A (two investigators, since investigations are done in pairs), and an outsider
+who holds the same roles in township B."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from guardian.shortcuts import assign_perm
+
+from assistance.models import Region, RegionLevel, RegionPolicy
+from assistance.roles import ROLES
+from engine import runtime
+from engine.clock import clock
+from engine.files import bundle_sources, main_files
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+COUNTY_POLICY = {
+    "dibao_standard_urban": "800.00",
+    "dibao_standard_rural": "600.00",
+    "employment_cost_cap": "600.00",
+    "notice_days": 7,
+    "notice_working_days": False,
+    "confirm_level": "county",
+    "acceptance_working_days": 5,
+    "investigation_working_days": 15,
+    "opinion_working_days": 5,
+    "confirmation_working_days": 10,
+    "refusal_notice_working_days": 3,
+    "procedure_working_days": 30,
+}
+
+
+@dataclass
+class World:
+    province: Region
+    county: Region
+    township_a: Region
+    township_b: Region
+    village_a1: Region
+    village_a2: Region
+    village_b1: Region
+    users: dict[str, User]
+
+    def __getitem__(self, name: str) -> User:
+        return self.users[name]
+
+
+def make_region(code: str, name: str, level: str, parent: Region | None) -> Region:
+    return Region.objects.create(code=code, name=name, level=level, parent=parent)
+
+
+def make_user(username: str, role: str | None, region: Region | None) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username)
+    if role:
+        group, _ = Group.objects.get_or_create(name=role)
+        user.groups.add(group)
+    if region is not None:
+        assign_perm("assistance.act_in_region", user, region)
+    return user
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    province = make_region("430000", "湖南省", RegionLevel.PROVINCE, None)
+    county = make_region("431100", "示范县", RegionLevel.COUNTY, province)
+    township_a = make_region("431101001", "东镇", RegionLevel.TOWNSHIP, county)
+    township_b = make_region("431101002", "西镇", RegionLevel.TOWNSHIP, county)
+    village_a1 = make_region("431101001001", "东村", RegionLevel.VILLAGE, township_a)
+    village_a2 = make_region("431101001002", "南村", RegionLevel.VILLAGE, township_a)
+    village_b1 = make_region("431101002001", "西村", RegionLevel.VILLAGE, township_b)
+    RegionPolicy.objects.create(region=county, effective_from=datetime(2020, 1, 1).date(), values=COUNTY_POLICY)
+    users = {
+        "village_clerk": make_user("village_clerk", "village_clerk", village_a1),
+        "clerk": make_user("clerk", "township_clerk", township_a),
+        "investigator": make_user("investigator", "township_investigator", township_a),
+        "investigator2": make_user("investigator2", "township_investigator", township_a),
+        "reviewer": make_user("reviewer", "township_reviewer", township_a),
+        "reviewer2": make_user("reviewer2", "township_reviewer", township_a),
+        "approver": make_user("approver", "county_approver", county),
+        "checker": make_user("checker", "county_checker", county),
+        "policy": make_user("policy", "policy_staff", province),
+        "auditor": make_user("auditor", "auditor", county),
+        "outsider": make_user("outsider", "township_clerk", township_b),
+    }
+    for role in ROLES:
+        Group.objects.get_or_create(name=role)
+    return World(province, county, township_a, township_b, village_a1, village_a2, village_b1, users)
+
+
+@pytest.fixture
+def fixed_clock() -> Iterator[None]:
+    # Monday 2 March 2026, 09:00 in China: no holiday within the following weeks.
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI))
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def deployed(world: World) -> None:
+    directory = Path(settings.WORKFLOWS_DIR)
+    for main in main_files(directory):
+        runtime.deploy(bundle_sources(directory, main), main.name, actor=world["policy"])
+
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing() -> Iterator[None]:
+    # The production hasher is slow on purpose; tests create a dozen users each.
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
