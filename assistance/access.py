@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
@@ -18,11 +18,11 @@ from assistance.models import Case, Region
 from assistance.roles import READ_ONLY_ROLES, ROLES
 from engine.models import Task, TaskQuerySet
 
-User = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 JURISDICTION_PERMISSION = "assistance.act_in_region"
 
 
-def jurisdiction_paths(user: User) -> list[str]:
+def jurisdiction_paths(user: AnyUser) -> list[str]:
     """Paths of the regions granted to the user, cached on the user object per request."""
     cached: list[str] | None = getattr(user, "_doudi_paths", None)
     if cached is not None:
@@ -33,48 +33,49 @@ def jurisdiction_paths(user: User) -> list[str]:
         user, JURISDICTION_PERMISSION, klass=Region, accept_global_perms=False, with_superuser=False
     )
     paths = sorted(set(regions.values_list("path", flat=True)))
-    user._doudi_paths = paths  # type: ignore[union-attr]
+    setattr(user, "_doudi_paths", paths)  # noqa: B010 - per-request cache
     return paths
 
 
-def user_roles(user: User) -> list[str]:
+def user_roles(user: AnyUser) -> list[str]:
     cached: list[str] | None = getattr(user, "_doudi_roles", None)
     if cached is not None:
         return cached
     if not user.is_authenticated:
         return []
-    roles = [name for name in user.groups.values_list("name", flat=True) if name in ROLES]  # type: ignore[union-attr]
-    user._doudi_roles = roles  # type: ignore[union-attr]
+    assert isinstance(user, User)
+    roles = [name for name in user.groups.values_list("name", flat=True) if name in ROLES]
+    setattr(user, "_doudi_roles", roles)  # noqa: B010 - per-request cache
     return roles
 
 
-def acting_roles(user: User) -> list[str]:
+def acting_roles(user: AnyUser) -> list[str]:
     return [role for role in user_roles(user) if role not in READ_ONLY_ROLES]
 
 
-def in_jurisdiction(user: User, region: Region) -> bool:
+def in_jurisdiction(user: AnyUser, region: Region) -> bool:
     return any(region.path.startswith(path) for path in jurisdiction_paths(user))
 
 
-def _region_filter(user: User, field: str) -> Q:
+def _region_filter(user: AnyUser, field: str) -> Q:
     condition = Q(pk__in=[])
     for path in jurisdiction_paths(user):
         condition |= Q(**{f"{field}__path__startswith": path})
     return condition
 
 
-def cases_for_user(user: User) -> Any:
+def cases_for_user(user: AnyUser) -> Any:
     return Case.objects.filter(_region_filter(user, "region"))
 
 
-def get_case_for_user(user: User, case_id: int) -> Case:
+def get_case_for_user(user: AnyUser, case_id: int) -> Case:
     case = cases_for_user(user).select_related("region", "household").filter(pk=case_id).first()
     if case is None:
         raise Http404("No such case.")
     return case
 
 
-def inbox(user: User) -> TaskQuerySet:
+def inbox(user: AnyUser) -> TaskQuerySet:
     """Tasks the user may act on: a lane role they hold, in a region they cover."""
     roles = acting_roles(user)
     if not roles:
@@ -82,7 +83,7 @@ def inbox(user: User) -> TaskQuerySet:
     return Task.objects.for_roles(roles).in_regions(jurisdiction_paths(user))
 
 
-def get_task_for_user(user: User, task_id: int, *, to_act: bool) -> Task:
+def get_task_for_user(user: AnyUser, task_id: int, *, to_act: bool) -> Task:
     """404 outside the user's jurisdiction; 403 inside it for a role that may not act."""
     task = (
         Task.objects.filter(_region_filter(user, "region"), pk=task_id)
@@ -96,7 +97,7 @@ def get_task_for_user(user: User, task_id: int, *, to_act: bool) -> Task:
     return task
 
 
-def require_role_in_region(user: User, region: Region, roles: set[str]) -> None:
+def require_role_in_region(user: AnyUser, region: Region, roles: set[str]) -> None:
     if not in_jurisdiction(user, region):
         raise Http404("No such region.")
     if not roles.intersection(acting_roles(user)):

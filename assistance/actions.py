@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -70,7 +70,7 @@ class ApplicationData:
 
 
 @transaction.atomic
-def do_apply(application: ApplicationData, *, actor: AbstractBaseUser) -> Case:
+def do_apply(application: ApplicationData, *, actor: User) -> Case:
     region = Region.objects.filter(pk=application.region_id).first()
     if region is None or region.level != RegionLevel.VILLAGE:
         raise ActionError(_("Choose the village of the household registration."))
@@ -78,14 +78,22 @@ def do_apply(application: ApplicationData, *, actor: AbstractBaseUser) -> Case:
     if application.assistance_type not in PROCESS_KEYS:
         raise ActionError(_("This assistance type cannot be applied for yet."))
     _check_members(application)
-    household = Household.objects.create(region=region, address=application.address, hukou=application.hukou)
+    household = Household.objects.create(
+        region=region, address=application.address, hukou=application.hukou
+    )
     members = [_create_member(household, data) for data in application.members]
     for kind, amount, member_index in application.deductions:
         if kind not in DEDUCTION_KINDS:
             raise ActionError(_("Unknown deduction kind: %(kind)s") % {"kind": kind})
         member = members[member_index] if member_index is not None else None
-        Deduction.objects.create(household=household, member=member, kind=kind, monthly_amount=amount)
-    single = members[application.single_person_index] if application.single_person_index is not None else None
+        Deduction.objects.create(
+            household=household, member=member, kind=kind, monthly_amount=amount
+        )
+    single = (
+        members[application.single_person_index]
+        if application.single_person_index is not None
+        else None
+    )
     case = Case.objects.create(
         number=uuid4().hex,
         assistance_type=application.assistance_type,
@@ -94,7 +102,9 @@ def do_apply(application: ApplicationData, *, actor: AbstractBaseUser) -> Case:
         single_person=single,
         created_by=actor,
     )
-    case.number = f"{CASE_PREFIX[AssistanceType(case.assistance_type)]}{clock.today():%Y}{case.pk:08d}"
+    case.number = (
+        f"{CASE_PREFIX[AssistanceType(case.assistance_type)]}{clock.today():%Y}{case.pk:08d}"
+    )
     case.save(update_fields=["number"])
     audit.record(
         "case.created",
@@ -115,7 +125,7 @@ def do_apply(application: ApplicationData, *, actor: AbstractBaseUser) -> Case:
     return case
 
 
-def _role_for(actor: AbstractBaseUser, wanted: set[str]) -> str:
+def _role_for(actor: User, wanted: set[str]) -> str:
     return next((role for role in access.acting_roles(actor) if role in wanted), "")
 
 
@@ -143,7 +153,8 @@ def _check_members(application: ApplicationData) -> None:
     )
     if open_case is not None:
         raise ActionError(
-            _("A member already has an open case of this type: %(number)s") % {"number": open_case.number},
+            _("A member already has an open case of this type: %(number)s")
+            % {"number": open_case.number},
             case=open_case,
         )
     if Member.objects.filter(resident_id__in=numbers).exists():
@@ -182,9 +193,16 @@ def household_snapshot(case: Case, day: date) -> dict[str, Any]:
             {"key": str(m.pk), "name": m.name, "covered": m.covered, "minor": m.age_on(day) < 18}
             for m in members
         ],
-        "incomes": [{"member": str(i.member_id), "kind": i.kind, "monthly": str(i.monthly_amount)} for i in incomes],
+        "incomes": [
+            {"member": str(i.member_id), "kind": i.kind, "monthly": str(i.monthly_amount)}
+            for i in incomes
+        ],
         "deductions": [
-            {"kind": d.kind, "monthly": str(d.monthly_amount), "member": str(d.member_id) if d.member_id else None}
+            {
+                "kind": d.kind,
+                "monthly": str(d.monthly_amount),
+                "member": str(d.member_id) if d.member_id else None,
+            }
             for d in deductions
         ],
         "single_person": str(case.single_person_id) if case.single_person_id else None,
@@ -211,13 +229,13 @@ def process_data(case: Case) -> dict[str, Any]:
 
 
 @transaction.atomic
-def do_claim_task(task_id: int, *, actor: AbstractBaseUser) -> Task:
+def do_claim_task(task_id: int, *, actor: User) -> Task:
     access.get_task_for_user(actor, task_id, to_act=True)
     return runtime.claim(task_id, actor=actor)
 
 
 @transaction.atomic
-def do_unclaim_task(task_id: int, *, actor: AbstractBaseUser) -> Task:
+def do_unclaim_task(task_id: int, *, actor: User) -> Task:
     task = access.get_task_for_user(actor, task_id, to_act=True)
     if task.claimed_by_id != actor.pk:
         raise ActionError(_("You can only release a task you have claimed."))
@@ -225,30 +243,40 @@ def do_unclaim_task(task_id: int, *, actor: AbstractBaseUser) -> Task:
 
 
 @transaction.atomic
-def do_complete_task(task_id: int, *, actor: AbstractBaseUser, data: Mapping[str, Any]) -> ProcessInstance:
+def do_complete_task(task_id: int, *, actor: User, data: Mapping[str, Any]) -> ProcessInstance:
     access.get_task_for_user(actor, task_id, to_act=True)
     return runtime.complete(task_id, actor=actor, data=data)
 
 
 @transaction.atomic
 def do_record_check_result(
-    case: Case, *, actor: AbstractBaseUser, eligible: bool, report_no: str, reasons: str = ""
+    case: Case, *, actor: User, eligible: bool, report_no: str, reasons: str = ""
 ) -> ProcessInstance:
     """The county check centre's report (R1) for one case."""
     access.require_role_in_region(actor, case.region, {"county_checker"})
     if not eligible and len(reasons.strip()) < 2:
         raise ActionError(_("Give the reasons why the household does not qualify."))
-    payload = {"result": "eligible" if eligible else "ineligible", "report_no": report_no, "reasons": reasons}
-    return runtime.send_message(case.pk, "check_result", payload, actor=actor, role="county_checker")
+    payload = {
+        "result": "eligible" if eligible else "ineligible",
+        "report_no": report_no,
+        "reasons": reasons,
+    }
+    return runtime.send_message(
+        case.pk, "check_result", payload, actor=actor, role="county_checker"
+    )
 
 
 @transaction.atomic
-def do_record_objection(case: Case, *, actor: AbstractBaseUser, objector: str, reason: str) -> ProcessInstance:
+def do_record_objection(case: Case, *, actor: User, objector: str, reason: str) -> ProcessInstance:
     """An objection raised during the public notice (R4)."""
     access.require_role_in_region(actor, case.region, {"township_clerk", "village_clerk"})
     if len(reason.strip()) < 2:
         raise ActionError(_("Describe the objection."))
     payload = {"objector": objector, "reason": reason, "received_on": clock.today().isoformat()}
     return runtime.send_message(
-        case.pk, "objection", payload, actor=actor, role=_role_for(actor, {"township_clerk", "village_clerk"})
+        case.pk,
+        "objection",
+        payload,
+        actor=actor,
+        role=_role_for(actor, {"township_clerk", "village_clerk"}),
     )

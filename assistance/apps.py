@@ -13,4 +13,6 @@ class AssistanceConfig(AppConfig):
         for name, function in script_helpers.HELPERS.items():
             registry.register_helper(name, function)
         registry.register_roles(roles.ROLES)
-        instance_changed.connect(projections.on_instance_changed, dispatch_uid="assistance.case_projection")
+        instance_changed.connect(
+            projections.on_instance_changed, dispatch_uid="assistance.case_projection"
+        )

@@ -35,14 +35,20 @@ class Region(models.Model):
     code = models.CharField(max_length=12, unique=True)
     name = models.CharField(max_length=100)
     level = models.CharField(max_length=10, choices=RegionLevel.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
 
     objects = RegionQuerySet.as_manager()
 
     class Meta:
         permissions = [("act_in_region", "Can act on cases in this region")]
-        indexes = [models.Index(fields=["path"], name="region_path_like", opclasses=["varchar_pattern_ops"])]
+        indexes = [
+            models.Index(
+                fields=["path"], name="region_path_like", opclasses=["varchar_pattern_ops"]
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -82,7 +88,9 @@ class RegionPolicy(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["region", "effective_from"], name="one_policy_per_region_day")
+            models.UniqueConstraint(
+                fields=["region", "effective_from"], name="one_policy_per_region_day"
+            )
         ]
 
     def __str__(self) -> str:
@@ -153,6 +161,9 @@ class IncomeItem(models.Model):
     monthly_amount = models.DecimalField(max_digits=12, decimal_places=2)
     note = models.CharField(max_length=200, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.monthly_amount}"
+
 
 class Deduction(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="deductions")
@@ -160,6 +171,9 @@ class Deduction(models.Model):
     kind = models.CharField(max_length=30)
     monthly_amount = models.DecimalField(max_digits=12, decimal_places=2)
     note = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.monthly_amount}"
 
 
 class AssistanceType(models.TextChoices):
@@ -190,7 +204,9 @@ class Case(models.Model):
     single_person = models.ForeignKey(
         Member, null=True, blank=True, on_delete=models.PROTECT, related_name="single_person_cases"
     )
-    status = models.CharField(max_length=12, choices=CaseStatus.choices, default=CaseStatus.IN_PROGRESS)
+    status = models.CharField(
+        max_length=12, choices=CaseStatus.choices, default=CaseStatus.IN_PROGRESS
+    )
     stage = models.CharField(max_length=100, blank=True)
     monthly_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     start_month = models.DateField(null=True, blank=True)
@@ -213,9 +229,11 @@ class Case(models.Model):
 
 
 class StaffProfile(models.Model):
-    """Who a staff member is; roles are Django groups, jurisdiction is guardian grants on regions."""
+    """A staff member; roles are Django groups, jurisdiction is guardian grants on regions."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff"
+    )
     full_name = models.CharField(max_length=50)
     office = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT)
 

@@ -92,9 +92,9 @@ def policy_for(region: Region, day: date) -> dict[str, Any]:
     """The parameters in force for `region` on `day`, JSON-safe (money as strings)."""
     ancestor_ids = region.ancestor_ids()
     depth = {region_id: index for index, region_id in enumerate(ancestor_ids)}
-    records = RegionPolicy.objects.filter(region_id__in=ancestor_ids, effective_from__lte=day).order_by(
-        "effective_from"
-    )
+    records = RegionPolicy.objects.filter(
+        region_id__in=ancestor_ids, effective_from__lte=day
+    ).order_by("effective_from")
     by_depth: dict[int, list[RegionPolicy]] = {}
     for record in records:
         by_depth.setdefault(depth[record.region_id], []).append(record)

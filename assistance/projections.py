@@ -23,7 +23,9 @@ def on_instance_changed(
 ) -> None:
     case = Case.objects.select_for_update().get(pk=instance.case_id)
     fields = ["stage"]
-    titles = list(Task.objects.filter(instance=instance).order_by("pk").values_list("title", flat=True))
+    titles = list(
+        Task.objects.filter(instance=instance).order_by("pk").values_list("title", flat=True)
+    )
     case.stage = ("、".join(titles) or str(data.get("stage", "")))[:100]
     if completed:
         fields += _apply_outcome(case, data)
@@ -37,7 +39,9 @@ def on_instance_changed(
             instance_id=instance.pk,
             payload={
                 "status": case.status,
-                "monthly_amount": str(case.monthly_amount) if case.monthly_amount is not None else None,
+                "monthly_amount": str(case.monthly_amount)
+                if case.monthly_amount is not None
+                else None,
                 "start_month": case.start_month.isoformat() if case.start_month else None,
                 "reasons": case.outcome_reasons,
             },
@@ -50,7 +54,9 @@ def _apply_outcome(case: Case, data: dict[str, Any]) -> list[str]:
     if outcome not in OUTCOME_STATUS:
         raise ValueError(f"the process ended without a known outcome (got {outcome!r})")
     case.status = OUTCOME_STATUS[outcome]
-    case.decided_on = date.fromisoformat(str(data["decided_on"])) if data.get("decided_on") else None
+    case.decided_on = (
+        date.fromisoformat(str(data["decided_on"])) if data.get("decided_on") else None
+    )
     case.outcome_reasons = str(data.get("refusal_reasons", ""))
     fields = ["status", "decided_on", "outcome_reasons"]
     if outcome == "approved":

@@ -5,6 +5,7 @@ Dates travel through process data as ISO strings, so every helper takes and retu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,18 +54,24 @@ def notice_end(start: Any, days: int, working_days: bool = False) -> str:
     The posting day does not count, as with statutory periods generally.
     """
     first = _day(start)
-    last = workdays.add_working_days(first, int(days)) if working_days else first + timedelta(days=int(days))
+    last = (
+        workdays.add_working_days(first, int(days))
+        if working_days
+        else first + timedelta(days=int(days))
+    )
     end = datetime.combine(last + timedelta(days=1), time.min, ZoneInfo(settings.TIME_ZONE))
     return end.isoformat()
 
 
 def next_month(day: Any) -> str:
     current = _day(day)
-    year, month = (current.year + 1, 1) if current.month == 12 else (current.year, current.month + 1)
+    year, month = (
+        (current.year + 1, 1) if current.month == 12 else (current.year, current.month + 1)
+    )
     return date(year, month, 1).isoformat()
 
 
-HELPERS = {
+HELPERS: dict[str, Callable[..., Any]] = {
     "today": today,
     "now": now,
     "add_days": add_days,

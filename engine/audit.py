@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from engine.clock import clock
@@ -46,7 +46,7 @@ def event_hash(event: AuditEvent) -> str:
 def record(
     action: str,
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     role: str = "",
     region_id: int | None = None,
     case_id: int | None = None,
@@ -106,7 +106,9 @@ def _verify_stream(stream: str, head: AuditChain | None) -> ChainProblem | None:
     expected_seq = 1
     for event in AuditEvent.objects.filter(stream=stream).order_by("seq").iterator(chunk_size=2000):
         if event.seq != expected_seq:
-            return ChainProblem(event, stream, f"sequence jumps from {expected_seq - 1} to {event.seq}")
+            return ChainProblem(
+                event, stream, f"sequence jumps from {expected_seq - 1} to {event.seq}"
+            )
         if event.prev_hash != previous:
             return ChainProblem(event, stream, "does not link to the event before it")
         if event_hash(event) != event.hash:
@@ -114,5 +116,7 @@ def _verify_stream(stream: str, head: AuditChain | None) -> ChainProblem | None:
         previous = event.hash
         expected_seq += 1
     if head is None or head.last_hash != previous or head.length != expected_seq - 1:
-        return ChainProblem(None, stream, "the chain head does not match its last event (events removed?)")
+        return ChainProblem(
+            None, stream, "the chain head does not match its last event (events removed?)"
+        )
     return None

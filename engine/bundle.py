@@ -70,7 +70,11 @@ def _safe_xml(path: str, text: str) -> Any:
     if len(text.encode()) > MAX_SOURCE_BYTES:
         raise DeploymentError([f"{path}: larger than {MAX_SOURCE_BYTES // 1024} KiB"])
     parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
     )
     try:
         root = etree.fromstring(text.encode(), parser=parser)
@@ -209,11 +213,15 @@ def _check_timers(specs: list[Any]) -> list[str]:
             elif isinstance(event, CycleTimerEventDefinition):
                 TimerEventDefinition.parse_iso_recurring_interval(literal)
         except Exception:  # the library raises bare Exception and ValueError alike
-            problems.append(f"{where}: the timer expression {literal!r} is not a valid ISO 8601 value")
+            problems.append(
+                f"{where}: the timer expression {literal!r} is not a valid ISO 8601 value"
+            )
     return problems
 
 
-def _user_tasks(specs: list[Any], sources: Mapping[str, str]) -> tuple[dict[str, UserTaskInfo], list[str]]:
+def _user_tasks(
+    specs: list[Any], sources: Mapping[str, str]
+) -> tuple[dict[str, UserTaskInfo], list[str]]:
     roles = registry.known_roles()
     tasks: dict[str, UserTaskInfo] = {}
     problems: list[str] = []
@@ -223,7 +231,9 @@ def _user_tasks(specs: list[Any], sources: Mapping[str, str]) -> tuple[dict[str,
         where = _where(task_spec)
         properties = _properties(task_spec)
         if not task_spec.lane:
-            problems.append(f"{where}: the user task lies in no lane (a lane names the role that acts)")
+            problems.append(
+                f"{where}: the user task lies in no lane (a lane names the role that acts)"
+            )
         elif task_spec.lane not in roles:
             problems.append(f"{where}: the lane {task_spec.lane!r} is not a known role")
         form = properties.get(FORM_SCHEMA_PROPERTY)
@@ -234,7 +244,9 @@ def _user_tasks(specs: list[Any], sources: Mapping[str, str]) -> tuple[dict[str,
         ui_form = properties.get(FORM_UI_PROPERTY)
         if ui_form and _form_path(ui_form) not in sources:
             problems.append(f"{where}: the UI schema file {ui_form} is missing")
-        exclude = [name.strip() for name in properties.get(EXCLUDE_PROPERTY, "").split(",") if name.strip()]
+        exclude = [
+            name.strip() for name in properties.get(EXCLUDE_PROPERTY, "").split(",") if name.strip()
+        ]
         tasks[task_spec.name] = UserTaskInfo(
             title=task_spec.bpmn_name or task_spec.name,
             lane=task_spec.lane or "",
@@ -246,7 +258,9 @@ def _user_tasks(specs: list[Any], sources: Mapping[str, str]) -> tuple[dict[str,
     for name, info in tasks.items():
         for other in info.exclude_actors_of:
             if other not in tasks:
-                problems.append(f"{name}: {EXCLUDE_PROPERTY} names {other!r}, which is not a user task")
+                problems.append(
+                    f"{name}: {EXCLUDE_PROPERTY} names {other!r}, which is not a user task"
+                )
     return tasks, problems
 
 

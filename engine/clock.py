@@ -53,4 +53,4 @@ class _ClockDatetime(datetime):
         return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
 
 
-spiff_timer.datetime = _ClockDatetime  # type: ignore[misc]
+spiff_timer.datetime = _ClockDatetime

@@ -54,9 +54,13 @@ class InstanceStatus(models.TextChoices):
 
 
 class ProcessInstance(models.Model):
-    definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="instances")
+    definition = models.ForeignKey(
+        ProcessDefinition, on_delete=models.PROTECT, related_name="instances"
+    )
     case = models.ForeignKey("assistance.Case", on_delete=models.PROTECT, related_name="instances")
-    status = models.CharField(max_length=10, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING)
+    status = models.CharField(
+        max_length=10, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING
+    )
     # SpiffWorkflow's serialization without the spec (stored once on the definition).
     state = models.JSONField()
     revision = models.PositiveIntegerField(default=0)
@@ -145,6 +149,9 @@ class AuditChain(models.Model):
     last_hash = models.CharField(max_length=64)
     length = models.PositiveBigIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.stream} ({self.length})"
+
 
 class AuditEvent(models.Model):
     """Append-only. Each event carries the hash of the previous event of its stream.
@@ -165,7 +172,11 @@ class AuditEvent(models.Model):
         "assistance.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     case = models.ForeignKey(
-        "assistance.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+        "assistance.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
     )
     instance = models.ForeignKey(
         ProcessInstance, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -177,7 +188,9 @@ class AuditEvent(models.Model):
     event_id = models.UUIDField(default=uuid.uuid4, unique=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["stream", "seq"], name="one_event_per_position")]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "seq"], name="one_event_per_position")
+        ]
         indexes = [models.Index(fields=["case", "at"]), models.Index(fields=["actor", "action"])]
 
     def __str__(self) -> str:

@@ -14,10 +14,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.dispatch import Signal
+from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
@@ -29,7 +30,13 @@ from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
 from engine import audit
-from engine.bundle import DUE_PROPERTY, EXCLUDE_PROPERTY, FORM_SCHEMA_PROPERTY, form_schema, load_bundle
+from engine.bundle import (
+    DUE_PROPERTY,
+    EXCLUDE_PROPERTY,
+    FORM_SCHEMA_PROPERTY,
+    form_schema,
+    load_bundle,
+)
 from engine.clock import clock
 from engine.forms import validate_submission
 from engine.models import InstanceStatus, ProcessDefinition, ProcessInstance, Task, Timer
@@ -65,11 +72,16 @@ class NoSuchMessage(EngineError):
 
 @transaction.atomic
 def deploy(
-    sources: Mapping[str, str], main: str, *, actor: AbstractBaseUser | None, region_id: int | None = None
+    sources: Mapping[str, str],
+    main: str,
+    *,
+    actor: User | None,
+    region_id: int | None = None,
 ) -> tuple[ProcessDefinition, bool]:
     """Store a new version, or return the current one when the sources are identical."""
     bundle = load_bundle(sources, main)
-    scope = ProcessDefinition.objects.select_for_update().filter(key=bundle.key, region_id=region_id)
+    in_scope = Q(region_id=region_id) if region_id is not None else Q(region__isnull=True)
+    scope = ProcessDefinition.objects.select_for_update().filter(in_scope, key=bundle.key)
     latest = scope.order_by("-version").first()
     if latest is not None and latest.sha256 == bundle.sha256:
         return latest, False
@@ -104,14 +116,16 @@ def definition_for(key: str, region_ids: list[int]) -> ProcessDefinition:
             return scoped
     general = candidates.filter(region__isnull=True).order_by("-version").first()
     if general is None:
-        raise NotFound(f"no process {key!r} has been deployed")
+        raise NotFound(_("No process %(key)s has been deployed.") % {"key": key})
     return general
 
 
 @functools.lru_cache(maxsize=64)
 def _spec(definition_id: int) -> dict[str, Any]:
     # Definitions are immutable, so their spec can be cached for the life of the process.
-    spec: dict[str, Any] = ProcessDefinition.objects.values_list("spec", flat=True).get(pk=definition_id)
+    spec: dict[str, Any] = ProcessDefinition.objects.values_list("spec", flat=True).get(
+        pk=definition_id
+    )
     return spec
 
 
@@ -143,7 +157,7 @@ def start(
     *,
     case_id: int,
     region_ids: list[int],
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     data: Mapping[str, Any],
     role: str = "",
 ) -> ProcessInstance:
@@ -177,20 +191,20 @@ def start(
 def _locked_instance_for_task(task_pk: int) -> tuple[ProcessInstance, Task]:
     instance_id = Task.objects.filter(pk=task_pk).values_list("instance_id", flat=True).first()
     if instance_id is None:
-        raise TaskConflict("This task has already been completed or no longer exists.")
+        raise TaskConflict(_("This task has already been completed or no longer exists."))
     instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
     # Re-read under the lock: another transaction may have completed it while we waited.
     task = Task.objects.filter(pk=task_pk).first()
     if task is None:
-        raise TaskConflict("This task has already been completed by someone else.")
+        raise TaskConflict(_("This task has already been completed by someone else."))
     return instance, task
 
 
 @transaction.atomic
-def claim(task_pk: int, *, actor: AbstractBaseUser) -> Task:
+def claim(task_pk: int, *, actor: User) -> Task:
     instance, task = _locked_instance_for_task(task_pk)
     if task.claimed_by_id is not None and task.claimed_by_id != actor.pk:
-        raise TaskConflict("This task is already claimed by a colleague.")
+        raise TaskConflict(_("This task is already claimed by a colleague."))
     _check_separation(instance, task.spec_name, actor, _exclusions(instance, task))
     task.claimed_by = actor
     task.claimed_at = clock.now()
@@ -200,31 +214,37 @@ def claim(task_pk: int, *, actor: AbstractBaseUser) -> Task:
 
 
 @transaction.atomic
-def unclaim(task_pk: int, *, actor: AbstractBaseUser, assign_to: AbstractBaseUser | None = None) -> Task:
+def unclaim(task_pk: int, *, actor: User, assign_to: User | None = None) -> Task:
     instance, task = _locked_instance_for_task(task_pk)
     task.claimed_by = assign_to
     task.claimed_at = clock.now() if assign_to else None
     task.save(update_fields=["claimed_by", "claimed_at"])
     payload = {"assigned_to": assign_to.pk} if assign_to else {}
-    _record_task_event("task.assigned" if assign_to else "task.unclaimed", instance, task, actor, payload)
+    _record_task_event(
+        "task.assigned" if assign_to else "task.unclaimed", instance, task, actor, payload
+    )
     return task
 
 
 @transaction.atomic
 def complete(
-    task_pk: int, *, actor: AbstractBaseUser, data: Mapping[str, Any], expected_revision: int | None = None
+    task_pk: int,
+    *,
+    actor: User,
+    data: Mapping[str, Any],
+    expected_revision: int | None = None,
 ) -> ProcessInstance:
     instance, task = _locked_instance_for_task(task_pk)
     if expected_revision is not None and instance.revision != expected_revision:
-        raise TaskConflict("The case changed while you were working on it; reload and check.")
+        raise TaskConflict(_("The case changed while you were working on it; reload and check."))
     if task.claimed_by_id is not None and task.claimed_by_id != actor.pk:
-        raise TaskConflict("This task is claimed by a colleague.")
+        raise TaskConflict(_("This task is claimed by a colleague."))
     if task.form:
         validate_submission(form_schema(_sources(instance.definition_id), task.form), dict(data))
     workflow = _load(instance)
     spiff_task = workflow.get_task_from_id(task.spiff_id)
     if spiff_task is None or spiff_task.state != TaskState.READY:
-        raise TaskConflict("This task has already been completed by someone else.")
+        raise TaskConflict(_("This task has already been completed by someone else."))
     _check_separation(instance, task.spec_name, actor, _exclusions(instance, task))
     spiff_task.data.update(data)
     spiff_task.run()
@@ -242,18 +262,22 @@ def _exclusions(instance: ProcessInstance, task: Task) -> list[str]:
     for process in [spec, *subprocess_specs.values()]:
         task_spec = process.task_specs.get(task.spec_name)
         if task_spec is not None:
-            raw = (getattr(task_spec, "extensions", None) or {}).get("properties", {}).get(EXCLUDE_PROPERTY, "")
+            raw = (
+                (getattr(task_spec, "extensions", None) or {})
+                .get("properties", {})
+                .get(EXCLUDE_PROPERTY, "")
+            )
             return [name.strip() for name in raw.split(",") if name.strip()]
     return []
 
 
 def _check_separation(
-    instance: ProcessInstance, spec_name: str, actor: AbstractBaseUser, exclusions: list[str]
+    instance: ProcessInstance, spec_name: str, actor: User, exclusions: list[str]
 ) -> None:
     for other in exclusions:
         if actor.pk in instance.actors.get(other, []):
             raise SeparationOfDuties(
-                "You took part in an earlier step of this case that must be done by someone else."
+                _("You took part in an earlier step of this case; someone else must do this one.")
             )
 
 
@@ -261,7 +285,7 @@ def _record_task_event(
     action: str,
     instance: ProcessInstance,
     task: Task,
-    actor: AbstractBaseUser,
+    actor: User,
     payload: dict[str, Any] | None = None,
 ) -> None:
     audit.record(
@@ -333,7 +357,7 @@ def send_message(
     name: str,
     payload: Mapping[str, Any],
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     role: str = "",
 ) -> ProcessInstance:
     """Deliver a message to the running instance of one case: never broadcast."""
@@ -344,10 +368,10 @@ def send_message(
         .first()
     )
     if instance is None:
-        raise NoSuchMessage("This case has no running process to receive the message.")
+        raise NoSuchMessage(_("This case has no running process to receive the message."))
     workflow = _load(instance)
     if name not in _waiting_message_names(workflow):
-        raise NoSuchMessage("The case is not at a stage where this can be received.")
+        raise NoSuchMessage(_("The case is not at a stage where this can be received."))
     try:
         workflow.send_event(BpmnEvent(MessageEventDefinition(name), dict(payload)))
     except WorkflowException as exc:
@@ -370,7 +394,7 @@ def waiting_messages(instance: ProcessInstance) -> list[str]:
 
 
 def _waiting_message_names(workflow: BpmnWorkflow) -> set[str]:
-    names = set()
+    names: set[str] = set()
     for task in workflow.get_tasks(state=TaskState.WAITING):
         event = getattr(task.task_spec, "event_definition", None)
         inner = event.event_definitions if isinstance(event, MultipleEventDefinition) else [event]
@@ -394,7 +418,10 @@ def _project(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
     _project_tasks(instance, workflow)
     _project_timers(instance, workflow)
     instance_changed.send(
-        sender=ProcessInstance, instance=instance, data=_latest_data(workflow), completed=workflow.completed
+        sender=ProcessInstance,
+        instance=instance,
+        data=_latest_data(workflow),
+        completed=workflow.completed,
     )
 
 
@@ -433,7 +460,9 @@ def _case_region(instance: ProcessInstance) -> int:
     return region_id
 
 
-def _task_row(instance: ProcessInstance, spiff_task: SpiffTask, region_id: int, now: datetime) -> Task:
+def _task_row(
+    instance: ProcessInstance, spiff_task: SpiffTask, region_id: int, now: datetime
+) -> Task:
     spec = spiff_task.task_spec
     properties = (spec.extensions or {}).get("properties", {})
     return Task(
@@ -492,3 +521,10 @@ def _timer_due(task: SpiffTask) -> datetime | None:
         return None
     moment = TimerEventDefinition.get_datetime(str(value))
     return moment.astimezone(UTC)
+
+
+def definition_sources(instance_id: int) -> dict[str, str]:
+    definition_id = ProcessInstance.objects.values_list("definition_id", flat=True).get(
+        pk=instance_id
+    )
+    return _sources(definition_id)

@@ -11,6 +11,7 @@ repetitions), may call only builtins from a short list and the vetted helpers in
 from __future__ import annotations
 
 import ast
+import builtins
 import functools
 import operator
 import sys
@@ -20,7 +21,11 @@ from types import CodeType, FrameType
 from typing import Any
 
 from django.conf import settings
-from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
+from RestrictedPython import (
+    RestrictingNodeTransformer,
+    compile_restricted_eval,
+    compile_restricted_exec,
+)
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (
     full_write_guard,
@@ -101,7 +106,7 @@ def _binop(name: str, left: Any, right: Any) -> Any:
     return operator.mul(left, right)
 
 
-_INPLACE = {
+_INPLACE: dict[str, Callable[[Any, Any], Any]] = {
     "+=": operator.add, "-=": operator.sub, "/=": operator.truediv, "//=": operator.floordiv,
     "%=": operator.mod, "|=": operator.or_, "&=": operator.and_, "^=": operator.xor,
     "*=": functools.partial(_binop, "Mult"), "**=": functools.partial(_binop, "Pow"),
@@ -109,7 +114,7 @@ _INPLACE = {
 
 
 def _inplacevar(op: str, left: Any, right: Any) -> Any:
-    function = _INPLACE.get(op)
+    function: Callable[[Any, Any], Any] | None = _INPLACE.get(op)
     if function is None:
         raise ScriptFailed(f"operator {op} is not allowed")
     return function(left, right)
@@ -123,7 +128,7 @@ def _range(*args: int) -> range:
 
 
 _BUILTINS: dict[str, Any] = {
-    name: getattr(__builtins__, name, None) if not isinstance(__builtins__, dict) else __builtins__[name]
+    name: getattr(builtins, name)
     for name in (
         "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "float", "int", "isinstance",
         "len", "list", "max", "min", "reversed", "round", "set", "sorted", "str", "sum", "tuple",
@@ -198,7 +203,9 @@ class RestrictedEnvironment(TaskDataEnvironment):
     def __init__(self) -> None:
         super().__init__(environment_globals={})
 
-    def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
+    def evaluate(
+        self, expression: str, context: dict[str, Any], external_context: Any = None
+    ) -> Any:
         code = compile_expression(expression)
         namespace = script_globals()
         namespace.update(external_context or {})

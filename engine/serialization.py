@@ -28,7 +28,9 @@ def dump_spec(workflow: BpmnWorkflow) -> dict[str, Any]:
 def restore_specs(stored: dict[str, Any]) -> Specs:
     stored = copy.deepcopy(stored)
     spec = SERIALIZER.from_dict(stored["spec"])
-    subprocess_specs = {name: SERIALIZER.from_dict(sub) for name, sub in stored["subprocess_specs"].items()}
+    subprocess_specs = {
+        name: SERIALIZER.from_dict(sub) for name, sub in stored["subprocess_specs"].items()
+    }
     return spec, subprocess_specs
 
 

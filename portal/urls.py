@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import views  # noqa: F401
+from portal import views
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
@@ -11,6 +11,8 @@ urlpatterns = [
     path("tasks/<int:task_id>/", views.task_detail, name="task"),
     path("tasks/<int:task_id>/claim/", views.task_claim, name="task-claim"),
     path("cases/<int:case_id>/", views.case_detail, name="case"),
+    path("cases/<int:case_id>/check-result/", views.case_check_result, name="case-check-result"),
+    path("cases/<int:case_id>/objection/", views.case_objection, name="case-objection"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

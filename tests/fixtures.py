@@ -77,7 +77,9 @@ def world(db: None) -> World:
     village_a1 = make_region("431101001001", "东村", RegionLevel.VILLAGE, township_a)
     village_a2 = make_region("431101001002", "南村", RegionLevel.VILLAGE, township_a)
     village_b1 = make_region("431101002001", "西村", RegionLevel.VILLAGE, township_b)
-    RegionPolicy.objects.create(region=county, effective_from=datetime(2020, 1, 1).date(), values=COUNTY_POLICY)
+    RegionPolicy.objects.create(
+        region=county, effective_from=datetime(2020, 1, 1).date(), values=COUNTY_POLICY
+    )
     users = {
         "village_clerk": make_user("village_clerk", "village_clerk", village_a1),
         "clerk": make_user("clerk", "township_clerk", township_a),
@@ -93,7 +95,9 @@ def world(db: None) -> World:
     }
     for role in ROLES:
         Group.objects.get_or_create(name=role)
-    return World(province, county, township_a, township_b, village_a1, village_a2, village_b1, users)
+    return World(
+        province, county, township_a, township_b, village_a1, village_a2, village_b1, users
+    )
 
 
 @pytest.fixture
@@ -109,7 +113,6 @@ def deployed(world: World) -> None:
     directory = Path(settings.WORKFLOWS_DIR)
     for main in main_files(directory):
         runtime.deploy(bundle_sources(directory, main), main.name, actor=world["policy"])
-
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -65,13 +65,25 @@ def accept(world: World, case: Case) -> None:
 def check(world: World, case: Case, eligible: bool = True) -> None:
     case.refresh_from_db()
     actions.do_record_check_result(
-        case, actor=world["checker"], eligible=eligible, report_no="HD-001", reasons="" if eligible else "名下有车辆"
+        case,
+        actor=world["checker"],
+        eligible=eligible,
+        report_no="HD-001",
+        reasons="" if eligible else "名下有车辆",
     )
 
 
 def investigate(world: World, case: Case) -> None:
     today = clock.today().isoformat()
-    complete(world, "investigator", case, "investigate", visited_on=today, findings="家中困难，与申报一致", matches_declaration=True)
+    complete(
+        world,
+        "investigator",
+        case,
+        "investigate",
+        visited_on=today,
+        findings="家中困难，与申报一致",
+        matches_declaration=True,
+    )
     complete(world, "investigator2", case, "cosign", cosign_agrees=True)
 
 

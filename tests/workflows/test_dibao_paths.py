@@ -12,7 +12,16 @@ from assistance.models import CaseStatus, RegionPolicy
 from engine import runtime
 from engine.clock import clock
 from engine.models import AuditEvent, ProcessInstance, Timer
-from tests.workflows.dibao import accept, apply, check, complete, investigate, open_tasks, task, to_notice
+from tests.workflows.dibao import (
+    accept,
+    apply,
+    check,
+    complete,
+    investigate,
+    open_tasks,
+    task,
+    to_notice,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
 
@@ -45,9 +54,23 @@ def test_it_approves_through_county_confirmation(world):
 
 def test_it_refuses_at_acceptance_with_a_written_notice(world):
     case = apply(world)
-    complete(world, "clerk", case, "acceptance", acceptance_decision="ineligible", acceptance_reasons="非本乡镇户籍")
+    complete(
+        world,
+        "clerk",
+        case,
+        "acceptance",
+        acceptance_decision="ineligible",
+        acceptance_reasons="非本乡镇户籍",
+    )
     assert open_tasks(case) == ["refusal_notice"]
-    complete(world, "clerk", case, "refusal_notice", delivered_on="2026-03-02", delivery_method="in_person")
+    complete(
+        world,
+        "clerk",
+        case,
+        "refusal_notice",
+        delivered_on="2026-03-02",
+        delivery_method="in_person",
+    )
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED
     assert case.monthly_amount is None
@@ -56,7 +79,12 @@ def test_it_refuses_at_acceptance_with_a_written_notice(world):
 def test_it_asks_once_for_missing_papers_then_accepts(world):
     case = apply(world)
     complete(
-        world, "clerk", case, "acceptance", acceptance_decision="incomplete", missing_items=["户口簿", "收入证明"]
+        world,
+        "clerk",
+        case,
+        "acceptance",
+        acceptance_decision="incomplete",
+        missing_items=["户口簿", "收入证明"],
     )
     assert open_tasks(case) == ["supplement"]
     complete(world, "clerk", case, "supplement", supplement_result="supplied")
@@ -69,7 +97,14 @@ def test_it_asks_once_for_missing_papers_then_accepts(world):
 
 def test_it_closes_as_withdrawn_when_papers_never_come(world):
     case = apply(world)
-    complete(world, "clerk", case, "acceptance", acceptance_decision="incomplete", missing_items=["户口簿"])
+    complete(
+        world,
+        "clerk",
+        case,
+        "acceptance",
+        acceptance_decision="incomplete",
+        missing_items=["户口簿"],
+    )
     complete(world, "clerk", case, "supplement", supplement_result="withdrawn")
     case.refresh_from_db()
     assert case.status == CaseStatus.WITHDRAWN
@@ -80,8 +115,12 @@ def test_it_refuses_after_the_economic_check_without_objection(world):
     accept(world, case)
     check(world, case, eligible=False)
     assert open_tasks(case) == ["check_objection"]
-    complete(world, "clerk", case, "check_objection", notified_on="2026-03-02", applicant_objects=False)
-    complete(world, "clerk", case, "refusal_notice", delivered_on="2026-03-03", delivery_method="post")
+    complete(
+        world, "clerk", case, "check_objection", notified_on="2026-03-02", applicant_objects=False
+    )
+    complete(
+        world, "clerk", case, "refusal_notice", delivered_on="2026-03-03", delivery_method="post"
+    )
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED
     assert case.outcome_reasons == "名下有车辆"
@@ -91,7 +130,9 @@ def test_it_rechecks_when_the_applicant_objects_to_the_check(world):
     case = apply(world)
     accept(world, case)
     check(world, case, eligible=False)
-    complete(world, "clerk", case, "check_objection", notified_on="2026-03-02", applicant_objects=True)
+    complete(
+        world, "clerk", case, "check_objection", notified_on="2026-03-02", applicant_objects=True
+    )
     case.refresh_from_db()
     assert case.stage == "家庭经济状况复核中"
     check(world, case, eligible=True)
@@ -103,7 +144,9 @@ def test_it_reinvestigates_and_notices_again_after_an_objection(world):
     to_notice(world, case)
     clock.advance(timedelta(days=3))
     case.refresh_from_db()
-    actions.do_record_objection(case, actor=world["clerk"], objector="村民甲", reason="申请人有经营收入")
+    actions.do_record_objection(
+        case, actor=world["clerk"], objector="村民甲", reason="申请人有经营收入"
+    )
     assert open_tasks(case) == ["investigate"]
     assert not Timer.objects.filter(instance__case=case).exists()
     investigate(world, case)
@@ -141,7 +184,9 @@ def test_it_fires_the_notice_timer_only_after_its_days(world):
 
 def test_it_lets_the_township_confirm_where_the_county_delegated(world):
     RegionPolicy.objects.create(
-        region=world.township_a, effective_from=date(2026, 1, 1), values={"confirm_level": "township"}
+        region=world.township_a,
+        effective_from=date(2026, 1, 1),
+        values={"confirm_level": "township"},
     )
     case = apply(world)
     to_notice(world, case)
@@ -160,11 +205,20 @@ def test_it_refuses_at_confirmation_with_reasons(world):
     case = apply(world)
     to_notice(world, case)
     pass_notice()
-    complete(world, "approver", case, "county_confirm", decision="refuse", decision_reasons="存在隐瞒收入")
+    complete(
+        world,
+        "approver",
+        case,
+        "county_confirm",
+        decision="refuse",
+        decision_reasons="存在隐瞒收入",
+    )
     assert open_tasks(case) == ["refusal_notice"]
     data = runtime.instance_data(ProcessInstance.objects.get(case=case))
     assert "行政复议" in data["remedies"] and "6个月" in data["remedies"]
-    complete(world, "clerk", case, "refusal_notice", delivered_on="2026-03-12", delivery_method="village")
+    complete(
+        world, "clerk", case, "refusal_notice", delivered_on="2026-03-12", delivery_method="village"
+    )
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED
     assert case.outcome_reasons == "存在隐瞒收入"
@@ -193,7 +247,15 @@ def test_it_requires_two_different_investigators(world):
     case = apply(world)
     accept(world, case)
     check(world, case)
-    complete(world, "investigator", case, "investigate", visited_on="2026-03-02", findings="情况属实，困难", matches_declaration=True)
+    complete(
+        world,
+        "investigator",
+        case,
+        "investigate",
+        visited_on="2026-03-02",
+        findings="情况属实，困难",
+        matches_declaration=True,
+    )
     with pytest.raises(runtime.SeparationOfDuties):
         complete(world, "investigator", case, "cosign", cosign_agrees=True)
     assert open_tasks(case) == ["cosign"]

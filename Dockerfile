@@ -1,0 +1,15 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY portal portal
+COPY engine engine
+COPY assistance assistance
+COPY storage storage
+RUN pip install --no-cache-dir '.[prod]'
+COPY manage.py ./
+COPY workflows workflows
+RUN useradd --system --uid 1000 doudi && mkdir -p /app/var && chown doudi /app/var
+USER doudi
+EXPOSE 8000
+CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -1,0 +1,47 @@
+# Doudi — one Makefile. `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test lint format typecheck pytest messages bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install Doudi with its development tools
+
+demo: install ## Start the portal with demo data at http://127.0.0.1:8000 (SQLite, no services)
+	$(BIN)/python manage.py demo
+
+test: install lint typecheck pytest ## Run the whole test suite: ruff, mypy, pytest (PostgreSQL)
+
+lint: install ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: install ## mypy over the packages
+	$(BIN)/mypy portal engine assistance storage
+
+pytest: install ## pytest only
+	$(BIN)/pytest
+
+messages: install ## Recompile the Chinese translations after editing the .po file
+	cd portal && ../$(BIN)/python ../manage.py compilemessages
+
+bench: install ## Benchmarks (PostgreSQL): the dibao lifecycle
+	$(BIN)/python bench/lifecycle.py
+
+clean: ## Remove the virtualenv and the embedded database
+	rm -rf $(VENV) var

@@ -1,0 +1,40 @@
+"""One command for the embedded default: database, processes, demo data, timers, server."""
+
+import threading
+import time
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from engine import runtime
+
+
+def _tick(interval: float) -> None:
+    while True:
+        time.sleep(interval)
+        try:
+            runtime.fire_due_timers()
+        except Exception:
+            import logging
+
+            logging.getLogger("doudi.ticker").exception("timer tick failed")
+
+
+class Command(BaseCommand):
+    help = "Start the portal with demo data on the embedded default (SQLite, local evidence)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument("--tick", type=float, default=30.0, help="seconds between timer checks")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("deploy_workflows")
+        call_command("seed_demo")
+        runtime.fire_due_timers()
+        threading.Thread(
+            target=_tick, args=(options["tick"],), daemon=True, name="timer-ticker"
+        ).start()
+        self.stdout.write(f"Doudi is running at http://{options['addr']}/  (Ctrl-C to stop)")
+        call_command("runserver", options["addr"], use_reloader=False)
