@@ -9,7 +9,7 @@ checks what the diagram itself says: lanes, forms and separation of duties.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -40,7 +40,7 @@ from engine.bundle import (
 from engine.clock import clock
 from engine.forms import validate_submission
 from engine.models import InstanceStatus, ProcessDefinition, ProcessInstance, Task, Timer
-from engine.scripting import evaluate_standalone, script_engine
+from engine.scripting import ScriptFailed, ScriptRejected, evaluate_standalone, script_engine
 from engine.serialization import Specs, dump_state, load_state, restore_specs
 
 # Sent inside the transaction after every change, for the domain to update its records.
@@ -65,6 +65,23 @@ class SeparationOfDuties(EngineError):
 
 class NoSuchMessage(EngineError):
     pass
+
+
+class ProcessFailed(EngineError):
+    """The diagram itself failed (a script error, a timeout): nothing was saved."""
+
+
+def _advance(*steps: Callable[[], Any]) -> None:
+    try:
+        for step in steps:
+            step()
+    except (WorkflowException, ScriptFailed, ScriptRejected) as exc:
+        where = getattr(getattr(exc, "task", None), "task_spec", None)
+        step_name = getattr(where, "bpmn_name", None) or getattr(where, "name", "?")
+        raise ProcessFailed(
+            _("The process could not continue at %(step)s: %(error)s")
+            % {"step": step_name, "error": exc}
+        ) from exc
 
 
 # ---------------------------------------------------------------- definitions
@@ -171,7 +188,7 @@ def start(
     instance = ProcessInstance(
         definition=definition, case_id=case_id, state={}, created_at=now, updated_at=now, revision=0
     )
-    workflow.do_engine_steps()
+    _advance(workflow.do_engine_steps)
     instance.state = dump_state(workflow)
     instance.revision = 1
     instance.save(force_insert=True)
@@ -247,8 +264,7 @@ def complete(
         raise TaskConflict(_("This task has already been completed by someone else."))
     _check_separation(instance, task.spec_name, actor, _exclusions(instance, task))
     spiff_task.data.update(data)
-    spiff_task.run()
-    workflow.do_engine_steps()
+    _advance(spiff_task.run, workflow.do_engine_steps)
     actors = dict(instance.actors)
     actors[task.spec_name] = sorted({*actors.get(task.spec_name, []), actor.pk})
     instance.actors = actors
@@ -336,8 +352,7 @@ def fire_instance_timers(instance_id: int, now: datetime | None = None) -> int:
     if not due:
         return 0
     workflow = _load(instance)
-    workflow.refresh_timers()
-    workflow.do_engine_steps()
+    _advance(workflow.refresh_timers, workflow.do_engine_steps)
     for timer in due:
         audit.record(
             "timer.fired",
@@ -376,7 +391,7 @@ def send_message(
         workflow.send_event(BpmnEvent(MessageEventDefinition(name), dict(payload)))
     except WorkflowException as exc:
         raise NoSuchMessage(str(exc)) from exc
-    workflow.do_engine_steps()
+    _advance(workflow.do_engine_steps)
     audit.record(
         "message.received",
         actor=actor,

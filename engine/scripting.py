@@ -75,6 +75,12 @@ class _DoudiPolicy(RestrictingNodeTransformer):
             self.error(node, f'"{node.id}" is not allowed in diagrams.')
         return super().visit_Name(node)
 
+    def visit_Attribute(self, node: ast.Attribute) -> Any:
+        # str.format can reach attributes by name inside the format string ("{0.__class__}").
+        if node.attr in ("format", "format_map", "mro"):
+            self.error(node, f'".{node.attr}" is not allowed in diagrams; use an f-string.')
+        return super().visit_Attribute(node)
+
     def visit_BinOp(self, node: ast.BinOp) -> Any:
         node = self.node_contents_visit(node)
         if isinstance(node.op, ast.Mult | ast.Pow | ast.LShift):
@@ -83,7 +89,7 @@ class _DoudiPolicy(RestrictingNodeTransformer):
                 args=[ast.Constant(type(node.op).__name__), node.left, node.right],
                 keywords=[],
             )
-            return ast.copy_location(call, node)
+            return ast.fix_missing_locations(ast.copy_location(call, node))
         return node
 
 

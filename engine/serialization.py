@@ -41,10 +41,34 @@ def dump_state(workflow: BpmnWorkflow) -> dict[str, Any]:
     return state
 
 
+def _tree_order(tasks: dict[str, Any], root: str) -> dict[str, Any]:
+    """Tasks with every parent before its children.
+
+    Task data is stored as a delta against the parent task, so a parent must be restored
+    first; PostgreSQL's jsonb does not keep object key order, so the order is rebuilt here.
+    """
+    ordered: dict[str, Any] = {}
+    pending = [root]
+    while pending:
+        task_id = pending.pop()
+        task = tasks.get(task_id)
+        if task is None or task_id in ordered:
+            continue
+        ordered[task_id] = task
+        pending.extend(reversed(task["children"]))
+    for task_id, task in tasks.items():  # anything unreachable keeps its place at the end
+        ordered.setdefault(task_id, task)
+    return ordered
+
+
 def load_state(state: dict[str, Any], specs: Specs) -> BpmnWorkflow:
     # from_dict pops top-level keys and subprocess entries; restored task data is new objects.
     document = dict(state)
-    document["subprocesses"] = dict(document.get("subprocesses", {}))
+    document["tasks"] = _tree_order(document["tasks"], document["root"])
+    document["subprocesses"] = {
+        key: {**sub, "tasks": _tree_order(sub["tasks"], sub["root"])}
+        for key, sub in document.get("subprocesses", {}).items()
+    }
     document["spec"], document["subprocess_specs"] = specs[0], dict(specs[1])
     SERIALIZER.migrate(document)
     workflow: BpmnWorkflow = SERIALIZER.from_dict(document)

@@ -6,6 +6,7 @@ evidence folder, Celery tasks in-process, no services.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from portal.env import (
@@ -76,10 +77,14 @@ TEMPLATES = [
     },
 ]
 
+# pytest sets PYTEST_VERSION before anything is imported: the suite runs on the machine's
+# PostgreSQL unless DATABASE_URL says otherwise; the embedded default is a SQLite file.
+TESTING = "PYTEST_VERSION" in os.environ
+DEFAULT_DATABASE_URL = (
+    "postgres://root@127.0.0.1:5432/doudi" if TESTING else f"sqlite:///{VAR_DIR / 'doudi.sqlite3'}"
+)
 DATABASES = {
-    "default": database_from_url(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'doudi.sqlite3'}"), str(BASE_DIR)
-    )
+    "default": database_from_url(env_str("DATABASE_URL", DEFAULT_DATABASE_URL), str(BASE_DIR))
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite cannot enforce "one version per (key, region)" when region is NULL; deploy() locks

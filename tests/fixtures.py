@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from guardian.shortcuts import assign_perm
 
-from assistance.models import Region, RegionLevel, RegionPolicy
+from assistance.models import Case, Household, Region, RegionLevel, RegionPolicy
 from assistance.roles import ROLES
 from engine import runtime
 from engine.clock import clock
@@ -122,3 +122,12 @@ def fast_password_hashing() -> Iterator[None]:
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture
+def tiny_case(world: World) -> Case:
+    """A case with no process yet, for engine tests that start their own."""
+    household = Household.objects.create(region=world.village_a1, address="东村", hukou="rural")
+    return Case.objects.create(
+        number="T-1", assistance_type="dibao", household=household, region=world.village_a1
+    )
