@@ -39,7 +39,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_detail(request: AuthedRequest, task_id: int) -> HttpResponse:
-    task = access.get_task_for_user(request.user, task_id, to_act=request.method == "POST")
+    task = access.get_task_for_user(request.user, task_id, to_act=True)
     schema = (
         form_schema(runtime.definition_sources(task.instance_id), task.form) if task.form else {}
     )

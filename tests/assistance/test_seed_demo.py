@@ -1,0 +1,27 @@
+"""seed_demo builds a world to click through: every role, cases in every stage."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from assistance.models import Case, CaseStatus
+from engine.models import Task, Timer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_seeds_cases_in_every_stage_once(capsys):
+    call_command("deploy_workflows")
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "clerk" in out and "doudi-demo" in out
+    stages = set(Task.objects.values_list("spec_name", flat=True))
+    assert {"acceptance", "investigate", "opinion", "county_confirm", "refusal_notice"} <= stages
+    assert Timer.objects.count() == 1  # the case in its public notice
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert {CaseStatus.IN_PROGRESS, CaseStatus.ACTIVE} <= statuses
+    assert Case.objects.filter(stage="家庭经济状况核对中").exists()
+    count = Case.objects.count()
+    call_command("seed_demo")
+    assert Case.objects.count() == count
