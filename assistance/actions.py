@@ -117,7 +117,7 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
     runtime.start(
         PROCESS_KEYS[AssistanceType(case.assistance_type)],
         case_id=case.pk,
-        region_ids=region.ancestor_ids(),
+        region_id=region.pk,
         actor=actor,
         role=_role_for(actor, APPLICATION_ROLES),
         data=process_data(case),

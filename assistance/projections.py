@@ -8,7 +8,7 @@ from typing import Any
 
 from assistance.models import Case, CaseStatus
 from engine import audit
-from engine.models import ProcessInstance, Task
+from engine.models import ProcessInstance
 
 OUTCOME_STATUS = {
     "approved": CaseStatus.ACTIVE,
@@ -19,34 +19,37 @@ OUTCOME_STATUS = {
 
 
 def on_instance_changed(
-    sender: Any, *, instance: ProcessInstance, data: dict[str, Any], completed: bool, **kwargs: Any
+    sender: Any,
+    *,
+    instance: ProcessInstance,
+    data: dict[str, Any],
+    completed: bool,
+    task_titles: list[str],
+    **kwargs: Any,
 ) -> None:
-    case = Case.objects.select_for_update().get(pk=instance.case_id)
-    fields = ["stage"]
-    titles = list(
-        Task.objects.filter(instance=instance).order_by("pk").values_list("title", flat=True)
-    )
-    case.stage = ("、".join(titles) or str(data.get("stage", "")))[:100]
-    if completed:
-        fields += _apply_outcome(case, data)
-        case.stage = ""
-        audit.record(
-            "case.decided",
-            actor=None,
-            role="system",
-            region_id=case.region_id,
-            case_id=case.pk,
-            instance_id=instance.pk,
-            payload={
-                "status": case.status,
-                "monthly_amount": str(case.monthly_amount)
-                if case.monthly_amount is not None
-                else None,
-                "start_month": case.start_month.isoformat() if case.start_month else None,
-                "reasons": case.outcome_reasons,
-            },
-        )
+    stage = ("、".join(task_titles) or str(data.get("stage", "")))[:100]
+    if not completed:
+        # The engine holds the instance lock, which already serialises changes to this case.
+        Case.objects.filter(pk=instance.case_id).update(stage=stage)
+        return
+    case = Case.objects.get(pk=instance.case_id)
+    fields = ["stage", *_apply_outcome(case, data)]
+    case.stage = ""
     case.save(update_fields=fields)
+    audit.record(
+        "case.decided",
+        actor=None,
+        role="system",
+        region_id=case.region_id,
+        case_id=case.pk,
+        instance_id=instance.pk,
+        payload={
+            "status": case.status,
+            "monthly_amount": str(case.monthly_amount) if case.monthly_amount is not None else None,
+            "start_month": case.start_month.isoformat() if case.start_month else None,
+            "reasons": case.outcome_reasons,
+        },
+    )
 
 
 def _apply_outcome(case: Case, data: dict[str, Any]) -> list[str]:

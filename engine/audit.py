@@ -58,10 +58,10 @@ def record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit events are written inside the transaction of their change")
     stream = stream_for(case_id)
-    AuditChain.objects.bulk_create(
-        [AuditChain(stream=stream, last_hash=GENESIS, length=0)], ignore_conflicts=True
-    )
-    head = AuditChain.objects.select_for_update().get(stream=stream)
+    head = AuditChain.objects.select_for_update().filter(stream=stream).first()
+    if head is None:
+        # A case's chain begins in the transaction that creates the case, so no one races us.
+        head = AuditChain.objects.create(stream=stream, last_hash=GENESIS, length=0)
     event = AuditEvent(
         stream=stream,
         seq=head.length + 1,

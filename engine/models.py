@@ -58,6 +58,8 @@ class ProcessInstance(models.Model):
         ProcessDefinition, on_delete=models.PROTECT, related_name="instances"
     )
     case = models.ForeignKey("assistance.Case", on_delete=models.PROTECT, related_name="instances")
+    # The case's region, copied so projections need no join to place tasks.
+    region = models.ForeignKey("assistance.Region", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(
         max_length=10, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING
     )

@@ -173,12 +173,13 @@ def start(
     key: str,
     *,
     case_id: int,
-    region_ids: list[int],
+    region_id: int,
     actor: User | None,
     data: Mapping[str, Any],
     role: str = "",
 ) -> ProcessInstance:
-    definition = definition_for(key, region_ids)
+    """Start the definition in scope for the case's region (nearest county version first)."""
+    definition = definition_for(key, _region_lineage(region_id))
     spec, subprocess_specs = _spec_objects(definition.pk)
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
     workflow.data.update(data)
@@ -186,7 +187,13 @@ def start(
         task.data.update(data)
     now = clock.now()
     instance = ProcessInstance(
-        definition=definition, case_id=case_id, state={}, created_at=now, updated_at=now, revision=0
+        definition=definition,
+        case_id=case_id,
+        region_id=region_id,
+        state={},
+        created_at=now,
+        updated_at=now,
+        revision=0,
     )
     _advance(workflow.do_engine_steps)
     instance.state = dump_state(workflow)
@@ -196,13 +203,20 @@ def start(
         "instance.started",
         actor=actor,
         role=role,
-        region_id=region_ids[-1] if region_ids else None,
+        region_id=region_id,
         case_id=case_id,
         instance_id=instance.pk,
         payload={"key": definition.key, "version": definition.version},
     )
     _project(instance, workflow)
     return instance
+
+
+def _region_lineage(region_id: int) -> list[int]:
+    """Ids from the root of the administrative tree down to the region."""
+    regions = ProcessDefinition._meta.get_field("region").related_model._default_manager
+    path: str = regions.values_list("path", flat=True).get(pk=region_id)
+    return [int(part) for part in path.strip("/").split("/") if part]
 
 
 def _locked_instance_for_task(task_pk: int) -> tuple[ProcessInstance, Task]:
@@ -430,13 +444,14 @@ def instance_data(instance: ProcessInstance) -> dict[str, Any]:
 
 
 def _project(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
-    _project_tasks(instance, workflow)
+    titles = _project_tasks(instance, workflow)
     _project_timers(instance, workflow)
     instance_changed.send(
         sender=ProcessInstance,
         instance=instance,
         data=_latest_data(workflow),
         completed=workflow.completed,
+        task_titles=titles,
     )
 
 
@@ -447,7 +462,8 @@ def _latest_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     return data
 
 
-def _project_tasks(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+def _project_tasks(instance: ProcessInstance, workflow: BpmnWorkflow) -> list[str]:
+    """Rewrite the instance's Task rows; return the titles of its ready tasks."""
     ready = {
         task.id: task
         for task in workflow.get_tasks(state=TaskState.READY)
@@ -457,33 +473,24 @@ def _project_tasks(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
     gone = [pk for spiff_id, pk in existing.items() if spiff_id not in ready]
     if gone:
         Task.objects.filter(pk__in=gone).delete()
-    region_id = _case_region(instance)
     now = clock.now()
-    Task.objects.bulk_create(
-        [
-            _task_row(instance, spiff_task, region_id, now)
-            for spiff_id, spiff_task in ready.items()
-            if spiff_id not in existing
-        ]
-    )
+    new = [
+        _task_row(instance, spiff_task, now)
+        for spiff_id, spiff_task in ready.items()
+        if spiff_id not in existing
+    ]
+    if new:
+        Task.objects.bulk_create(new)
+    return [task.task_spec.bpmn_name or task.task_spec.name for task in ready.values()]
 
 
-def _case_region(instance: ProcessInstance) -> int:
-    from assistance.models import Case
-
-    region_id: int = Case.objects.values_list("region_id", flat=True).get(pk=instance.case_id)
-    return region_id
-
-
-def _task_row(
-    instance: ProcessInstance, spiff_task: SpiffTask, region_id: int, now: datetime
-) -> Task:
+def _task_row(instance: ProcessInstance, spiff_task: SpiffTask, now: datetime) -> Task:
     spec = spiff_task.task_spec
     properties = (spec.extensions or {}).get("properties", {})
     return Task(
         instance=instance,
         case_id=instance.case_id,
-        region_id=region_id,
+        region_id=instance.region_id,
         spiff_id=spiff_task.id,
         spec_name=spec.name,
         title=spec.bpmn_name or spec.name,
@@ -510,15 +517,17 @@ def _project_timers(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
             due_at = _timer_due(task)
             if due_at is not None:
                 waiting[task.id] = (task.task_spec.bpmn_name or task.task_spec.name, due_at)
-    Timer.objects.filter(instance=instance).exclude(spiff_id__in=list(waiting)).delete()
     known = set(Timer.objects.filter(instance=instance).values_list("spiff_id", flat=True))
-    Timer.objects.bulk_create(
-        [
-            Timer(instance=instance, spiff_id=spiff_id, spec_name=name, due_at=due_at)
-            for spiff_id, (name, due_at) in waiting.items()
-            if spiff_id not in known
-        ]
-    )
+    gone = known - set(waiting)
+    if gone:
+        Timer.objects.filter(instance=instance, spiff_id__in=gone).delete()
+    new = [
+        Timer(instance=instance, spiff_id=spiff_id, spec_name=name, due_at=due_at)
+        for spiff_id, (name, due_at) in waiting.items()
+        if spiff_id not in known
+    ]
+    if new:
+        Timer.objects.bulk_create(new)
 
 
 def _waits_on_timer(event: Any) -> bool:

@@ -19,7 +19,9 @@ def test_it_inherits_the_county_policy(world):
 
 
 def test_it_lets_a_township_override_one_parameter(world):
-    RegionPolicy.objects.create(region=world.township_a, effective_from=date(2026, 1, 1), values={"notice_days": 5})
+    RegionPolicy.objects.create(
+        region=world.township_a, effective_from=date(2026, 1, 1), values={"notice_days": 5}
+    )
     assert policy_for(world.village_a1, date(2026, 3, 2))["notice_days"] == 5
     assert policy_for(world.village_b1, date(2026, 3, 2))["notice_days"] == 7
     assert policy_for(world.village_a1, date(2026, 3, 2))["dibao_standard_rural"] == "600.00"
@@ -41,7 +43,13 @@ def test_it_refuses_a_region_without_policy(world):
 
 @pytest.mark.parametrize(
     "values",
-    [{"notice_days": -1}, {"notice_days": True}, {"dibao_standard_rural": "abc"}, {"confirm_level": "city"}, {"nope": 1}],
+    [
+        {"notice_days": -1},
+        {"notice_days": True},
+        {"dibao_standard_rural": "abc"},
+        {"confirm_level": "city"},
+        {"nope": 1},
+    ],
 )
 def test_it_validates_values(values):
     with pytest.raises(PolicyError):

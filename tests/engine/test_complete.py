@@ -16,7 +16,9 @@ from tests.engine.samples import tiny_sources
 @pytest.fixture
 def tiny_instance(world, tiny_case) -> ProcessInstance:
     runtime.deploy(tiny_sources(), "tiny.bpmn", actor=world["policy"])
-    return runtime.start("tiny", case_id=tiny_case.pk, region_ids=[], actor=None, data={})
+    return runtime.start(
+        "tiny", case_id=tiny_case.pk, region_id=world.village_a1.pk, actor=None, data={}
+    )
 
 
 @pytest.mark.django_db
@@ -64,7 +66,9 @@ def test_it_keeps_a_claimed_task_for_its_claimant(world, tiny_instance):
 @pytest.mark.django_db(transaction=True)
 def test_it_lets_exactly_one_of_two_simultaneous_completions_win(world, tiny_case):
     runtime.deploy(tiny_sources(), "tiny.bpmn", actor=world["policy"])
-    instance = runtime.start("tiny", case_id=tiny_case.pk, region_ids=[], actor=None, data={})
+    instance = runtime.start(
+        "tiny", case_id=tiny_case.pk, region_id=world.village_a1.pk, actor=None, data={}
+    )
     task_pk = instance.tasks.get().pk
     barrier = threading.Barrier(2)
     outcomes: list[str] = []

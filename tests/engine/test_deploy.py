@@ -46,7 +46,9 @@ def test_it_prefers_a_county_version_over_the_province_one(world):
 
 def test_it_stores_the_spec_once_per_version_not_per_instance(world, tiny_case):
     definition, _ = runtime.deploy(tiny_sources(), "tiny.bpmn", actor=world["policy"])
-    instance = runtime.start("tiny", case_id=tiny_case.pk, region_ids=[], actor=None, data={})
+    instance = runtime.start(
+        "tiny", case_id=tiny_case.pk, region_id=world.village_a1.pk, actor=None, data={}
+    )
     assert "spec" not in instance.state and "subprocess_specs" not in instance.state
     assert definition.spec["spec"]["name"] == "tiny"
 
@@ -92,7 +94,9 @@ def test_it_refuses_a_broken_deployment_whole(world, name):
 
 def test_it_finishes_a_running_v1_instance_on_v1(world, tiny_case, fixed_clock):
     runtime.deploy(tiny_sources(), "tiny.bpmn", actor=world["policy"])
-    instance = runtime.start("tiny", case_id=tiny_case.pk, region_ids=[], actor=None, data={})
+    instance = runtime.start(
+        "tiny", case_id=tiny_case.pk, region_id=world.village_a1.pk, actor=None, data={}
+    )
     runtime.deploy(
         tiny_sources(title="第二版", script="doubled = count * 3"), "tiny.bpmn", actor=None
     )
@@ -108,5 +112,7 @@ def test_it_finishes_a_running_v1_instance_on_v1(world, tiny_case, fixed_clock):
     tiny_case.refresh_from_db()
     assert tiny_case.status == "closed"
     # A new instance starts on the newest version.
-    other = runtime.start("tiny", case_id=tiny_case.pk, region_ids=[], actor=None, data={})
+    other = runtime.start(
+        "tiny", case_id=tiny_case.pk, region_id=world.village_a1.pk, actor=None, data={}
+    )
     assert other.definition.version == 2

@@ -109,7 +109,9 @@ def test_it_evaluates_expressions_without_leaking_into_data():
 @pytest.mark.django_db
 def test_it_rolls_back_when_a_diagram_fails_at_run_time(world, tiny_case):
     runtime.deploy(tiny_sources(script="doubled = count // 0"), "tiny.bpmn", actor=world["policy"])
-    instance = runtime.start("tiny", case_id=tiny_case.pk, region_ids=[], actor=None, data={})
+    instance = runtime.start(
+        "tiny", case_id=tiny_case.pk, region_id=world.village_a1.pk, actor=None, data={}
+    )
     task = instance.tasks.get()
     events = AuditEvent.objects.count()
     with pytest.raises(runtime.ProcessFailed, match="calc"):

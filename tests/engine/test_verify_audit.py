@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -18,7 +20,7 @@ def test_it_passes_on_a_clean_chain(world, capsys):
     assert "audit trail intact" in capsys.readouterr().out
     events = list(AuditEvent.objects.filter(case=case).order_by("seq"))
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))
+    assert all(later.prev_hash == earlier.hash for earlier, later in itertools.pairwise(events))
 
 
 def test_it_names_the_first_edited_event(world, capsys):
@@ -27,7 +29,9 @@ def test_it_names_the_first_edited_event(world, capsys):
     events = list(AuditEvent.objects.filter(case=case).order_by("seq"))
     tampered = events[1]
     # Someone with database access rewrites what was submitted.
-    AuditEvent.objects.filter(pk=tampered.pk).update(payload={"data": {"acceptance_decision": "ineligible"}})
+    AuditEvent.objects.filter(pk=tampered.pk).update(
+        payload={"data": {"acceptance_decision": "ineligible"}}
+    )
     with pytest.raises(CommandError, match="1 audit chain"):
         call_command("verify_audit")
     err = capsys.readouterr().err

@@ -76,8 +76,13 @@ def test_it_claims_a_task_then_shows_it_under_mine(client, world):
 
 def test_it_refuses_claims_outside_role_and_jurisdiction(client, world):
     pk = task(apply(world), "acceptance").pk
-    assert login(client, world, "outsider").post(reverse("task-claim", args=[pk])).status_code == 404
-    assert login(client, world, "investigator").post(reverse("task-claim", args=[pk])).status_code == 403
+    assert (
+        login(client, world, "outsider").post(reverse("task-claim", args=[pk])).status_code == 404
+    )
+    assert (
+        login(client, world, "investigator").post(reverse("task-claim", args=[pk])).status_code
+        == 403
+    )
     assert login(client, world, "auditor").post(reverse("task-claim", args=[pk])).status_code == 403
 
 
@@ -105,7 +110,10 @@ def test_it_refuses_the_task_page_to_outsiders_other_roles_and_wrong_methods(cli
     url = reverse("task", args=[task(apply(world), "acceptance").pk])
     assert login(client, world, "outsider").get(url).status_code == 404
     assert login(client, world, "reviewer").get(url).status_code == 403
-    assert login(client, world, "auditor").post(url, {"acceptance_decision": "complete"}).status_code == 403
+    assert (
+        login(client, world, "auditor").post(url, {"acceptance_decision": "complete"}).status_code
+        == 403
+    )
     assert login(client, world, "clerk").put(url).status_code == 405
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,11 +14,13 @@ from engine.clock import clock
 from engine.models import Task
 from tests.fixtures import World
 
-_sequence = iter(range(10, 100))
+_counter = itertools.count()
 
 
 def resident_id(born: date, sex: str = "M") -> str:
-    return make_resident_id("431101", born, next(_sequence), sex)  # type: ignore[arg-type]
+    # Two digits of sequence per birth date: move the date along once they run out.
+    number = next(_counter)
+    return make_resident_id("431101", born + timedelta(days=number // 100), number % 100, sex)  # type: ignore[arg-type]
 
 
 def apply(
