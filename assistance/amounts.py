@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
-from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+
+from assistance.errors import UserFacingError
 
 COUNTED: Final = "counted"
 EMPLOYMENT_COST: Final = "employment_cost"
@@ -45,18 +46,8 @@ _CENT = Decimal("0.01")
 _ZERO = Decimal("0")
 
 
-class AmountInputError(ValueError):
+class AmountInputError(UserFacingError):
     """Input the calculation cannot use; `message` is shown to users."""
-
-    def __init__(self, message: str | Promise, code: str = "invalid") -> None:
-        # Both go to args so the exception survives pickling (e.g. via Celery).
-        super().__init__(message, code)
-        self.message = message
-        self.code = code
-
-    def __str__(self) -> str:
-        # Kept lazy until displayed so it follows the active language.
-        return str(self.message)
 
 
 @dataclass(frozen=True)

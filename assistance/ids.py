@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from assistance.errors import UserFacingError
 
 Sex = Literal["M", "F"]
 
@@ -25,19 +26,8 @@ _EARLIEST_BIRTH_YEAR = 1900
 _SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 
-class InvalidResidentId(ValueError):
+class InvalidResidentId(UserFacingError):
     """A string that is not a valid resident ID; `message` is shown to users."""
-
-    def __init__(self, message: str | Promise, code: str = "invalid") -> None:
-        # Both go to args so the exception survives pickling (e.g. via Celery).
-        super().__init__(message, code)
-        self.message = message
-        self.code = code
-
-    def __str__(self) -> str:
-        # The message stays lazy until here so it is translated for the
-        # language active when it is displayed, not when it was raised.
-        return str(self.message)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from guardian.shortcuts import assign_perm
 
+from assistance.demo import DEFAULT_POLICY
 from assistance.models import Case, Household, Region, RegionLevel, RegionPolicy
 from assistance.roles import ROLES
 from engine import runtime
@@ -24,18 +25,10 @@ from engine.files import bundle_sources, main_files
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 COUNTY_POLICY = {
+    **DEFAULT_POLICY,
     "dibao_standard_urban": "800.00",
     "dibao_standard_rural": "600.00",
     "employment_cost_cap": "600.00",
-    "notice_days": 7,
-    "notice_working_days": False,
-    "confirm_level": "county",
-    "acceptance_working_days": 5,
-    "investigation_working_days": 15,
-    "opinion_working_days": 5,
-    "confirmation_working_days": 10,
-    "refusal_notice_working_days": 3,
-    "procedure_working_days": 30,
 }
 
 
