@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format typecheck pytest messages bench clean
+.PHONY: help install demo test lint format typecheck pytest messages bench vendor clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,19 @@ messages: install ## Recompile the Chinese translations after editing the .po fi
 
 bench: install ## Benchmarks (PostgreSQL): the dibao lifecycle
 	$(BIN)/python bench/lifecycle.py
+
+# bpmn-js, pinned by package-lock.json; the copies under portal/static/vendor/ are committed so
+# that `make demo` needs neither node nor npm.
+VENDOR_BPMN := portal/static/vendor/bpmn-js
+BPMN_DIST   := node_modules/bpmn-js/dist
+
+vendor: ## Rebuild portal/static/vendor/ from package-lock.json with npm ci (commit the result)
+	npm ci --ignore-scripts --no-audit --no-fund
+	rm -rf $(VENDOR_BPMN) && mkdir -p $(VENDOR_BPMN)
+	cp $(BPMN_DIST)/bpmn-navigated-viewer.production.min.js $(VENDOR_BPMN)/
+	cp $(BPMN_DIST)/assets/diagram-js.css $(BPMN_DIST)/assets/bpmn-js.css $(VENDOR_BPMN)/
+	cp node_modules/bpmn-js/LICENSE $(VENDOR_BPMN)/LICENSE
+	node -p "require('bpmn-js/package.json').version" > $(VENDOR_BPMN)/VERSION
 
 clean: ## Remove the virtualenv and the embedded database
 	rm -rf $(VENV) var

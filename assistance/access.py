@@ -65,7 +65,8 @@ def _region_filter(user: AnyUser, field: str) -> Q:
 
 
 def cases_for_user(user: AnyUser) -> Any:
-    return Case.objects.filter(_region_filter(user, "region"))
+    """Cases in the user's jurisdiction from which they are not recused."""
+    return Case.objects.filter(_region_filter(user, "region")).exclude(recusals__user=user.pk)
 
 
 def get_case_for_user(user: AnyUser, case_id: int) -> Case:
@@ -80,13 +81,15 @@ def inbox(user: AnyUser) -> TaskQuerySet:
     roles = acting_roles(user)
     if not roles:
         return Task.objects.none()
-    return Task.objects.for_roles(roles).in_regions(jurisdiction_paths(user))
+    tasks = Task.objects.for_roles(roles).in_regions(jurisdiction_paths(user))
+    return tasks.exclude(case__recusals__user=user.pk)
 
 
 def get_task_for_user(user: AnyUser, task_id: int, *, to_act: bool) -> Task:
     """404 outside the user's jurisdiction; 403 inside it for a role that may not act."""
     task = (
         Task.objects.filter(_region_filter(user, "region"), pk=task_id)
+        .exclude(case__recusals__user=user.pk)
         .select_related("case", "case__household", "region", "claimed_by")
         .first()
     )

@@ -21,9 +21,11 @@ from assistance.models import (
     AssistanceType,
     Case,
     Deduction,
+    CaseRecusal,
     Household,
     IncomeItem,
     Member,
+    NearRelative,
     Region,
     RegionLevel,
 )
@@ -105,7 +107,8 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
     case.number = (
         f"{CASE_PREFIX[AssistanceType(case.assistance_type)]}{clock.today():%Y}{case.pk:08d}"
     )
-    case.save(update_fields=["number"])
+    case.relative_flag = _recuse_relatives(case, [m.resident_id for m in members])
+    case.save(update_fields=["number", "relative_flag"])
     audit.record(
         "case.created",
         actor=actor,
@@ -123,6 +126,31 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
         data=process_data(case),
     )
     return case
+
+
+def _recuse_relatives(case: Case, resident_ids: list[str]) -> bool:
+    """Recuse every staff member who declared one of the applicants as a near relative (R7)."""
+    declarations = NearRelative.objects.filter(resident_id__in=resident_ids)
+    recused: dict[int, NearRelative] = {}
+    for declaration in declarations:
+        recused.setdefault(declaration.staff_id, declaration)
+    CaseRecusal.objects.bulk_create(
+        [
+            CaseRecusal(case=case, user_id=staff_id, reason=f"near relative: {d.get_relation_display()}")
+            for staff_id, d in recused.items()
+        ],
+        ignore_conflicts=True,
+    )
+    if recused:
+        audit.record(
+            "case.relatives_flagged",
+            actor=None,
+            role="system",
+            region_id=case.region_id,
+            case_id=case.pk,
+            payload={"recused_staff": sorted(recused)},
+        )
+    return bool(recused)
 
 
 def _role_for(actor: User, wanted: set[str]) -> str:
@@ -224,6 +252,7 @@ def process_data(case: Case) -> dict[str, Any]:
         # No public notice when everyone it would name is a minor (child privacy, R4).
         "notice_required": not all(m["minor"] for m in covered),
         "notice_round": 0,
+        "county_investigation_required": case.relative_flag,
         "objections": [],
     }
 
@@ -280,3 +309,33 @@ def do_record_objection(case: Case, *, actor: User, objector: str, reason: str) 
         actor=actor,
         role=_role_for(actor, {"township_clerk", "village_clerk"}),
     )
+
+
+@transaction.atomic
+def do_declare_relative(*, actor: User, name: str, resident_id: str, relation: str) -> NearRelative:
+    """A staff member registers a near relative; open cases naming them are recused at once."""
+    try:
+        number = parse_resident_id(resident_id, today=clock.today()).number
+    except InvalidResidentId as exc:
+        raise ActionError(str(exc)) from exc
+    if relation not in NearRelative.Relation.values:
+        raise ActionError(_("Choose the relation."))
+    declaration, created = NearRelative.objects.get_or_create(
+        staff=actor,
+        resident_id=number,
+        defaults={"name": name, "relation": relation, "declared_at": clock.now()},
+    )
+    if not created:
+        raise ActionError(_("You have already declared this person."))
+    open_cases = Case.objects.filter(household__members__resident_id=number, status__in=OPEN_STATUSES)
+    for case in open_cases.distinct():
+        CaseRecusal.objects.get_or_create(
+            case=case, user=actor, defaults={"reason": f"near relative: {declaration.get_relation_display()}"}
+        )
+    audit.record(
+        "relative.declared",
+        actor=actor,
+        role=",".join(access.user_roles(actor)),
+        payload={"relation": relation, "resident_id_tail": number[-4:]},
+    )
+    return declaration

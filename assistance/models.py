@@ -212,6 +212,8 @@ class Case(models.Model):
     start_month = models.DateField(null=True, blank=True)
     decided_on = models.DateField(null=True, blank=True)
     outcome_reasons = models.TextField(blank=True)
+    # An applicant is a declared near relative of staff (R7): recusals apply, the county investigates.
+    relative_flag = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -239,3 +241,77 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class NearRelative(models.Model):
+    """A near relative a staff member or village cadre has declared (近亲属备案, R7)."""
+
+    class Relation(models.TextChoices):
+        SPOUSE = "spouse", _("Spouse")
+        PARENT = "parent", _("Parent or parent-in-law")
+        SIBLING = "sibling", _("Sibling")
+        CHILD = "child", _("Child or child's spouse")
+        GRAND = "grand", _("Grandparent or grandchild")
+        UNCLE_AUNT = "uncle_aunt", _("Uncle or aunt")
+        GUARDIAN = "guardian", _("Adoptive, step or guardianship relation")
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="relatives")
+    name = models.CharField(max_length=50)
+    resident_id = models.CharField(max_length=18, db_index=True)
+    relation = models.CharField(max_length=12, choices=Relation.choices)
+    declared_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["staff", "resident_id"], name="one_declaration")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_relation_display()})"
+
+
+class CaseRecusal(models.Model):
+    """A staff member who must take no part in a case: they neither see nor act on it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="recusals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recusals")
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="one_recusal")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ⟂ {self.case}"
+
+
+class EvidenceKind(models.TextChoices):
+    APPLICATION_FORM = "application_form", _("Application form")
+    HUKOU = "hukou", _("Household register")
+    ID_CARDS = "id_cards", _("ID cards")
+    INCOME_DECLARATION = "income_declaration", _("Income and property declaration with pledge")
+    CHECK_AUTHORISATION = "check_authorisation", _("Economic check authorisation")
+    INVESTIGATION_RECORD = "investigation_record", _("Signed home investigation record")
+    DISABILITY_CERTIFICATE = "disability_certificate", _("Disability certificate")
+    DIAGNOSIS = "diagnosis", _("Hospital diagnosis")
+    OTHER = "other", _("Other")
+
+
+class Evidence(models.Model):
+    """A scan in the evidence store. Never overwritten or deleted: a replacement supersedes it."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="evidence")
+    kind = models.CharField(max_length=30, choices=EvidenceKind.choices)
+    original_name = models.CharField(max_length=200)
+    key = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=50)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"

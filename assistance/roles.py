@@ -7,6 +7,7 @@ ROLES: dict[str, object] = {
     "township_clerk": _("Township clerk"),
     "township_investigator": _("Township investigator"),
     "township_reviewer": _("Township reviewer"),
+    "county_investigator": _("County investigator"),
     "county_approver": _("County approver"),
     "county_checker": _("County economic check centre"),
     "disability_federation_reviewer": _("Disabled persons' federation reviewer"),

@@ -81,6 +81,7 @@ def world(db: None) -> World:
         "reviewer": make_user("reviewer", "township_reviewer", township_a),
         "reviewer2": make_user("reviewer2", "township_reviewer", township_a),
         "approver": make_user("approver", "county_approver", county),
+        "county_investigator": make_user("county_investigator", "county_investigator", county),
         "checker": make_user("checker", "county_checker", county),
         "policy": make_user("policy", "policy_staff", province),
         "auditor": make_user("auditor", "auditor", county),
