@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
-from assistance.models import Case, Region
+from assistance.models import Case, Evidence, Region
 from assistance.roles import READ_ONLY_ROLES, ROLES
 from engine.models import Task, TaskQuerySet
 
@@ -64,6 +64,13 @@ def _region_filter(user: AnyUser, field: str) -> Q:
     return condition
 
 
+def regions_for_user(user: AnyUser) -> Any:
+    condition = Q(pk__in=[])
+    for path in jurisdiction_paths(user):
+        condition |= Q(path__startswith=path)
+    return Region.objects.filter(condition)
+
+
 def cases_for_user(user: AnyUser) -> Any:
     """Cases in the user's jurisdiction from which they are not recused."""
     return Case.objects.filter(_region_filter(user, "region")).exclude(recusals__user=user.pk)
@@ -74,6 +81,17 @@ def get_case_for_user(user: AnyUser, case_id: int) -> Case:
     if case is None:
         raise Http404("No such case.")
     return case
+
+
+def get_evidence_for_user(user: AnyUser, evidence_id: int) -> Evidence:
+    evidence = (
+        Evidence.objects.filter(case__in=cases_for_user(user), pk=evidence_id)
+        .select_related("case")
+        .first()
+    )
+    if evidence is None:
+        raise Http404("No such evidence.")
+    return evidence
 
 
 def inbox(user: AnyUser) -> TaskQuerySet:
@@ -98,6 +116,40 @@ def get_task_for_user(user: AnyUser, task_id: int, *, to_act: bool) -> Task:
     if to_act and task.lane_role not in acting_roles(user):
         raise PermissionDenied("Your role does not act on this task.")
     return task
+
+
+LEADER_ROLES = frozenset({"township_reviewer", "county_approver"})
+
+
+def is_leader(user: AnyUser) -> bool:
+    return bool(LEADER_ROLES.intersection(acting_roles(user)))
+
+
+def colleagues_for(task: Task) -> Any:
+    """Users who could act on the task: its lane role, jurisdiction over it, not recused."""
+    from guardian.models import UserObjectPermission
+
+    region_ids = [int(part) for part in task.region.path.strip("/").split("/") if part]
+    granted = UserObjectPermission.objects.filter(
+        permission__codename="act_in_region",
+        content_type__app_label="assistance",
+        content_type__model="region",
+        object_pk__in=[str(pk) for pk in region_ids],
+    ).values("user_id")
+    return (
+        User.objects.filter(is_active=True, groups__name=task.lane_role, pk__in=granted)
+        .exclude(recusals__case_id=task.case_id)
+        .order_by("username")
+        .distinct()
+    )
+
+
+def require_acting_in_region(user: AnyUser, region: Region) -> None:
+    """Any role that acts (not a read-only one), inside the user's jurisdiction."""
+    if not in_jurisdiction(user, region):
+        raise Http404("No such region.")
+    if not acting_roles(user):
+        raise PermissionDenied("Your role may not change cases.")
 
 
 def require_role_in_region(user: AnyUser, region: Region, roles: set[str]) -> None:

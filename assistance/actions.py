@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, BinaryIO
 from uuid import uuid4
 
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -20,8 +21,10 @@ from assistance.models import (
     OPEN_STATUSES,
     AssistanceType,
     Case,
-    Deduction,
     CaseRecusal,
+    Deduction,
+    Evidence,
+    EvidenceKind,
     Household,
     IncomeItem,
     Member,
@@ -33,6 +36,7 @@ from assistance.policy import policy_for
 from engine import audit, runtime
 from engine.clock import clock
 from engine.models import ProcessInstance, Task
+from storage.base import RejectedFile, StoreUnavailable, get_store
 
 APPLICATION_ROLES = {"township_clerk", "village_clerk"}
 PROCESS_KEYS = {AssistanceType.DIBAO: "dibao"}
@@ -136,7 +140,9 @@ def _recuse_relatives(case: Case, resident_ids: list[str]) -> bool:
         recused.setdefault(declaration.staff_id, declaration)
     CaseRecusal.objects.bulk_create(
         [
-            CaseRecusal(case=case, user_id=staff_id, reason=f"near relative: {d.get_relation_display()}")
+            CaseRecusal(
+                case=case, user_id=staff_id, reason=f"near relative: {d.get_relation_display()}"
+            )
             for staff_id, d in recused.items()
         ],
         ignore_conflicts=True,
@@ -272,6 +278,17 @@ def do_unclaim_task(task_id: int, *, actor: User) -> Task:
 
 
 @transaction.atomic
+def do_assign_task(task_id: int, *, actor: User, assignee: User) -> Task:
+    """An office leader hands a task to a colleague who may do it."""
+    task = access.get_task_for_user(actor, task_id, to_act=True)
+    if not access.is_leader(actor):
+        raise PermissionDenied(_("Only an office leader assigns tasks."))
+    if not access.colleagues_for(task).filter(pk=assignee.pk).exists():
+        raise ActionError(_("This colleague cannot do this task."))
+    return runtime.unclaim(task_id, actor=actor, assign_to=assignee)
+
+
+@transaction.atomic
 def do_complete_task(task_id: int, *, actor: User, data: Mapping[str, Any]) -> ProcessInstance:
     access.get_task_for_user(actor, task_id, to_act=True)
     return runtime.complete(task_id, actor=actor, data=data)
@@ -327,10 +344,14 @@ def do_declare_relative(*, actor: User, name: str, resident_id: str, relation: s
     )
     if not created:
         raise ActionError(_("You have already declared this person."))
-    open_cases = Case.objects.filter(household__members__resident_id=number, status__in=OPEN_STATUSES)
+    open_cases = Case.objects.filter(
+        household__members__resident_id=number, status__in=OPEN_STATUSES
+    )
     for case in open_cases.distinct():
         CaseRecusal.objects.get_or_create(
-            case=case, user=actor, defaults={"reason": f"near relative: {declaration.get_relation_display()}"}
+            case=case,
+            user=actor,
+            defaults={"reason": f"near relative: {declaration.get_relation_display()}"},
         )
     audit.record(
         "relative.declared",
@@ -339,3 +360,71 @@ def do_declare_relative(*, actor: User, name: str, resident_id: str, relation: s
         payload={"relation": relation, "resident_id_tail": number[-4:]},
     )
     return declaration
+
+
+@transaction.atomic
+def do_upload_evidence(
+    case: Case,
+    *,
+    actor: User,
+    kind: str,
+    upload: BinaryIO,
+    name: str,
+    size: int | None,
+    supersedes: Evidence | None = None,
+) -> Evidence:
+    """Store a scan and record it; a replacement supersedes the old record, which stays."""
+    access.require_acting_in_region(actor, case.region)
+    if kind not in EvidenceKind.values:
+        raise ActionError(_("Choose the kind of evidence."))
+    if supersedes is not None:
+        supersedes = Evidence.objects.select_for_update().get(pk=supersedes.pk)
+        if supersedes.case_id != case.pk or hasattr(supersedes, "superseded_by"):
+            raise ActionError(_("Only the current scan of this case can be replaced."))
+    try:
+        stored = get_store().put(upload, expected_size=size)
+    except RejectedFile as exc:
+        raise ActionError(str(exc)) from exc
+    except StoreUnavailable as exc:
+        raise ActionError(str(exc)) from exc
+    evidence = Evidence.objects.create(
+        case=case,
+        kind=kind,
+        original_name=name[:200],
+        key=stored.key,
+        sha256=stored.sha256,
+        size=stored.size,
+        content_type=stored.content_type,
+        uploaded_by=actor,
+        uploaded_at=clock.now(),
+        supersedes=supersedes,
+    )
+    audit.record(
+        "evidence.uploaded",
+        actor=actor,
+        role=",".join(access.acting_roles(actor)),
+        region_id=case.region_id,
+        case_id=case.pk,
+        payload={
+            "evidence_id": evidence.pk,
+            "kind": kind,
+            "sha256": stored.sha256,
+            "size": stored.size,
+            "supersedes": supersedes.pk if supersedes else None,
+        },
+    )
+    return evidence
+
+
+@transaction.atomic
+def do_view_evidence(evidence: Evidence, *, actor: User) -> Evidence:
+    """Every look at a scan is on the record (R9: leaking personal data is punishable)."""
+    audit.record(
+        "evidence.viewed",
+        actor=actor,
+        role=",".join(access.user_roles(actor)),
+        region_id=evidence.case.region_id,
+        case_id=evidence.case_id,
+        payload={"evidence_id": evidence.pk, "sha256": evidence.sha256},
+    )
+    return evidence

@@ -212,7 +212,7 @@ class Case(models.Model):
     start_month = models.DateField(null=True, blank=True)
     decided_on = models.DateField(null=True, blank=True)
     outcome_reasons = models.TextField(blank=True)
-    # An applicant is a declared near relative of staff (R7): recusals apply, the county investigates.
+    # An applicant is a declared near relative of staff (R7): recusals, county investigation.
     relative_flag = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -255,14 +255,18 @@ class NearRelative(models.Model):
         UNCLE_AUNT = "uncle_aunt", _("Uncle or aunt")
         GUARDIAN = "guardian", _("Adoptive, step or guardianship relation")
 
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="relatives")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="relatives"
+    )
     name = models.CharField(max_length=50)
     resident_id = models.CharField(max_length=18, db_index=True)
     relation = models.CharField(max_length=12, choices=Relation.choices)
     declared_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["staff", "resident_id"], name="one_declaration")]
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "resident_id"], name="one_declaration")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_relation_display()})"
@@ -272,7 +276,9 @@ class CaseRecusal(models.Model):
     """A staff member who must take no part in a case: they neither see nor act on it."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="recusals")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recusals")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recusals"
+    )
     reason = models.CharField(max_length=200)
 
     class Meta:
@@ -304,7 +310,9 @@ class Evidence(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
     content_type = models.CharField(max_length=50)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField()
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"

@@ -38,6 +38,7 @@ FORM_SCHEMA_PROPERTY = "formJsonSchemaFilename"
 FORM_UI_PROPERTY = "formUiSchemaFilename"
 DUE_PROPERTY = "dueDate"
 EXCLUDE_PROPERTY = "excludeActorsOf"
+EVIDENCE_PROPERTY = "evidenceRequired"
 
 
 class DeploymentError(ValueError):

@@ -115,6 +115,8 @@ class Task(models.Model):
     title = models.CharField(max_length=200)
     lane_role = models.CharField(max_length=50)
     form = models.CharField(max_length=200, blank=True)
+    # Kinds of evidence the step needs on file (the diagram's evidenceRequired property).
+    evidence_required = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
     due_date = models.DateField(null=True, blank=True)
     claimed_by = models.ForeignKey(

@@ -32,6 +32,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine import audit
 from engine.bundle import (
     DUE_PROPERTY,
+    EVIDENCE_PROPERTY,
     EXCLUDE_PROPERTY,
     FORM_SCHEMA_PROPERTY,
     form_schema,
@@ -325,7 +326,12 @@ def _record_task_event(
         region_id=task.region_id,
         case_id=instance.case_id,
         instance_id=instance.pk,
-        payload={"task": task.spec_name, "title": task.title, **(payload or {})},
+        payload={
+            "task": task.spec_name,
+            "task_id": task.pk,
+            "title": task.title,
+            **(payload or {}),
+        },
     )
 
 
@@ -496,6 +502,7 @@ def _task_row(instance: ProcessInstance, spiff_task: SpiffTask, now: datetime) -
         title=spec.bpmn_name or spec.name,
         lane_role=spec.lane or "",
         form=properties.get(FORM_SCHEMA_PROPERTY, ""),
+        evidence_required=properties.get(EVIDENCE_PROPERTY, ""),
         created_at=now,
         due_date=_due_date(properties.get(DUE_PROPERTY), spiff_task),
     )
@@ -552,3 +559,25 @@ def definition_sources(instance_id: int) -> dict[str, str]:
         pk=instance_id
     )
     return _sources(definition_id)
+
+
+def diagram(instance: ProcessInstance) -> dict[str, Any]:
+    """The main diagram of the instance's definition, with the steps done and those under way."""
+    workflow = _load(instance)
+    done: set[str] = set()
+    active: set[str] = set()
+    for task in workflow.get_tasks():
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if not bpmn_id:
+            continue
+        if task.state == TaskState.COMPLETED:
+            done.add(bpmn_id)
+        elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+            active.add(bpmn_id)
+    definition = ProcessDefinition.objects.only("key", "sources").get(pk=instance.definition_id)
+    main = next(
+        text
+        for path, text in sorted(definition.sources.items())
+        if path.endswith(".bpmn") and f'id="{definition.key}"' in text
+    )
+    return {"xml": main, "completed": sorted(done - active), "active": sorted(active)}

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "guardian",
+    "axes",
     "assistance",
     "engine",
     "portal",
@@ -56,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -92,11 +95,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SILENCED_SYSTEM_CHECKS = ["models.W047"]
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
+# Sign-in lockout: five failures for one username from one address lock it for a while.
+AXES_FAILURE_LIMIT = env_int("DOUDI_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("DOUDI_LOGIN_LOCKOUT_MINUTES", 30, minimum=1) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "portal/locked.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inbox"
 LOGOUT_REDIRECT_URL = "login"
@@ -140,6 +151,9 @@ MINIO_ACCESS_KEY = env_str("MINIO_ACCESS_KEY", "doudi")
 MINIO_SECRET_KEY = env_str("MINIO_SECRET_KEY", "doudi-secret")
 MINIO_BUCKET = env_str("MINIO_BUCKET", "doudi-evidence")
 MINIO_SECURE = env_bool("MINIO_SECURE", False)
+
+FILE_UPLOAD_HANDLERS = ["portal.uploads.LimitedUploadHandler"]
+FILE_UPLOAD_TEMP_DIR = None
 
 # Process models deployed by `deploy_workflows`.
 WORKFLOWS_DIR = Path(env_str("DOUDI_WORKFLOWS_DIR", str(BASE_DIR / "workflows")))

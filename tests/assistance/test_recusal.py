@@ -16,7 +16,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "dep
 
 
 def declare(world, username: str, number: str) -> None:
-    actions.do_declare_relative(actor=world[username], name="亲属", resident_id=number, relation="sibling")
+    actions.do_declare_relative(
+        actor=world[username], name="亲属", resident_id=number, relation="sibling"
+    )
 
 
 def apply_with(world, number: str):
@@ -68,7 +70,11 @@ def test_it_requires_the_county_investigation_only_for_flagged_cases(world):
     actions.do_complete_task(
         flagged.tasks.get().pk,
         actor=world["county_investigator"],
-        data={"visited_on": "2026-03-03", "county_findings": "县级入户核实属实", "county_agrees": True},
+        data={
+            "visited_on": "2026-03-03",
+            "county_findings": "县级入户核实属实",
+            "county_agrees": True,
+        },
     )
     assert open_tasks(flagged) == ["opinion"]
     plain = apply(world)
@@ -89,7 +95,9 @@ def test_it_recuses_staff_from_open_cases_when_they_declare_later(world):
 
 def test_it_refuses_a_malformed_or_repeated_declaration(world):
     with pytest.raises(actions.ActionError):
-        actions.do_declare_relative(actor=world["clerk"], name="x", resident_id="123", relation="sibling")
+        actions.do_declare_relative(
+            actor=world["clerk"], name="x", resident_id="123", relation="sibling"
+        )
     number = resident_id(date(1973, 1, 1))
     declare(world, "clerk", number)
     with pytest.raises(actions.ActionError):

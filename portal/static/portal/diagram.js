@@ -1,0 +1,128 @@
+/*
+ * Doudi: shows a BPMN process with bpmn-js's NavigatedViewer (vendored as window.BpmnJS,
+ * see `make vendor`). Markup, from portal/_diagram.html:
+ *
+ *   <div id="diagram" data-source="URL" data-lane-labels='{"township_clerk": "乡镇受理员"}'>
+ *
+ * data-source answers JSON {"xml": "<bpmn…>", "completed": [ids], "active": [ids]}.
+ * When done the div gets data-state="ready" (or "error", with a plain message instead).
+ */
+(function () {
+  "use strict";
+
+  var FAILED = "流程图无法显示";
+
+  function fail(container, error) {
+    if (window.console) {
+      window.console.error("doudi diagram:", error);
+    }
+    container.textContent = FAILED;
+    container.classList.add("doudi-diagram-error");
+    container.setAttribute("data-state", "error");
+  }
+
+  function readLabels(container) {
+    try {
+      var labels = JSON.parse(container.getAttribute("data-lane-labels") || "{}");
+      return labels && typeof labels === "object" ? labels : {};
+    } catch (error) {
+      return {};
+    }
+  }
+
+  function addMarkers(registry, canvas, ids, marker) {
+    (Array.isArray(ids) ? ids : []).forEach(function (id) {
+      // Ids the diagram does not know (an older process version) are skipped.
+      if (registry.get(id)) {
+        canvas.addMarker(id, marker);
+      }
+    });
+  }
+
+  // Lanes are named with role codes (township_clerk, …); show the Chinese role instead.
+  // Only the label in the SVG changes: the name is swapped and the lane redrawn, so the
+  // renderer lays the new text out (centred, vertical) as it would any other name.
+  function relabelLanes(viewer, labels) {
+    var registry = viewer.get("elementRegistry");
+    var graphics = viewer.get("graphicsFactory");
+    registry
+      .filter(function (element) {
+        return element.type === "bpmn:Lane";
+      })
+      .forEach(function (lane) {
+        var name = lane.businessObject && lane.businessObject.name;
+        var label = name && Object.prototype.hasOwnProperty.call(labels, name) && labels[name];
+        if (typeof label !== "string" || !label) {
+          return;
+        }
+        try {
+          lane.businessObject.name = label;
+          graphics.update("shape", lane, registry.getGraphics(lane));
+        } catch (error) {
+          // A lane keeping its code is better than no diagram.
+          lane.businessObject.name = name;
+        }
+      });
+  }
+
+  function show(container) {
+    var source = container.getAttribute("data-source");
+    if (!source) {
+      fail(container, "no data-source");
+      return;
+    }
+    if (typeof window.BpmnJS !== "function") {
+      fail(container, "bpmn-js is not loaded");
+      return;
+    }
+    var viewer = null;
+    fetch(source, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status + " for " + source);
+        }
+        return response.json();
+      })
+      .then(function (data) {
+        if (!data || typeof data.xml !== "string") {
+          throw new Error("no xml in " + source);
+        }
+        viewer = new window.BpmnJS({ container: container });
+        return viewer.importXML(data.xml).then(function () {
+          return data;
+        });
+      })
+      .then(function (data) {
+        var canvas = viewer.get("canvas");
+        var registry = viewer.get("elementRegistry");
+        relabelLanes(viewer, readLabels(container));
+        addMarkers(registry, canvas, data.completed, "doudi-done");
+        addMarkers(registry, canvas, data.active, "doudi-active");
+        canvas.zoom("fit-viewport", "auto");
+        container.setAttribute("data-state", "ready");
+      })
+      .catch(function (error) {
+        if (viewer) {
+          try {
+            viewer.destroy();
+          } catch (ignored) {
+            // The message below replaces whatever is left.
+          }
+        }
+        fail(container, error);
+      });
+  }
+
+  function start() {
+    var container = document.getElementById("diagram");
+    if (container) {
+      show(container);
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
