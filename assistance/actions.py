@@ -280,7 +280,7 @@ def do_unclaim_task(task_id: int, *, actor: User) -> Task:
 @transaction.atomic
 def do_assign_task(task_id: int, *, actor: User, assignee: User) -> Task:
     """An office leader hands a task to a colleague who may do it."""
-    task = access.get_task_for_user(actor, task_id, to_act=True)
+    task = access.get_task_for_user(actor, task_id, to_act=False)
     if not access.is_leader(actor):
         raise PermissionDenied(_("Only an office leader assigns tasks."))
     if not access.colleagues_for(task).filter(pk=assignee.pk).exists():

@@ -15,5 +15,6 @@ ROLES: dict[str, object] = {
     "auditor": _("Auditor"),
 }
 
-# Roles that see cases in their jurisdiction but never act on them.
-READ_ONLY_ROLES = frozenset({"auditor"})
+# Roles that see cases in their jurisdiction but never act on them (policy staff own the
+# diagrams, not the cases).
+READ_ONLY_ROLES = frozenset({"auditor", "policy_staff"})

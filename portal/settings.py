@@ -166,5 +166,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DOUDI_LOG_LEVEL", "INFO")},
     # SpiffWorkflow logs every task state change at INFO.
-    "loggers": {"spiff": {"level": "WARNING"}, "spiff.metrics": {"level": "WARNING"}},
+    "loggers": {
+        "spiff": {"level": "WARNING"},
+        "spiff.metrics": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }

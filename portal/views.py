@@ -72,8 +72,10 @@ def _query_without_page(request: AuthedRequest) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_detail(request: AuthedRequest, task_id: int) -> HttpResponse:
+    # Office leaders may open any task of their office to assign it; acting needs the lane role.
+    to_act = request.method == "POST" or not access.is_leader(request.user)
     try:
-        task = access.get_task_for_user(request.user, task_id, to_act=True)
+        task = access.get_task_for_user(request.user, task_id, to_act=to_act)
     except Http404:
         finished = _finished_task_case(request, task_id)
         if finished is None:
@@ -161,7 +163,9 @@ def task_unclaim(request: AuthedRequest, task_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_assign(request: AuthedRequest, task_id: int) -> HttpResponse:
-    task = access.get_task_for_user(request.user, task_id, to_act=True)
+    task = access.get_task_for_user(request.user, task_id, to_act=False)
+    if not access.is_leader(request.user):
+        raise PermissionDenied(_("Only an office leader assigns tasks."))
     form = AssignForm(request.POST, candidates=access.colleagues_for(task))
     if not form.is_valid():
         messages.error(request, _("Choose a colleague who can do this task."))

@@ -63,9 +63,8 @@ class StoreUnavailable(RuntimeError):
     """The store could not be reached or failed; `message` is safe to show to users."""
 
     def __init__(self, message: str | Promise | None = None) -> None:
-        message = message or _(
-            "The evidence store cannot be reached; nothing was saved. Try again later."
-        )
+        if message is None:
+            message = _("The evidence store cannot be reached; nothing was saved. Try again later.")
         super().__init__(message)
         self.message = message
 

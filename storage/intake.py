@@ -60,6 +60,9 @@ class Intake:
         return content_type
 
     def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            # An empty read must not be mistaken for the end of the stream.
+            return b""
         if self._pending:
             if size < 0 or size >= len(self._pending):
                 data, self._pending = self._pending, b""

@@ -230,24 +230,30 @@ class MinioStore:
                 self._client.remove_object(self.bucket, temp, version_id=version_id)
             else:
                 self._purge(temp)
-        except _STORE_ERRORS as exc:
-            logger.warning("could not remove temporary upload %s/%s: %s", self.bucket, temp, exc)
+        except Exception as exc:
+            # Cleanup is best effort and must not replace the error that ended the upload.
+            logger.warning("could not remove temporary upload %s/%s: %r", self.bucket, temp, exc)
 
     def _purge(self, temp: str) -> None:
+        # The upload may have completed on the server even though the client saw it fail.
+        for version_id in self._temp_versions(temp):
+            self._client.remove_object(self.bucket, temp, version_id=version_id)
+        self._abort_uploads(temp)
+
+    def _temp_versions(self, temp: str) -> list[str | None]:
         try:
-            found = [
+            return [
                 item.version_id
                 for item in self._client.list_objects(
                     self.bucket, prefix=temp, include_version=True
                 )
                 if item.object_name == temp
             ]
-        except S3Error:
-            # Servers without version listing: a plain delete is all there is.
-            found = [None]
-        for version_id in found:
-            self._client.remove_object(self.bucket, temp, version_id=version_id)
-        self._abort_uploads(temp)
+        except (S3Error, ValueError):
+            # Servers without version listing, or whose listing the client cannot parse
+            # (SeaweedFS dates versions in its local time zone): the latest version is there.
+            found = self._stat(temp)
+            return [] if found is None else [found.version_id]
 
     def _abort_uploads(self, temp: str) -> None:
         # The client aborts its multipart upload when a part fails, but not when the abort itself

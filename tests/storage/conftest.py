@@ -18,11 +18,13 @@ import subprocess
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+import urllib3
 from django.utils import translation
 from minio import Minio
 
@@ -48,6 +50,10 @@ class S3Server(NamedTuple):
     endpoint: str
     access_key: str
     secret_key: str
+    secure: bool = False
+
+    def client(self) -> Minio:
+        return Minio(self.endpoint, self.access_key, self.secret_key, secure=self.secure)
 
 
 @pytest.fixture(autouse=True)
@@ -64,6 +70,7 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
             endpoint,
             os.environ.get("MINIO_TEST_ACCESS_KEY", "minioadmin"),
             os.environ.get("MINIO_TEST_SECRET_KEY", "minioadmin"),
+            secure=os.environ.get("MINIO_TEST_SECURE", "").lower() in ("1", "true", "yes"),
         )
         return
     weed = _find_weed()
@@ -84,26 +91,38 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
 def store(request: pytest.FixtureRequest, settings, tmp_path: Path) -> Iterator[EvidenceStore]:
     settings.EVIDENCE_DIR = tmp_path / "evidence"
     settings.EVIDENCE_MAX_BYTES = 256 * 1024
+    server: S3Server | None = None
     if request.param == "local":
         settings.EVIDENCE_BACKEND = "local"
     else:
-        server: S3Server = request.getfixturevalue("s3_server")
+        server = request.getfixturevalue("s3_server")
         settings.EVIDENCE_BACKEND = "minio"
         settings.MINIO_ENDPOINT = server.endpoint
         settings.MINIO_ACCESS_KEY = server.access_key
         settings.MINIO_SECRET_KEY = server.secret_key
+        settings.MINIO_SECURE = server.secure
         # A bucket per test: tests see only their own objects.
         settings.MINIO_BUCKET = f"doudi-test-{uuid.uuid4().hex[:12]}"
-        settings.MINIO_SECURE = False
     reset_store_cache()
     yield get_store()
     reset_store_cache()
+    if server is not None:
+        _drop_bucket(server.client(), settings.MINIO_BUCKET)
 
 
-@pytest.fixture
-def raw_client(s3_server: S3Server) -> Minio:
-    """A plain client, to look at (or tamper with) the bucket behind the store's back."""
-    return Minio(s3_server.endpoint, s3_server.access_key, s3_server.secret_key, secure=False)
+def _drop_bucket(client: Minio, bucket: str) -> None:
+    # Matters on a shared server given by MINIO_TEST_ENDPOINT; best effort, as a test may
+    # have left the bucket in any state.
+    try:
+        if not client.bucket_exists(bucket):
+            return
+        for item in client.list_objects(bucket, recursive=True, include_version=True):
+            client.remove_object(bucket, item.object_name, version_id=item.version_id)
+        for upload in client._list_multipart_uploads(bucket).uploads:
+            client._abort_multipart_upload(bucket, upload.object_name, upload.upload_id)
+        client.remove_bucket(bucket)
+    except Exception as exc:
+        warnings.warn(f"could not remove test bucket {bucket}: {exc!r}", stacklevel=1)
 
 
 def _find_weed() -> Path | None:
@@ -169,6 +188,9 @@ def _running_seaweedfs(weed: Path, workdir: Path) -> Iterator[S3Server]:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # Django sets TZ from settings.TIME_ZONE; SeaweedFS then dates object versions in
+            # local time, which the minio client cannot parse.
+            env={**os.environ, "TZ": "UTC"},
         )
     try:
         _wait_until_ready(process, server, log_path)
@@ -184,7 +206,11 @@ def _running_seaweedfs(weed: Path, workdir: Path) -> Iterator[S3Server]:
 def _wait_until_ready(process: subprocess.Popen[bytes], server: S3Server, log_path: Path) -> None:
     # Ready means a signed write goes through: the S3 port opens before the filer and the volume
     # server have registered, and early requests fail.
-    client = Minio(server.endpoint, server.access_key, server.secret_key, secure=False)
+    # No retries inside the client: this loop retries, without the client's growing back-off.
+    http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=1, read=5), retries=False)
+    client = Minio(
+        server.endpoint, server.access_key, server.secret_key, secure=False, http_client=http
+    )
     deadline = time.monotonic() + STARTUP_TIMEOUT
     bucket = "doudi-probe"
     last_error: Exception | None = None
@@ -199,7 +225,7 @@ def _wait_until_ready(process: subprocess.Popen[bytes], server: S3Server, log_pa
             return
         except Exception as exc:
             last_error = exc
-            time.sleep(0.2)
+            time.sleep(0.1)
     _stop(process)
     pytest.fail(
         f"SeaweedFS S3 did not become ready within {STARTUP_TIMEOUT:.0f}s "
@@ -214,7 +240,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
     try:
-        process.wait(timeout=3)
+        process.wait(timeout=1)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)

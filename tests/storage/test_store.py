@@ -85,8 +85,12 @@ def leftovers(store) -> list[str]:
 
 
 def raw(store: MinioStore) -> Minio:
+    """A plain client, to look at (or tamper with) the bucket behind the store's back."""
     return Minio(
-        settings.MINIO_ENDPOINT, settings.MINIO_ACCESS_KEY, settings.MINIO_SECRET_KEY, secure=False
+        settings.MINIO_ENDPOINT,
+        settings.MINIO_ACCESS_KEY,
+        settings.MINIO_SECRET_KEY,
+        secure=settings.MINIO_SECURE,
     )
 
 
@@ -103,7 +107,10 @@ def test_it_stores_each_accepted_type_and_reads_it_back_in_chunks(store, content
     stored = store.put(io.BytesIO(data), expected_size=len(data))
 
     assert stored == StoredObject(
-        key=f"sha256/{digest[:2]}/{digest}", sha256=digest, size=len(data), content_type=content_type
+        key=f"sha256/{digest[:2]}/{digest}",
+        sha256=digest,
+        size=len(data),
+        content_type=content_type,
     )
     assert store.exists(stored.key)
     assert store.size(stored.key) == len(data)
@@ -157,7 +164,10 @@ def test_it_rejects_an_executable_renamed_to_pdf(store, tmp_path):
         store.put(handle)
 
     assert caught.value.code == "type"
-    assert str(caught.value) == "Only PDF, JPEG, PNG, TIFF files are accepted; this file is not one of them."
+    assert (
+        str(caught.value)
+        == "Only PDF, JPEG, PNG, TIFF files are accepted; this file is not one of them."
+    )
     assert_nothing_stored(store)
 
 
