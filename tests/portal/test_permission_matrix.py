@@ -1,0 +1,150 @@
+"""Every role x every page and action x inside/outside jurisdiction -> the expected status.
+
+The expectations are written out by hand, row by row, so a change in the access rules has
+to change this table too. "A" is a case in township A (village A1); "B" a case in township B.
+Township-A staff are outside for B; county staff are inside for both; the outsider is a
+township clerk of B.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from assistance import actions
+from tests.workflows.dibao import accept, apply, complete, resident_id, task
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
+
+USERS = [
+    "village_clerk", "clerk", "investigator", "reviewer", "approver", "county_investigator",
+    "checker", "policy", "auditor", "outsider",
+]  # fmt: skip
+
+# Columns follow USERS. Statuses for the case in township A, then for the case in township B.
+MATRIX: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
+    #                     vclk clerk inv  rev  appr cinv chk  pol  aud  out
+    "case":            ((200, 200, 200, 200, 200, 200, 200, 200, 200, 404),
+                        (404, 404, 404, 404, 200, 200, 200, 200, 200, 200)),
+    "diagram":         ((200, 200, 200, 200, 200, 200, 200, 200, 200, 404),
+                        (404, 404, 404, 404, 200, 200, 200, 200, 200, 200)),
+    "task_view":       ((403, 200, 403, 200, 200, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 200, 403, 403, 403, 403, 200)),
+    "task_submit":     ((403, 302, 403, 403, 403, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 403, 403, 403, 403, 403, 302)),
+    "claim":           ((403, 302, 403, 403, 403, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 403, 403, 403, 403, 403, 302)),
+    "release":         ((403, 302, 403, 403, 403, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 403, 403, 403, 403, 403, 302)),
+    "assign":          ((403, 403, 403, 302, 302, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 302, 403, 403, 403, 403, 403)),
+    "check_result":    ((403, 403, 403, 403, 403, 403, 302, 403, 403, 404),
+                        (404, 404, 404, 404, 403, 403, 302, 403, 403, 403)),
+    "objection":       ((302, 302, 403, 403, 403, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 403, 403, 403, 403, 403, 302)),
+}  # fmt: skip
+
+PAGES = {"inbox": (200, 200, 200, 200, 200, 200, 200, 403, 403, 200)}
+APPLICATION = (200, 200, 403, 403, 403, 403, 403, 403, 403, 200)
+
+
+def make_case(world: Any, where: str, stage: str):
+    if where == "A":
+        case = apply(world)
+    else:
+        application = actions.ApplicationData(
+            region_id=world.village_b1.pk,
+            address="西村",
+            hukou="rural",
+            members=[actions.MemberData(name="乙", resident_id=resident_id(date(1970, 2, 2)), is_applicant=True)],
+        )
+        case = actions.do_apply(application, actor=world["outsider"])
+    if stage in ("check", "notice"):
+        # Acceptance by the township's own clerk.
+        clerk = "clerk" if where == "A" else "outsider"
+        actions.do_complete_task(
+            task(case, "acceptance").pk, actor=world[clerk], data={"acceptance_decision": "complete"}
+        )
+    if stage == "notice":
+        case.refresh_from_db()
+        actions.do_record_check_result(case, actor=world["checker"], eligible=True, report_no="HD")
+        if where == "A":
+            complete(world, "investigator", case, "investigate", visited_on="2026-03-02", findings="属实属实属实", matches_declaration=True)
+            complete(world, "investigator2", case, "cosign", cosign_agrees=True)
+            complete(world, "reviewer", case, "opinion", opinion="approve")
+        else:
+            return None
+    case.refresh_from_db()
+    return case
+
+
+def request(client: Any, world: Any, action: str, case: Any) -> int:
+    acceptance = lambda: task(case, "acceptance").pk  # noqa: E731
+    calls: dict[str, Callable[[], Any]] = {
+        "case": lambda: client.get(reverse("case", args=[case.pk])),
+        "diagram": lambda: client.get(reverse("case-diagram", args=[case.pk])),
+        "task_view": lambda: client.get(reverse("task", args=[acceptance()])),
+        "task_submit": lambda: client.post(
+            reverse("task", args=[acceptance()]), {"acceptance_decision": "complete"}
+        ),
+        "claim": lambda: client.post(reverse("task-claim", args=[acceptance()])),
+        "release": lambda: client.post(reverse("task-unclaim", args=[acceptance()])),
+        "assign": lambda: client.post(
+            reverse("task-assign", args=[acceptance()]),
+            {"assignee": (world["clerk"] if case.region_id == world.village_a1.pk else world["outsider"]).pk},
+        ),
+        "check_result": lambda: client.post(
+            reverse("case-check-result", args=[case.pk]), {"eligible": "yes", "report_no": "HD-1"}
+        ),
+        "objection": lambda: client.post(
+            reverse("case-objection", args=[case.pk]), {"objector": "村民", "reason": "有异议"}
+        ),
+    }
+    return calls[action]().status_code
+
+
+STAGE = {"check_result": "check", "objection": "notice"}
+
+
+@pytest.mark.parametrize("action", sorted(MATRIX))
+def test_it_answers_every_role_as_the_matrix_says(client, world, action):
+    observed: dict[str, list[int]] = {"A": [], "B": []}
+    for where, expected in zip(("A", "B"), MATRIX[action], strict=True):
+        for username in USERS:
+            case = make_case(world, where, STAGE.get(action, "acceptance"))
+            if case is None:  # township B has no investigators in this world: use case A's shape
+                case = make_case(world, "A", "notice")
+                case.region = world.village_b1
+                case.save(update_fields=["region"])
+                case.tasks.update(region=world.village_b1)
+            client.force_login(world[username])
+            observed[where].append(request(client, world, action, case))
+        assert tuple(observed[where]) == expected, f"{action} {where}: {dict(zip(USERS, observed[where], strict=True))}"
+
+
+def test_it_answers_every_role_on_the_pages_without_a_case(client, world):
+    inbox, application = [], []
+    for username in USERS:
+        client.force_login(world[username])
+        inbox.append(client.get(reverse("inbox")).status_code)
+        application.append(client.get(reverse("application-new")).status_code)
+    assert tuple(inbox) == PAGES["inbox"]
+    assert tuple(application) == APPLICATION
+
+
+def test_it_refuses_wrong_methods_everywhere(client, world):
+    case = apply(world)
+    accept(world, case)
+    client.force_login(world["clerk"])
+    assert client.post(reverse("inbox")).status_code == 405
+    assert client.post(reverse("case", args=[case.pk])).status_code == 405
+    assert client.post(reverse("case-diagram", args=[case.pk])).status_code == 405
+    for name in ("case-check-result", "case-objection", "evidence-upload"):
+        assert client.get(reverse(name, args=[case.pk])).status_code == 405
+    other = apply(world)
+    for name in ("task-claim", "task-unclaim", "task-assign"):
+        assert client.get(reverse(name, args=[task(other, "acceptance").pk])).status_code == 405
