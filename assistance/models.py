@@ -133,13 +133,22 @@ class Sex(models.TextChoices):
     FEMALE = "F", _("Female")
 
 
+class Relation(models.TextChoices):
+    SELF = "self", _("Applicant")
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    FAMILY = "family", _("Family member")
+    OTHER = "other", _("Other")
+
+
 class Member(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
     name = models.CharField(max_length=50)
     resident_id = models.CharField(max_length=18, unique=True)
     birth_date = models.DateField()
     sex = models.CharField(max_length=1, choices=Sex.choices)
-    relation = models.CharField(max_length=20, default="self")
+    relation = models.CharField(max_length=20, choices=Relation.choices, default=Relation.SELF)
     is_applicant = models.BooleanField(default=False)
     covered = models.BooleanField(default=True)
     disability_grade = models.PositiveSmallIntegerField(null=True, blank=True)

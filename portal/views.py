@@ -265,7 +265,8 @@ def evidence_upload(request: AuthedRequest, case_id: int) -> HttpResponse:
     if getattr(request, "upload_too_large", False):
         messages.error(request, _("The file is larger than the limit; nothing was saved."))
     elif not form.is_valid():
-        messages.error(request, _("Choose the kind of evidence and a file."))
+        problems = [str(error) for errors in form.errors.values() for error in errors]
+        messages.error(request, " ".join(problems) or _("Choose the kind of evidence and a file."))
     else:
         upload = form.cleaned_data["file"]
         replaced = form.cleaned_data.get("supersedes")

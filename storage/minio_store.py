@@ -130,7 +130,7 @@ class MinioStore:
                     )
             return stored
         finally:
-            self._discard(temp, written.version_id if written is not None else None)
+            self._discard(temp, written)
 
     def open(self, key: str) -> Iterator[bytes]:
         if not is_key(key):
@@ -221,13 +221,13 @@ class MinioStore:
             )
             self._client.set_bucket_lifecycle(self.bucket, LifecycleConfig([rule]))
 
-    def _discard(self, temp: str, version_id: str | None) -> None:
+    def _discard(self, temp: str, written: Any) -> None:
         """Remove every trace of a temporary upload, without hiding the error that ended it."""
         try:
-            if version_id is not None:
+            if written is not None:
                 # Naming the version deletes it for good; a plain delete on a versioned bucket
-                # would only add a delete marker and keep the bytes.
-                self._client.remove_object(self.bucket, temp, version_id=version_id)
+                # would only add a delete marker and keep the bytes. Unversioned: None.
+                self._client.remove_object(self.bucket, temp, version_id=written.version_id)
             else:
                 self._purge(temp)
         except Exception as exc:

@@ -2,4 +2,4 @@ import os
 
 os.environ.setdefault("DOUDI_VAR_DIR", "/tmp/doudi-test-var")
 
-pytest_plugins = ["tests.fixtures"]
+pytest_plugins = ["tests.fixtures", "tests.evidence_stores"]

@@ -44,7 +44,11 @@ def test_it_registers_an_application_and_starts_the_process(client, world):
     assert client.get(reverse(URL)).status_code == 200
     response = client.post(
         reverse(URL),
-        form(world, ("王五", resident_id(date(1980, 1, 1)), "800"), ("王小", resident_id(date(2012, 1, 1)), "")),
+        form(
+            world,
+            ("王五", resident_id(date(1980, 1, 1)), "800"),
+            ("王小", resident_id(date(2012, 1, 1)), ""),
+        ),
     )
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("case", args=[case.pk])
@@ -57,7 +61,10 @@ def test_it_lets_a_village_clerk_apply_for_their_own_village_only(client, world)
     person = ("李四", resident_id(date(1975, 1, 1)), "")
     own = client.post(reverse(URL), form(world, person))
     assert own.status_code == 302
-    other = client.post(reverse(URL), form(world, ("赵六", resident_id(date(1976, 1, 1)), ""), village=world.village_a2))
+    other = client.post(
+        reverse(URL),
+        form(world, ("赵六", resident_id(date(1976, 1, 1)), ""), village=world.village_a2),
+    )
     assert other.status_code == 200 and "有效" in other.content.decode()
     assert Case.objects.count() == 1
 

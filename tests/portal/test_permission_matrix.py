@@ -60,20 +60,34 @@ def make_case(world: Any, where: str, stage: str):
             region_id=world.village_b1.pk,
             address="西村",
             hukou="rural",
-            members=[actions.MemberData(name="乙", resident_id=resident_id(date(1970, 2, 2)), is_applicant=True)],
+            members=[
+                actions.MemberData(
+                    name="乙", resident_id=resident_id(date(1970, 2, 2)), is_applicant=True
+                )
+            ],
         )
         case = actions.do_apply(application, actor=world["outsider"])
     if stage in ("check", "notice"):
         # Acceptance by the township's own clerk.
         clerk = "clerk" if where == "A" else "outsider"
         actions.do_complete_task(
-            task(case, "acceptance").pk, actor=world[clerk], data={"acceptance_decision": "complete"}
+            task(case, "acceptance").pk,
+            actor=world[clerk],
+            data={"acceptance_decision": "complete"},
         )
     if stage == "notice":
         case.refresh_from_db()
         actions.do_record_check_result(case, actor=world["checker"], eligible=True, report_no="HD")
         if where == "A":
-            complete(world, "investigator", case, "investigate", visited_on="2026-03-02", findings="属实属实属实", matches_declaration=True)
+            complete(
+                world,
+                "investigator",
+                case,
+                "investigate",
+                visited_on="2026-03-02",
+                findings="属实属实属实",
+                matches_declaration=True,
+            )
             complete(world, "investigator2", case, "cosign", cosign_agrees=True)
             complete(world, "reviewer", case, "opinion", opinion="approve")
         else:
@@ -95,7 +109,11 @@ def request(client: Any, world: Any, action: str, case: Any) -> int:
         "release": lambda: client.post(reverse("task-unclaim", args=[acceptance()])),
         "assign": lambda: client.post(
             reverse("task-assign", args=[acceptance()]),
-            {"assignee": (world["clerk"] if case.region_id == world.village_a1.pk else world["outsider"]).pk},
+            {
+                "assignee": (
+                    world["clerk"] if case.region_id == world.village_a1.pk else world["outsider"]
+                ).pk
+            },
         ),
         "check_result": lambda: client.post(
             reverse("case-check-result", args=[case.pk]), {"eligible": "yes", "report_no": "HD-1"}
@@ -123,7 +141,9 @@ def test_it_answers_every_role_as_the_matrix_says(client, world, action):
                 case.tasks.update(region=world.village_b1)
             client.force_login(world[username])
             observed[where].append(request(client, world, action, case))
-        assert tuple(observed[where]) == expected, f"{action} {where}: {dict(zip(USERS, observed[where], strict=True))}"
+        assert tuple(observed[where]) == expected, (
+            f"{action} {where}: {dict(zip(USERS, observed[where], strict=True))}"
+        )
 
 
 def test_it_answers_every_role_on_the_pages_without_a_case(client, world):

@@ -19,12 +19,20 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "dep
 def add_open_tasks(world, template: Task, count: int) -> None:
     """Bulk rows shaped like real acceptance tasks, each on its own case."""
     households = Household.objects.bulk_create(
-        [Household(region=world.village_a1, address=f"批量{n}", hukou="rural") for n in range(count)]
+        [
+            Household(region=world.village_a1, address=f"批量{n}", hukou="rural")
+            for n in range(count)
+        ]
     )
     start = Case.objects.count()
     cases = Case.objects.bulk_create(
         [
-            Case(number=f"BULK{start + n:08d}", assistance_type="dibao", household=h, region=world.village_a1)
+            Case(
+                number=f"BULK{start + n:08d}",
+                assistance_type="dibao",
+                household=h,
+                region=world.village_a1,
+            )
             for n, h in enumerate(households)
         ]
     )
@@ -65,7 +73,8 @@ def test_it_keeps_queries_flat_from_10_to_1000_tasks(client, world, django_asser
     client.force_login(world["clerk"])
     urls = {
         "queue": reverse("inbox") + "?tab=office",
-        "queue, filtered": reverse("inbox") + f"?tab=office&due_within=10&village={world.village_a1.pk}",
+        "queue, filtered": reverse("inbox")
+        + f"?tab=office&due_within=10&village={world.village_a1.pk}",
         "task": reverse("task", args=[template.pk]),
         "case": reverse("case", args=[case.pk]),
     }

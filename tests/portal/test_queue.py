@@ -53,8 +53,14 @@ def test_it_filters_by_village_type_stage_overdue_and_due_within(client, world):
     assert near.number not in inv
     inv = get(client, world, "investigator", tab="office", due_within=15).content.decode()
     assert near.number in inv
-    assert near.number not in get(client, world, "investigator", tab="office", overdue="on").content.decode()
-    assert near.number not in get(client, world, "investigator", tab="office", type="tekun").content.decode()
+    assert (
+        near.number
+        not in get(client, world, "investigator", tab="office", overdue="on").content.decode()
+    )
+    assert (
+        near.number
+        not in get(client, world, "investigator", tab="office", type="tekun").content.decode()
+    )
     stage = get(client, world, "clerk", tab="office", stage="acceptance").content.decode()
     assert far_village.number in stage
 

@@ -110,7 +110,10 @@ def test_it_refuses_the_task_page_to_outsiders_other_roles_and_wrong_methods(cli
     url = reverse("task", args=[task(apply(world), "acceptance").pk])
     assert login(client, world, "outsider").get(url).status_code == 404
     assert login(client, world, "investigator").get(url).status_code == 403
-    assert login(client, world, "reviewer").post(url, {"acceptance_decision": "complete"}).status_code == 403
+    assert (
+        login(client, world, "reviewer").post(url, {"acceptance_decision": "complete"}).status_code
+        == 403
+    )
     assert (
         login(client, world, "auditor").post(url, {"acceptance_decision": "complete"}).status_code
         == 403

@@ -3,7 +3,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from assistance.models import Evidence
-from storage.base import get_store, verify_object
+from storage.base import get_store
+from storage.verify import verify_object
 
 
 class Command(BaseCommand):
