@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
-from assistance.models import EvidenceKind
+from assistance.models import EvidenceKind, NearRelative
 
 
 class CheckResultForm(forms.Form):
@@ -87,3 +87,9 @@ class EvidenceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of evidence"), choices=EvidenceKind.choices)
     file = forms.FileField(label=_("Scan (PDF, JPEG, PNG or TIFF)"))
     supersedes = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class RelativeForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    resident_id = forms.CharField(label=_("Resident ID"), max_length=18, min_length=18)
+    relation = forms.ChoiceField(label=_("Relation"), choices=NearRelative.Relation.choices)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/unclaim/", views.task_unclaim, name="task-unclaim"),
     path("tasks/<int:task_id>/assign/", views.task_assign, name="task-assign"),
     path("applications/new/", views.application_new, name="application-new"),
+    path("relatives/", views.relatives, name="relatives"),
     path("cases/<int:case_id>/", views.case_detail, name="case"),
     path("cases/<int:case_id>/diagram.json", views.case_diagram, name="case-diagram"),
     path("cases/<int:case_id>/evidence/", views.evidence_upload, name="evidence-upload"),

@@ -31,6 +31,7 @@ from portal.forms import (
     HouseholdForm,
     MemberFormSet,
     ObjectionForm,
+    RelativeForm,
 )
 from portal.http import AuthedRequest
 from portal.schema_forms import SchemaForm
@@ -241,7 +242,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
         "deductions": case.household.deductions.all(),
         "tasks": case.tasks.order_by("pk"),
         "events": AuditEvent.objects.filter(case=case).order_by("at", "seq"),
-        "evidence": case.evidence.filter(superseded_by__isnull=True).order_by("kind", "pk"),
+        "evidence": case.evidence.select_related("superseded_by").order_by("kind", "pk"),
         "upload_form": EvidenceForm() if roles else None,
         "diagram_url": reverse("case-diagram", args=[case.pk]),
         "lane_labels_json": json.dumps(
@@ -303,6 +304,27 @@ def evidence_download(request: AuthedRequest, evidence_id: int) -> StreamingHttp
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def relatives(request: AuthedRequest) -> HttpResponse:
+    """The near-relative register (R7): each staff member declares their own relatives."""
+    if not access.acting_roles(request.user):
+        raise PermissionDenied(_("Your role handles no cases."))
+    form = RelativeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_declare_relative(actor=request.user, **form.cleaned_data)
+        except actions.ActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("Declared. You will not see or handle cases of this person.")
+            )
+            return redirect("relatives")
+    declared = request.user.relatives.order_by("declared_at")
+    return render(request, "portal/relatives.html", {"form": form, "declared": declared})
 
 
 @login_required

@@ -8,14 +8,19 @@ township clerk of B.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from assistance import actions
+from assistance.models import Evidence
+from engine.clock import clock
+from storage.base import get_store, reset_store_cache
 from tests.workflows.dibao import accept, apply, complete, resident_id, task
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
@@ -46,6 +51,10 @@ MATRIX: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
                         (404, 404, 404, 404, 403, 403, 302, 403, 403, 403)),
     "objection":       ((302, 302, 403, 403, 403, 403, 403, 403, 403, 404),
                         (404, 404, 404, 404, 403, 403, 403, 403, 403, 302)),
+    "upload":          ((302, 302, 302, 302, 302, 302, 302, 403, 403, 404),
+                        (404, 404, 404, 404, 302, 302, 302, 403, 403, 302)),
+    "download":        ((200, 200, 200, 200, 200, 200, 200, 200, 200, 404),
+                        (404, 404, 404, 404, 200, 200, 200, 200, 200, 200)),
 }  # fmt: skip
 
 PAGES = {"inbox": (200, 200, 200, 200, 200, 200, 200, 403, 403, 200)}
@@ -121,11 +130,43 @@ def request(client: Any, world: Any, action: str, case: Any) -> int:
         "objection": lambda: client.post(
             reverse("case-objection", args=[case.pk]), {"objector": "村民", "reason": "有异议"}
         ),
+        "upload": lambda: client.post(
+            reverse("evidence-upload", args=[case.pk]),
+            {"kind": "hukou", "file": SimpleUploadedFile("hukou.pdf", PDF + str(case.pk).encode())},
+        ),
+        "download": lambda: client.get(
+            reverse("evidence-download", args=[scan_of(case, world).pk])
+        ),
     }
     return calls[action]().status_code
 
 
 STAGE = {"check_result": "check", "objection": "notice"}
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def scan_of(case: Any, world: Any) -> Evidence:
+    stored = get_store().put(io.BytesIO(PDF + str(case.pk).encode()))
+    return Evidence.objects.create(
+        case=case,
+        kind="hukou",
+        original_name="hukou.pdf",
+        key=stored.key,
+        sha256=stored.sha256,
+        size=stored.size,
+        content_type=stored.content_type,
+        uploaded_by=world["clerk"],
+        uploaded_at=clock.now(),
+    )
+
+
+@pytest.fixture(autouse=True)
+def local_evidence(settings, tmp_path):
+    settings.EVIDENCE_BACKEND = "local"
+    settings.EVIDENCE_DIR = tmp_path / "evidence"
+    reset_store_cache()
+    yield
+    reset_store_cache()
 
 
 @pytest.mark.parametrize("action", sorted(MATRIX))

@@ -158,3 +158,24 @@ def test_it_records_an_objection_during_the_notice(client, world):
     assert login(client, world, "clerk").get(url).status_code == 405
     assert login(client, world, "clerk").post(url, form).status_code == 302
     assert Task.objects.filter(case=case, spec_name="investigate").exists()
+
+
+def test_it_tells_plainly_when_a_colleague_completed_the_task_first(client, world):
+    from django.contrib.messages import get_messages
+
+    from tests.fixtures import make_user
+
+    colleague = make_user("clerk2", "township_clerk", world.township_a)
+    case = apply(world)
+    url = reverse("task", args=[task(case, "acceptance").pk])
+    login(client, world, "clerk").get(url)
+    accept_as = {"acceptance_decision": "complete"}
+    from assistance import actions
+
+    actions.do_complete_task(task(case, "acceptance").pk, actor=colleague, data=accept_as)
+    response = client.post(url, accept_as)
+    assert response.status_code == 302 and response["Location"] == reverse("case", args=[case.pk])
+    notes = [str(m) for m in get_messages(response.wsgi_request)]
+    assert notes == ["该任务已由 clerk2 办结。"]
+    # Someone outside the case learns nothing from the same address.
+    assert login(client, world, "outsider").post(url, accept_as).status_code == 404
