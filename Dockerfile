@@ -9,6 +9,8 @@ COPY storage storage
 RUN pip install --no-cache-dir '.[prod]'
 COPY manage.py ./
 COPY workflows workflows
+RUN DOUDI_STATIC_ROOT=/app/static python manage.py collectstatic --noinput
+ENV DOUDI_STATIC_ROOT=/app/static
 RUN useradd --system --uid 1000 doudi && mkdir -p /app/var && chown doudi /app/var
 USER doudi
 EXPOSE 8000

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -120,7 +121,11 @@ TIME_ZONE = env_str("DOUDI_TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env_str("DOUDI_STATIC_ROOT", str(VAR_DIR / "static")))
+# Without collectstatic (the embedded default, tests) WhiteNoise finds files in the apps.
+WHITENOISE_USE_FINDERS = EMBEDDED
+if EMBEDDED:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 SESSION_COOKIE_AGE = env_int("DOUDI_SESSION_IDLE_SECONDS", 1800, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True
