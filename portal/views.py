@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -60,6 +60,9 @@ def inbox(request: AuthedRequest) -> HttpResponse:
             tasks = tasks.filter(spec_name=data["stage"])
         page, rows = queue.page_of(tasks, request.GET.get("page"))
         context.update(page=page, rows=rows, leader=access.is_leader(request.user))
+    context["may_apply"] = bool(
+        set(actions.APPLICATION_ROLES).intersection(access.acting_roles(request.user))
+    )
     context["query"] = _query_without_page(request)
     return render(request, "portal/inbox.html", context)
 
@@ -286,7 +289,10 @@ def evidence_upload(request: AuthedRequest, case_id: int) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("The scan was saved."))
-    return redirect(request.POST.get("next") or reverse("case", args=[case.pk]))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("case", args=[case.pk])
+    return redirect(back)
 
 
 @login_required

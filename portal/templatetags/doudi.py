@@ -23,3 +23,26 @@ ACTION_LABELS = {
 @register.filter
 def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
+
+
+INCOME_LABELS = {
+    "wage": _("Wage"),
+    "business": _("Business income"),
+    "property": _("Property income"),
+    "transfer": _("Transfer income"),
+    "employment_cost": _("Employment costs"),
+    "award": _("Award"),
+    "student_aid": _("Student aid"),
+    "temporary_assistance": _("Temporary assistance"),
+    "disability_subsidy": _("Disability subsidies"),
+    "orphan_allowance": _("Orphan allowance"),
+    "basic_pension": _("Basic pension"),
+    "medical": _("Medical expenses"),
+    "education": _("Education expenses"),
+    "disability": _("Disability expenses"),
+}
+
+
+@register.filter
+def money_kind(kind: str) -> str:
+    return str(INCOME_LABELS.get(kind, kind))

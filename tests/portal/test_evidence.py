@@ -152,3 +152,13 @@ def test_it_verifies_records_against_objects(client, world, store, capsys, setti
     captured = capsys.readouterr()
     assert f"evidence {evidence.pk}" in captured.err and "sha256 mismatch" in captured.err
     assert f"orphan: {orphan.key}" in captured.out
+
+
+def test_it_returns_to_the_page_it_came_from_but_never_off_site(client, world, store):
+    case = apply(world)
+    client.force_login(world["clerk"])
+    back = reverse("task", args=[case.tasks.get().pk])
+    response, _notes = upload(client, case, PDF, next=back)
+    assert response["Location"] == back
+    response, _notes = upload(client, case, PNG, next="https://evil.example/")
+    assert response["Location"] == reverse("case", args=[case.pk])
