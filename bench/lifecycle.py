@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -22,7 +21,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# bench/queue.py shares its name with the standard library's queue: keep bench/ off the path.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
+
+from bench.fresh_db import fresh_django  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -32,16 +35,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--database-url", default="postgres://root@127.0.0.1:5432/doudi_bench")
     return parser.parse_args()
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 class Timer:
@@ -276,18 +269,7 @@ def bare_run(cases: int) -> tuple[Timer, list[int]]:
 
 def main() -> None:
     args = parse_args()
-    recreate_database(args.database_url)
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import logging
-
-    import django
-
-    django.setup()
-    logging.getLogger().setLevel(logging.WARNING)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    fresh_django(args.database_url)
 
     started = time.perf_counter()
     doudi, notice_bytes, final_bytes = doudi_run(args.cases)
