@@ -209,13 +209,14 @@ def bare_run(cases: int) -> tuple[Timer, list[int]]:
             timer.run(run)
 
         def start(workflow: BpmnWorkflow) -> None:
-            policy = {key: value for key, value in DEFAULT_POLICY.items()}
+            policy = dict(DEFAULT_POLICY)
             data = {
                 "policy": policy,
                 "household": _household(),
                 "notice_required": True,
                 "notice_round": 0,
                 "objections": [],
+                "county_investigation_required": False,
             }
             workflow.data.update(data)
             for task in workflow.get_tasks(state=TaskState.READY):
