@@ -245,6 +245,7 @@ def household_snapshot(case: Case, day: date) -> dict[str, Any]:
 
 def process_data(case: Case) -> dict[str, Any]:
     day = clock.today()
+    policy = policy_for(case.region, day)
     household = household_snapshot(case, day)
     covered = [m for m in household["members"] if m["covered"]]
     if household["single_person"]:
@@ -253,11 +254,12 @@ def process_data(case: Case) -> dict[str, Any]:
         "case_id": case.pk,
         "case_number": case.number,
         "applied_on": day.isoformat(),
-        "policy": policy_for(case.region, day),
+        "policy": policy,
         "household": household,
         # No public notice when everyone it would name is a minor (child privacy, R4).
         "notice_required": not all(m["minor"] for m in covered),
         "notice_round": 0,
+        "notice_length": policy["notice_days"],
         "county_investigation_required": case.relative_flag,
         "objections": [],
     }

@@ -16,10 +16,19 @@ from engine.bundle import BPMN_NS, FORM_SCHEMA_PROPERTY, FORM_UI_PROPERTY, _safe
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
 
+SHARED_PREFIX = "shared_"
+
+
 def main_files(directory: Path) -> list[Path]:
-    """BPMN files with an executable process: each is deployed as its own definition."""
+    """BPMN files deployed as definitions of their own.
+
+    `shared_*.bpmn` hold the stages other processes call (economic check, investigation,
+    notice…); they go into the bundles of their callers and are never started alone.
+    """
     found = []
     for path in sorted(directory.glob("*.bpmn")):
+        if path.name.startswith(SHARED_PREFIX):
+            continue
         root = _safe_xml(path.name, path.read_text(encoding="utf-8"))
         if root.xpath("//bpmn:process[@isExecutable='true']", namespaces={"bpmn": BPMN_NS}):
             found.append(path)

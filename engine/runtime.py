@@ -439,11 +439,7 @@ def _waiting_message_names(workflow: BpmnWorkflow) -> set[str]:
 
 def instance_data(instance: ProcessInstance) -> dict[str, Any]:
     """The data of the most recent task, for showing a case's process variables."""
-    workflow = _load(instance)
-    task = workflow.last_task or workflow.task_tree
-    data: dict[str, Any] = dict(workflow.data)
-    data.update(task.data)
-    return data
+    return _latest_data(_load(instance))
 
 
 # ---------------------------------------------------------------- projections
@@ -462,9 +458,11 @@ def _project(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
 
 
 def _latest_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The data of the task that changed last, looking inside called subprocesses too."""
     data: dict[str, Any] = dict(workflow.data)
-    if workflow.last_task is not None:
-        data.update(workflow.last_task.data)
+    latest = max(workflow.get_tasks(), key=lambda task: task.last_state_change, default=None)
+    if latest is not None:
+        data.update(latest.data)
     return data
 
 
