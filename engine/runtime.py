@@ -564,7 +564,8 @@ def diagram(instance: ProcessInstance) -> dict[str, Any]:
     workflow = _load(instance)
     done: set[str] = set()
     active: set[str] = set()
-    for task in workflow.get_tasks():
+    # The viewer shows the main diagram: steps inside called stages light up their call box.
+    for task in workflow.get_tasks(skip_subprocesses=True):
         bpmn_id = getattr(task.task_spec, "bpmn_id", None)
         if not bpmn_id:
             continue

@@ -117,7 +117,14 @@ def test_it_takes_a_case_from_opinion_to_confirmation(
     expect(approver.locator(".case-status")).to_have_text("在保")
     diagram = approver.locator("#diagram")
     expect(diagram).to_have_attribute("data-state", "ready")
-    for done in ("acceptance", "investigate", "opinion", "county_confirm", "end_approved"):
+    for done in (
+        "acceptance",
+        "home_investigation",
+        "public_notice",
+        "opinion",
+        "county_confirm",
+        "end_approved",
+    ):
         expect(approver.locator(f'g.djs-element[data-element-id="{done}"]')).to_have_class(
             re.compile(r"doudi-done")
         )
