@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from assistance import access
 from assistance.amounts import DEDUCTION_KINDS, INCOME_KINDS
 from assistance.ids import InvalidResidentId, parse_resident_id
+from assistance.kinds import kind_for
 from assistance.models import (
     OPEN_STATUSES,
     AssistanceType,
@@ -39,8 +40,6 @@ from engine.models import ProcessInstance, Task
 from storage.base import RejectedFile, StoreUnavailable, get_store
 
 APPLICATION_ROLES = {"township_clerk", "village_clerk"}
-PROCESS_KEYS = {AssistanceType.DIBAO: "dibao"}
-CASE_PREFIX = {AssistanceType.DIBAO: "DB"}
 
 
 class ActionError(ValueError):
@@ -72,7 +71,8 @@ class ApplicationData:
     deductions: Sequence[tuple[str, Decimal, int | None]] = ()
     single_person_index: int | None = None
     assistance_type: str = AssistanceType.DIBAO
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Facts of this kind of application (cause of a temporary aid, disability grade…).
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @transaction.atomic
@@ -81,8 +81,10 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
     if region is None or region.level != RegionLevel.VILLAGE:
         raise ActionError(_("Choose the village of the household registration."))
     access.require_role_in_region(actor, region, APPLICATION_ROLES)
-    if application.assistance_type not in PROCESS_KEYS:
+    kind = kind_for(application.assistance_type)
+    if kind is None:
         raise ActionError(_("This assistance type cannot be applied for yet."))
+    kind.check_application(application)
     _check_members(application)
     household = Household.objects.create(
         region=region, address=application.address, hukou=application.hukou
@@ -106,11 +108,10 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
         household=household,
         region=region,
         single_person=single,
+        details=application.details,
         created_by=actor,
     )
-    case.number = (
-        f"{CASE_PREFIX[AssistanceType(case.assistance_type)]}{clock.today():%Y}{case.pk:08d}"
-    )
+    case.number = f"{kind.case_prefix}{clock.today():%Y}{case.pk:08d}"
     case.relative_flag = _recuse_relatives(case, [m.resident_id for m in members])
     case.save(update_fields=["number", "relative_flag"])
     audit.record(
@@ -122,7 +123,7 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
         payload={"number": case.number, "type": case.assistance_type, "members": len(members)},
     )
     runtime.start(
-        PROCESS_KEYS[AssistanceType(case.assistance_type)],
+        kind.process_key,
         case_id=case.pk,
         region_id=region.pk,
         actor=actor,
@@ -250,9 +251,10 @@ def process_data(case: Case) -> dict[str, Any]:
     covered = [m for m in household["members"] if m["covered"]]
     if household["single_person"]:
         covered = [m for m in household["members"] if m["key"] == household["single_person"]]
-    return {
+    common = {
         "case_id": case.pk,
         "case_number": case.number,
+        "assistance_type": case.assistance_type,
         "applied_on": day.isoformat(),
         "policy": policy,
         "household": household,
@@ -262,7 +264,10 @@ def process_data(case: Case) -> dict[str, Any]:
         "notice_length": policy["notice_days"],
         "county_investigation_required": case.relative_flag,
         "objections": [],
+        "details": dict(case.details),
     }
+    kind = kind_for(case.assistance_type)
+    return {**common, **(kind.start_data(case, common) if kind else {})}
 
 
 @transaction.atomic

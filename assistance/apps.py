@@ -6,13 +6,18 @@ class AssistanceConfig(AppConfig):
     verbose_name = "Social assistance"
 
     def ready(self) -> None:
+        import importlib
+
         from assistance import projections, roles, script_helpers
+        from assistance.kinds import KIND_MODULES
         from engine import registry
         from engine.runtime import instance_changed
 
         for name, function in script_helpers.HELPERS.items():
             registry.register_helper(name, function)
         registry.register_roles(roles.ROLES)
+        for module in KIND_MODULES:
+            importlib.import_module(module)
         instance_changed.connect(
             projections.on_instance_changed, dispatch_uid="assistance.case_projection"
         )

@@ -23,7 +23,7 @@ from engine.models import Task
 
 DEMO_PASSWORD = "doudi-demo"  # noqa: S105 - embedded demo only, printed to the console
 
-DEFAULT_POLICY = {
+BASE_POLICY = {
     "dibao_standard_urban": "780.00",
     "dibao_standard_rural": "560.00",
     "employment_cost_cap": "560.00",
@@ -37,6 +37,17 @@ DEFAULT_POLICY = {
     "refusal_notice_working_days": 3,
     "procedure_working_days": 30,
 }
+
+
+def default_policy() -> dict[str, object]:
+    """The demo county's parameters: the common ones and those of every registered kind."""
+    from assistance.kinds import KINDS
+
+    merged: dict[str, object] = dict(BASE_POLICY)
+    for kind in KINDS.values():
+        merged.update(kind.demo_policy)
+    return merged
+
 
 # username, role, region code, display name
 STAFF = [
@@ -83,7 +94,7 @@ def seed() -> list[tuple[str, str]]:
     with transaction.atomic():
         regions = _regions()
         RegionPolicy.objects.create(
-            region=regions["431102"], effective_from=date(2020, 1, 1), values=DEFAULT_POLICY
+            region=regions["431102"], effective_from=date(2020, 1, 1), values=default_policy()
         )
         for role in ROLES:
             Group.objects.get_or_create(name=role)

@@ -223,6 +223,14 @@ class Case(models.Model):
     outcome_reasons = models.TextField(blank=True)
     # An applicant is a declared near relative of staff (R7): recusals, county investigation.
     relative_flag = models.BooleanField(default=False)
+    # Facts particular to the kind of assistance (cause, care level, grade…), JSON-safe.
+    details = models.JSONField(default=dict, blank=True)
+    # Periodic review (复核): class A/B/C and when the next review is due.
+    review_class = models.CharField(max_length=1, blank=True)
+    next_review_on = models.DateField(null=True, blank=True, db_index=True)
+    # Exit: when benefits stop and why.
+    ended_on = models.DateField(null=True, blank=True)
+    end_reason = models.CharField(max_length=30, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -332,3 +340,32 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
+
+
+class MonitoringEntry(models.Model):
+    """A household on the low-income monitoring list (低收入人口监测, R11)."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="monitoring")
+    source_case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=200)
+    added_on = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.household} ({self.reason})"
+
+
+class DeathRecord(models.Model):
+    """A death reported by the civil registry or a hospital, as imported (CSV or message)."""
+
+    resident_id = models.CharField(max_length=18, db_index=True)
+    died_on = models.DateField()
+    source = models.CharField(max_length=100)
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["resident_id"], name="one_death_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} † {self.died_on}"

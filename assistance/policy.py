@@ -74,6 +74,14 @@ PARAMS: dict[str, Param] = {
 }
 
 
+def register_params(params: dict[str, Param]) -> None:
+    """Kinds of assistance add the parameters their processes read (see assistance.kinds)."""
+    clashes = set(params) & set(PARAMS)
+    if clashes:
+        raise ValueError(f"policy parameters registered twice: {sorted(clashes)}")
+    PARAMS.update(params)
+
+
 def clean_values(values: Mapping[str, Any]) -> dict[str, Any]:
     """Validate a policy record's values; unknown keys are errors, not silently kept."""
     cleaned: dict[str, Any] = {}

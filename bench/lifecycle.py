@@ -72,10 +72,10 @@ def doudi_run(cases: int) -> tuple[Timer, list[int], list[int]]:
     village = Region.objects.create(
         code="431102001001", name="村", level="village", parent=township
     )
-    from assistance.demo import DEFAULT_POLICY
+    from assistance.demo import default_policy
 
     RegionPolicy.objects.create(
-        region=county, effective_from=date(2020, 1, 1), values=DEFAULT_POLICY
+        region=county, effective_from=date(2020, 1, 1), values=default_policy()
     )
     staff = {
         name: User.objects.create(username=name)
@@ -165,7 +165,7 @@ def bare_run(cases: int) -> tuple[Timer, list[int]]:
     from SpiffWorkflow.util.task import TaskState
 
     from assistance.amounts import dibao_amount
-    from assistance.demo import DEFAULT_POLICY
+    from assistance.demo import default_policy
     from engine.clock import clock
     from engine.serialization import SERIALIZER
 
@@ -209,7 +209,7 @@ def bare_run(cases: int) -> tuple[Timer, list[int]]:
             timer.run(run)
 
         def start(workflow: BpmnWorkflow) -> None:
-            policy = dict(DEFAULT_POLICY)
+            policy = default_policy()
             data = {
                 "policy": policy,
                 "household": _household(),

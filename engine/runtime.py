@@ -21,6 +21,7 @@ from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -454,6 +455,18 @@ def _project(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
         data=_latest_data(workflow),
         completed=workflow.completed,
         task_titles=titles,
+        reached_ends=_reached_ends(workflow),
+    )
+
+
+def _reached_ends(workflow: BpmnWorkflow) -> list[tuple[str, str]]:
+    """(process id, end event id) of every end event passed so far, called stages included."""
+    return sorted(
+        {
+            (task.workflow.spec.name, task.task_spec.bpmn_id)
+            for task in workflow.get_tasks(state=TaskState.COMPLETED)
+            if isinstance(task.task_spec, EndEvent)
+        }
     )
 
 

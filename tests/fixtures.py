@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from guardian.shortcuts import assign_perm
 
-from assistance.demo import DEFAULT_POLICY
+from assistance.demo import default_policy
 from assistance.models import Case, Household, Region, RegionLevel, RegionPolicy
 from assistance.roles import ROLES
 from engine import runtime
@@ -24,12 +24,16 @@ from engine.files import bundle_sources, main_files
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-COUNTY_POLICY = {
-    **DEFAULT_POLICY,
+# The demo policy with round numbers for the dibao standards, so amounts are easy to check.
+TEST_OVERRIDES = {
     "dibao_standard_urban": "800.00",
     "dibao_standard_rural": "600.00",
     "employment_cost_cap": "600.00",
 }
+
+
+def county_policy() -> dict[str, object]:
+    return {**default_policy(), **TEST_OVERRIDES}
 
 
 @dataclass
@@ -71,7 +75,7 @@ def world(db: None) -> World:
     village_a2 = make_region("431101001002", "南村", RegionLevel.VILLAGE, township_a)
     village_b1 = make_region("431101002001", "西村", RegionLevel.VILLAGE, township_b)
     RegionPolicy.objects.create(
-        region=county, effective_from=datetime(2020, 1, 1).date(), values=COUNTY_POLICY
+        region=county, effective_from=datetime(2020, 1, 1).date(), values=county_policy()
     )
     users = {
         "village_clerk": make_user("village_clerk", "village_clerk", village_a1),
@@ -125,3 +129,31 @@ def tiny_case(world: World) -> Case:
     return Case.objects.create(
         number="T-1", assistance_type="dibao", household=household, region=world.village_a1
     )
+
+
+@pytest.fixture(autouse=True)
+def reached_end_events(request: pytest.FixtureRequest) -> Iterator[set[tuple[str, str]]]:
+    """Checks each `@pytest.mark.reaches(process, end_event)` claim of a test against the run.
+
+    test_catalog.py relies on these markers to prove every end event of every process is
+    reached by some test; this fixture makes sure no marker claims more than its test does.
+    """
+    from engine.runtime import instance_changed
+
+    reached: set[tuple[str, str]] = set()
+
+    def record(sender: object, reached_ends: list[tuple[str, str]], **kwargs: object) -> None:
+        reached.update(reached_ends)
+
+    instance_changed.connect(record, weak=False, dispatch_uid=f"reached-{id(request)}")
+    try:
+        yield reached
+    finally:
+        instance_changed.disconnect(dispatch_uid=f"reached-{id(request)}")
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.passed:
+        for marker in request.node.iter_markers("reaches"):
+            claim = (marker.args[0], marker.args[1])
+            assert claim in reached, (
+                f"marked as reaching {claim}, but the test reached {sorted(reached)}"
+            )

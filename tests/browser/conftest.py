@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,17 +49,6 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / (re.sub(r"[^\w.-]+", "_", name) + ".png")
     page.screenshot(path=str(path), full_page=True)
     return path
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    # Keep each phase's report on the item (rep_setup, rep_call, rep_teardown) so that the
-    # page fixture can tell whether the test failed.
-    report = yield
-    setattr(item, "rep_" + report.when, report)
-    return report
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,10 @@ def pass_notice(days: int = 8) -> int:
     return runtime.fire_due_timers()
 
 
+@pytest.mark.reaches("dibao", "end_approved")
+@pytest.mark.reaches("economic_check", "end_eligible")
+@pytest.mark.reaches("home_investigation", "end")
+@pytest.mark.reaches("public_notice", "end_passed")
 def test_it_approves_through_county_confirmation(world):
     case = apply(world, wage="900.00", members=3)
     assert open_tasks(case) == ["acceptance"]
@@ -52,6 +56,8 @@ def test_it_approves_through_county_confirmation(world):
     assert not Timer.objects.filter(instance=instance).exists()
 
 
+@pytest.mark.reaches("dibao", "end_refused")
+@pytest.mark.reaches("written_notice", "end")
 def test_it_refuses_at_acceptance_with_a_written_notice(world):
     case = apply(world)
     complete(
@@ -95,6 +101,7 @@ def test_it_asks_once_for_missing_papers_then_accepts(world):
     assert runtime.waiting_messages(ProcessInstance.objects.get(case=case)) == ["check_result"]
 
 
+@pytest.mark.reaches("dibao", "end_withdrawn")
 def test_it_closes_as_withdrawn_when_papers_never_come(world):
     case = apply(world)
     complete(
@@ -110,6 +117,8 @@ def test_it_closes_as_withdrawn_when_papers_never_come(world):
     assert case.status == CaseStatus.WITHDRAWN
 
 
+@pytest.mark.reaches("economic_check", "end_ineligible")
+@pytest.mark.reaches("dibao", "end_refused")
 def test_it_refuses_after_the_economic_check_without_objection(world):
     case = apply(world)
     accept(world, case)
@@ -139,6 +148,8 @@ def test_it_rechecks_when_the_applicant_objects_to_the_check(world):
     assert open_tasks(case) == ["investigate"]
 
 
+@pytest.mark.reaches("public_notice", "end_objected")
+@pytest.mark.reaches("dibao", "end_approved")
 def test_it_reinvestigates_and_notices_again_after_an_objection(world):
     case = apply(world)
     to_notice(world, case)

@@ -1,0 +1,45 @@
+"""One module per assistance type: which process it runs, what that process starts with,
+which policy parameters and script helpers it needs, and its demo cases.
+
+A kind registers itself with `register()`; `assistance.apps` imports every module listed in
+KIND_MODULES when Django starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from assistance.models import Case, Region
+
+KIND_MODULES = ["assistance.kinds.dibao"]
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str  # AssistanceType value
+    process_key: str  # the BPMN process started for an application
+    case_prefix: str  # case numbers: <prefix><year><8-digit id>
+    # Process variables beyond the common ones (assistance.actions.process_data).
+    start_data: Callable[[Case, dict[str, Any]], dict[str, Any]] = lambda case, common: {}
+    # Raises ActionError for an application this kind refuses on the spot.
+    check_application: Callable[[Any], None] = lambda application: None
+    # Demo cases in every stage: called by seed_demo with the demo staff and regions.
+    seed_demo: Callable[[Mapping[str, User], Mapping[str, Region]], None] | None = None
+    demo_policy: Mapping[str, Any] = field(default_factory=dict)
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    KINDS[kind.code] = kind
+    return kind
+
+
+def kind_for(code: str) -> Kind | None:
+    return KINDS.get(code)
