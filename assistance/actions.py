@@ -90,12 +90,12 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
         region=region, address=application.address, hukou=application.hukou
     )
     members = [_create_member(household, data) for data in application.members]
-    for kind, amount, member_index in application.deductions:
-        if kind not in DEDUCTION_KINDS:
-            raise ActionError(_("Unknown deduction kind: %(kind)s") % {"kind": kind})
+    for deduction_kind, amount, member_index in application.deductions:
+        if deduction_kind not in DEDUCTION_KINDS:
+            raise ActionError(_("Unknown deduction kind: %(kind)s") % {"kind": deduction_kind})
         member = members[member_index] if member_index is not None else None
         Deduction.objects.create(
-            household=household, member=member, kind=kind, monthly_amount=amount
+            household=household, member=member, kind=deduction_kind, monthly_amount=amount
         )
     single = (
         members[application.single_person_index]

@@ -100,3 +100,16 @@ def test_it_keeps_an_outsider_out_of_other_townships(client, world):
     client.force_login(world["outsider"])
     page = client.post(reverse(URL), form(world, ("王五", resident_id(date(1982, 1, 1)), "")))
     assert page.status_code == 200 and not Case.objects.exists()
+
+
+def test_it_records_household_deductions(client, world):
+    client.force_login(world["clerk"])
+    response = client.post(
+        reverse(URL),
+        form(world, ("王五", resident_id(date(1983, 1, 1)), "800"), medical="300", education="150"),
+    )
+    assert response.status_code == 302
+    case = Case.objects.get()
+    kinds = dict(case.household.deductions.values_list("kind", "monthly_amount"))
+    assert {kind: str(amount) for kind, amount in kinds.items()} == {"medical": "300.00", "education": "150.00"}
+    assert case.number.startswith("DB")
