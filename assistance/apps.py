@@ -6,18 +6,15 @@ class AssistanceConfig(AppConfig):
     verbose_name = "Social assistance"
 
     def ready(self) -> None:
-        import importlib
-
         from assistance import projections, roles, script_helpers
-        from assistance.kinds import KIND_MODULES
+        from assistance.kinds import discover
         from engine import registry
         from engine.runtime import instance_changed
 
         for name, function in script_helpers.HELPERS.items():
             registry.register_helper(name, function)
         registry.register_roles(roles.ROLES)
-        for module in KIND_MODULES:
-            importlib.import_module(module)
+        discover()
         instance_changed.connect(
             projections.on_instance_changed, dispatch_uid="assistance.case_projection"
         )

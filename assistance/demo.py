@@ -105,6 +105,7 @@ def seed() -> list[tuple[str, str]]:
         admin = User.objects.create_superuser("admin", password=DEMO_PASSWORD)
         StaffProfile.objects.create(user=admin, full_name="系统管理员")
     _cases(users, regions["431102001001"])
+    _kind_cases(users, regions)
     return [(username, role) for username, role, _code, _name in STAFF]
 
 
@@ -123,6 +124,15 @@ def _staff(username: str, role: str, region: Region, name: str) -> User:
     assign_perm("assistance.act_in_region", user, region)
     StaffProfile.objects.create(user=user, full_name=name, office=region)
     return user
+
+
+def _kind_cases(users: dict[str, User], regions: dict[str, Region]) -> None:
+    """Each kind of assistance seeds its own cases in every stage of its processes."""
+    from assistance.kinds import KINDS
+
+    for kind in KINDS.values():
+        if kind.seed_demo is not None:
+            kind.seed_demo(users, regions)
 
 
 def _cases(users: dict[str, User], village: Region) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,16 @@ OUTCOME_STATUS = {
     "withdrawn": CaseStatus.WITHDRAWN,
     "closed": CaseStatus.CLOSED,
 }
+
+
+# How a finished process changes its case: the application processes share the default;
+# processes that run on an active case (exit, review) register their own.
+OutcomeHandler = Callable[[Case, dict[str, Any]], list[str]]
+OUTCOME_HANDLERS: dict[str, OutcomeHandler] = {}
+
+
+def register_outcome_handler(process_key: str, handler: OutcomeHandler) -> None:
+    OUTCOME_HANDLERS[process_key] = handler
 
 
 def on_instance_changed(
@@ -33,7 +44,8 @@ def on_instance_changed(
         Case.objects.filter(pk=instance.case_id).update(stage=stage)
         return
     case = Case.objects.get(pk=instance.case_id)
-    fields = ["stage", *_apply_outcome(case, data)]
+    handler = OUTCOME_HANDLERS.get(instance.definition.key, apply_application_outcome)
+    fields = ["stage", *handler(case, data)]
     case.stage = ""
     case.save(update_fields=fields)
     audit.record(
@@ -48,11 +60,13 @@ def on_instance_changed(
             "monthly_amount": str(case.monthly_amount) if case.monthly_amount is not None else None,
             "start_month": case.start_month.isoformat() if case.start_month else None,
             "reasons": case.outcome_reasons,
+            "process": instance.definition.key,
+            "outcome": data.get("outcome"),
         },
     )
 
 
-def _apply_outcome(case: Case, data: dict[str, Any]) -> list[str]:
+def apply_application_outcome(case: Case, data: dict[str, Any]) -> list[str]:
     outcome = str(data.get("outcome", ""))
     if outcome not in OUTCOME_STATUS:
         raise ValueError(f"the process ended without a known outcome (got {outcome!r})")

@@ -1,8 +1,9 @@
 """One module per assistance type: which process it runs, what that process starts with,
 which policy parameters and script helpers it needs, and its demo cases.
 
-A kind registers itself with `register()`; `assistance.apps` imports every module listed in
-KIND_MODULES when Django starts.
+A kind registers itself with `register()`; `assistance.apps` imports every module of this
+package (and of `assistance.processes`, the processes that run on any kind's active case)
+when Django starts.
 """
 
 from __future__ import annotations
@@ -16,7 +17,17 @@ if TYPE_CHECKING:
 
     from assistance.models import Case, Region
 
-KIND_MODULES = ["assistance.kinds.dibao"]
+
+def discover() -> None:
+    import importlib
+    import pkgutil
+
+    import assistance.kinds
+    import assistance.processes
+
+    for package in (assistance.kinds, assistance.processes):
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{module.name}")
 
 
 @dataclass(frozen=True)

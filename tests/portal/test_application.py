@@ -111,5 +111,8 @@ def test_it_records_household_deductions(client, world):
     assert response.status_code == 302
     case = Case.objects.get()
     kinds = dict(case.household.deductions.values_list("kind", "monthly_amount"))
-    assert {kind: str(amount) for kind, amount in kinds.items()} == {"medical": "300.00", "education": "150.00"}
+    assert {kind: str(amount) for kind, amount in kinds.items()} == {
+        "medical": "300.00",
+        "education": "150.00",
+    }
     assert case.number.startswith("DB")
