@@ -9,7 +9,7 @@ from typing import Any
 
 from assistance.models import Case, CaseStatus
 from engine import audit
-from engine.models import ProcessInstance
+from engine.models import ProcessDefinition, ProcessInstance
 
 OUTCOME_STATUS = {
     "approved": CaseStatus.ACTIVE,
@@ -44,7 +44,12 @@ def on_instance_changed(
         Case.objects.filter(pk=instance.case_id).update(stage=stage)
         return
     case = Case.objects.get(pk=instance.case_id)
-    handler = OUTCOME_HANDLERS.get(instance.definition.key, apply_application_outcome)
+    key = (
+        ProcessDefinition.objects.filter(pk=instance.definition_id)
+        .values_list("key", flat=True)
+        .get()
+    )
+    handler = OUTCOME_HANDLERS.get(key, apply_application_outcome)
     fields = ["stage", *handler(case, data)]
     case.stage = ""
     case.save(update_fields=fields)
@@ -60,7 +65,7 @@ def on_instance_changed(
             "monthly_amount": str(case.monthly_amount) if case.monthly_amount is not None else None,
             "start_month": case.start_month.isoformat() if case.start_month else None,
             "reasons": case.outcome_reasons,
-            "process": instance.definition.key,
+            "process": key,
             "outcome": data.get("outcome"),
         },
     )
