@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format typecheck pytest messages bench vendor clean
+.PHONY: help install demo test lint format typecheck pytest messages bench bench-queue vendor clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,8 +40,11 @@ pytest: install ## pytest only
 messages: install ## Recompile the Chinese translations after editing the .po file
 	cd portal && ../$(BIN)/python ../manage.py compilemessages
 
-bench: install ## Benchmarks (PostgreSQL): the dibao lifecycle
+bench: install ## Benchmark (PostgreSQL): a dibao case through the runtime vs bare SpiffWorkflow
 	$(BIN)/python bench/lifecycle.py
+
+bench-queue: install ## Benchmark (PostgreSQL): queue page with 10k and 1M open tasks
+	$(BIN)/python bench/queue.py
 
 # bpmn-js, pinned by package-lock.json; the copies under portal/static/vendor/ are committed so
 # that `make demo` needs neither node nor npm.
