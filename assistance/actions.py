@@ -85,12 +85,14 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
     if kind is None:
         raise ActionError(_("This assistance type cannot be applied for yet."))
     kind.check_application(application)
-    _check_members(application)
-    household = Household.objects.create(
-        region=region, address=application.address, hukou=application.hukou
-    )
-    members = [_create_member(household, data) for data in application.members]
-    for deduction_kind, amount, member_index in application.deductions:
+    numbers = _check_members(application)
+    household, known = _household_for(application, region, numbers)
+    members = [
+        known.get(number) or _create_member(household, data)
+        for number, data in zip(numbers, application.members, strict=True)
+    ]
+    # A registered household keeps its recorded deductions; new ones come with a new household.
+    for deduction_kind, amount, member_index in application.deductions if not known else ():
         if deduction_kind not in DEDUCTION_KINDS:
             raise ActionError(_("Unknown deduction kind: %(kind)s") % {"kind": deduction_kind})
         member = members[member_index] if member_index is not None else None
@@ -164,7 +166,28 @@ def _role_for(actor: User, wanted: set[str]) -> str:
     return next((role for role in access.acting_roles(actor) if role in wanted), "")
 
 
-def _check_members(application: ApplicationData) -> None:
+def _household_for(
+    application: ApplicationData, region: Region, numbers: list[str]
+) -> tuple[Household, dict[str, Member]]:
+    """The household of already-registered members (a dibao household applying for a disability
+    subsidy, say), or a new one. Registered members keep their recorded data."""
+    known = {m.resident_id: m for m in Member.objects.filter(resident_id__in=numbers)}
+    households = {member.household_id for member in known.values()}
+    if not households:
+        household = Household.objects.create(
+            region=region, address=application.address, hukou=application.hukou
+        )
+        return household, {}
+    if len(households) > 1:
+        raise ActionError(_("These people are registered in different households."))
+    household = Household.objects.select_for_update().get(pk=households.pop())
+    if household.region_id != region.pk:
+        raise ActionError(_("This household is registered in another village."))
+    return household, known
+
+
+def _check_members(application: ApplicationData) -> list[str]:
+    """Validate the people of an application; return their normalised resident IDs."""
     if not application.members:
         raise ActionError(_("A household needs at least one member."))
     if sum(1 for member in application.members if member.is_applicant) != 1:
@@ -192,8 +215,7 @@ def _check_members(application: ApplicationData) -> None:
             % {"number": open_case.number},
             case=open_case,
         )
-    if Member.objects.filter(resident_id__in=numbers).exists():
-        raise ActionError(_("A member is already registered in another household."))
+    return numbers
 
 
 def _create_member(household: Household, data: MemberData) -> Member:

@@ -116,3 +116,31 @@ def test_it_records_household_deductions(client, world):
         "education": "150.00",
     }
     assert case.number.startswith("DB")
+
+
+def test_it_attaches_a_new_application_to_the_registered_household(client, world):
+    from assistance import actions
+    from assistance.models import Household
+
+    client.force_login(world["clerk"])
+    number = resident_id(date(1984, 1, 1))
+    client.post(reverse(URL), form(world, ("王五", number, "")))
+    first = Case.objects.get()
+    first.status = "refused"
+    first.save(update_fields=["status"])
+    second = client.post(
+        reverse(URL),
+        form(world, ("王五", number, ""), ("王小五", resident_id(date(2014, 1, 1)), "")),
+    )
+    assert second.status_code == 302
+    assert Household.objects.count() == 1
+    assert first.household.members.count() == 2
+    Case.objects.update(status="refused")
+    application = actions.ApplicationData(
+        region_id=world.village_a2.pk,
+        address="南村",
+        hukou="rural",
+        members=[actions.MemberData(name="王五", resident_id=number, is_applicant=True)],
+    )
+    with pytest.raises(actions.ActionError, match="another village"):
+        actions.do_apply(application, actor=world["clerk"])
