@@ -9,7 +9,7 @@ from typing import Any
 
 from assistance.models import Case, CaseStatus
 from engine import audit
-from engine.models import ProcessDefinition, ProcessInstance
+from engine.models import InstanceStatus, ProcessDefinition, ProcessInstance
 
 OUTCOME_STATUS = {
     "approved": CaseStatus.ACTIVE,
@@ -50,8 +50,11 @@ def on_instance_changed(
         .get()
     )
     handler = OUTCOME_HANDLERS.get(key, apply_application_outcome)
-    fields = ["stage", *handler(case, data)]
-    case.stage = ""
+    fields = handler(case, data)
+    # A handler may start the case's next process (a yearly check, say): its stage stands.
+    if not case.instances.filter(status=InstanceStatus.RUNNING).exclude(pk=instance.pk).exists():
+        case.stage = ""
+        fields = ["stage", *fields]
     case.save(update_fields=fields)
     audit.record(
         "case.decided",
