@@ -40,13 +40,29 @@ BASE_POLICY = {
 
 
 def default_policy() -> dict[str, object]:
-    """The demo county's parameters: the common ones and those of every registered kind."""
+    """The demo county's parameters: the common ones, every kind's and every process's."""
     from assistance.kinds import KINDS
 
     merged: dict[str, object] = dict(BASE_POLICY)
     for kind in KINDS.values():
         merged.update(kind.demo_policy)
+    # Processes for any kind's active case (exit, review) bring their own DEMO_POLICY.
+    for module in _process_modules():
+        merged.update(getattr(module, "DEMO_POLICY", {}))
     return merged
+
+
+def _process_modules() -> list[object]:
+    import pkgutil
+    import sys
+
+    import assistance.processes
+
+    names = sorted(
+        f"assistance.processes.{module.name}"
+        for module in pkgutil.iter_modules(assistance.processes.__path__)
+    )
+    return [sys.modules[name] for name in names if name in sys.modules]
 
 
 # username, role, region code, display name
@@ -133,6 +149,11 @@ def _kind_cases(users: dict[str, User], regions: dict[str, Region]) -> None:
     for kind in KINDS.values():
         if kind.seed_demo is not None:
             kind.seed_demo(users, regions)
+    # Then the processes that run on active cases (exit, review), which need those cases.
+    for module in _process_modules():
+        seed = getattr(module, "seed_demo", None)
+        if seed is not None:
+            seed(users, regions)
 
 
 def _cases(users: dict[str, User], village: Region) -> None:

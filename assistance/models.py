@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +10,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+
+def _engine_now() -> datetime:
+    from engine.clock import clock
+
+    return clock.now()
 
 
 class RegionLevel(models.TextChoices):
@@ -232,7 +238,8 @@ class Case(models.Model):
     ended_on = models.DateField(null=True, blank=True)
     end_reason = models.CharField(max_length=30, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The engine's clock, so rules counting from the application day hold under a set clock.
+    created_at = models.DateTimeField(default=_engine_now)
 
     class Meta:
         indexes = [models.Index(fields=["assistance_type", "status"])]
@@ -314,6 +321,8 @@ class EvidenceKind(models.TextChoices):
     INVESTIGATION_RECORD = "investigation_record", _("Signed home investigation record")
     DISABILITY_CERTIFICATE = "disability_certificate", _("Disability certificate")
     DIAGNOSIS = "diagnosis", _("Hospital diagnosis")
+    CARE_AGREEMENT = "care_agreement", _("Care entrustment agreement")
+    SCHOOL_ENROLMENT = "school_enrolment", _("Proof of full-time schooling")
     OTHER = "other", _("Other")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +120,7 @@ def load_bundle(sources: Mapping[str, str], main: str) -> Bundle:
     all_specs = [spec, *subprocess_specs.values()]
     problems = check_sources(_scripts(all_specs))
     problems += _check_timers(all_specs)
+    problems += _check_decision_tables(all_specs)
     user_tasks, task_problems = _user_tasks(all_specs, sources)
     problems += task_problems
     if problems:
@@ -180,6 +182,39 @@ def _properties(task_spec: Any) -> dict[str, str]:
     extensions = getattr(task_spec, "extensions", None) or {}
     properties: dict[str, str] = extensions.get("properties", {})
     return properties
+
+
+def _check_decision_tables(specs: list[Any]) -> list[str]:
+    """Compile every cell of every DMN table a business rule task uses, as the engine will."""
+    problems = []
+    for task_spec in _all_task_specs(specs):
+        engine = getattr(task_spec, "dmnEngine", None)
+        table = getattr(engine, "decision_table", None)
+        if table is None:
+            continue
+        where = f"{_where(task_spec)} / {getattr(table, 'name', None) or table.id}"
+        for rule in table.rules:
+            for entry in rule.inputEntries:
+                for lhs in (cell for cell in entry.lhs if cell and cell.strip() not in ("", "-")):
+                    problems += _check_cell(where, entry.input.expression or "", lhs)
+            for output in rule.outputEntries:
+                if output.text and output.text.strip():
+                    problems += check_sources([(where, "eval", output.text)])
+    return problems
+
+
+def _check_cell(where: str, expression: str, cell: str) -> list[str]:
+    """A cell is compared with ==, or is an expression's tail ("> 80"), or uses "?" for the
+    input ("80 <= ? <= 89") — the three forms SpiffWorkflow's DMN engine evaluates."""
+    problems = check_sources([(where, "eval", expression)]) if expression else []
+    if "?" in cell:
+        attempts = [re.sub(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", "dmninputexpr", cell)]
+    else:
+        attempts = [f"({expression}) == ({cell})", f"{expression} {cell}"]
+    results = [check_sources([(where, "eval", attempt)]) for attempt in attempts]
+    if all(results):
+        problems += results[0]
+    return problems
 
 
 def _constant_string(expression: str) -> str | None:

@@ -1,7 +1,8 @@
 """Assemble deployment bundles from a workflows directory (as `deploy_workflows` does).
 
 A bundle holds exactly what its process uses: the main BPMN file, the BPMN files of the
-processes it calls (transitively), the DMN files, and the form files its tasks name. So a
+processes it calls (transitively), the DMN files of the decisions its tasks call, and the
+form files its tasks name. So a
 change to one form makes new versions only of the processes that use it.
 """
 
@@ -58,8 +59,23 @@ def bundle_sources(directory: Path, main: Path) -> dict[str, str]:
             form_path = directory / "forms" / form
             if form_path.is_file():
                 sources[f"forms/{form}"] = form_path.read_text(encoding="utf-8")
+    decisions = {
+        called.text.strip()
+        for name in sources
+        if name.endswith(".bpmn")
+        for called in roots[name].iter(f"{{{SPIFF_NS}}}calledDecisionId")
+        if called.text
+    }
     for dmn in sorted(directory.glob("*.dmn")):
-        sources[dmn.name] = dmn.read_text(encoding="utf-8")
+        text = dmn.read_text(encoding="utf-8")
+        defined = {
+            element.get("id")
+            for element in _safe_xml(dmn.name, text).iter()
+            if isinstance(element.tag, str) and etree.QName(element).localname == "decision"
+        }
+        # Only the tables the bundle uses: a change to one table versions only its callers.
+        if defined & decisions:
+            sources[dmn.name] = text
     return sources
 
 

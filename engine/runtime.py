@@ -473,7 +473,9 @@ def _reached_ends(workflow: BpmnWorkflow) -> list[tuple[str, str]]:
 def _latest_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     """The data of the task that changed last, looking inside called subprocesses too."""
     data: dict[str, Any] = dict(workflow.data)
-    latest = max(workflow.get_tasks(), key=lambda task: task.last_state_change, default=None)
+    # Only modelled steps: the library's own joins (after a boundary event, say) carry stale data.
+    modelled = (task for task in workflow.get_tasks() if getattr(task.task_spec, "bpmn_id", None))
+    latest = max(modelled, key=lambda task: task.last_state_change, default=None)
     if latest is not None:
         data.update(latest.data)
     return data

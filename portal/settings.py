@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from portal.env import (
     database_from_url,
     env_bool,
@@ -144,6 +146,11 @@ CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {
         "task": "engine.tasks.fire_due_timers",
         "schedule": float(env_int("DOUDI_TIMER_INTERVAL_SECONDS", 60, minimum=1)),
+    },
+    # Periodic reviews (复核) fall due by the day; start them early each morning.
+    "start-due-reviews": {
+        "task": "assistance.tasks.start_due_reviews",
+        "schedule": crontab(hour=1, minute=0),
     },
 }
 

@@ -20,11 +20,14 @@ REDIS_URL = os.environ.get("DOUDI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 def redis_worker():
     saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
+    # Celery caches the result backend per thread once any test touched it: build it anew.
+    app._local.__dict__.pop("backend", None)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield
     finally:
         app.conf.update(saved)
+        app._local.__dict__.pop("backend", None)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,7 +7,9 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from assistance.processes.review import start_due_reviews
 from engine import runtime
+from engine.clock import clock
 
 
 def _tick(interval: float) -> None:
@@ -15,6 +17,8 @@ def _tick(interval: float) -> None:
         time.sleep(interval)
         try:
             runtime.fire_due_timers()
+            # What Celery beat does each morning in production; idempotent within a day.
+            start_due_reviews(clock.today())
         except Exception:
             import logging
 

@@ -1,0 +1,326 @@
+"""Disability subsidies (残疾人两项补贴): the living subsidy for disabled members of dibao
+households and the nursing subsidy for the severely disabled.
+
+The application's `details` name the subsidy asked for, the disabled member (an index into
+the application's members), the certificate number, the grade (1-4) and the category.
+Members carry no certificate data, so these facts travel in `Case.details`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import Group, User
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from guardian.shortcuts import assign_perm
+
+from assistance.actions import ActionError, ApplicationData, MemberData, do_apply, do_complete_task
+from assistance.demo import DEMO_PASSWORD
+from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
+from assistance.kinds import Kind, register
+from assistance.models import AssistanceType, Case, CaseStatus, Region, StaffProfile
+from assistance.policy import Param, _count, _flag, _money, policy_for, register_params
+from engine import registry, runtime
+from engine.clock import clock
+from engine.models import Task
+
+SUBSIDIES = ("living", "nursing", "both")
+CATEGORIES = (
+    "physical",
+    "visual",
+    "hearing",
+    "speech",
+    "intellectual",
+    "mental",
+    "multiple",
+)
+# Grades 3-4 qualify for nursing only for these categories, and only where the region says so.
+GRADE34_NURSING_CATEGORIES = frozenset({"intellectual", "mental"})
+# The village notice lasts at least seven days whatever the general notice length (domain 4).
+NOTICE_MIN_DAYS = 7
+
+register_params(
+    {
+        "disability_township_review_working_days": Param(
+            _lazy("Working days for the township review of a disability subsidy"), _count
+        ),
+        "disability_federation_review_working_days": Param(
+            _lazy("Working days for the disabled persons' federation review"), _count
+        ),
+        "disability_living_monthly": Param(
+            _lazy("Living subsidy for disabled persons (yuan/month)"), _money
+        ),
+        "disability_nursing_monthly": Param(
+            _lazy("Nursing subsidy for the severely disabled (yuan/month)"), _money
+        ),
+        "disability_nursing_grade34_mental": Param(
+            _lazy("Nursing subsidy also for grade 3-4 intellectual or mental disability"), _flag
+        ),
+    }
+)
+
+DEMO_POLICY: dict[str, Any] = {
+    "disability_township_review_working_days": 10,
+    "disability_federation_review_working_days": 10,
+    "disability_living_monthly": "80.00",
+    "disability_nursing_monthly": "90.00",
+    "disability_nursing_grade34_mental": True,
+}
+
+
+# ---------------------------------------------------------------- rules (also diagram helpers)
+
+
+def nursing_qualifies(grade: int, category: str, policy: Mapping[str, Any]) -> bool:
+    """Severe disability: grade 1-2, or grade 3-4 intellectual/mental where policy allows."""
+    if grade in (1, 2):
+        return True
+    return (
+        grade in (3, 4)
+        and category in GRADE34_NURSING_CATEGORIES
+        and bool(policy["disability_nursing_grade34_mental"])
+    )
+
+
+def granted_subsidy(subsidy: str, grade: int, category: str, policy: Mapping[str, Any]) -> str:
+    """What may be granted once the federation has confirmed the grade; "" for nothing.
+
+    A household asking for both keeps the living subsidy when the confirmed grade is too
+    light for nursing: the living subsidy does not depend on the grade.
+    """
+    nursing = nursing_qualifies(int(grade), category, policy)
+    if subsidy == "living":
+        return "living"
+    if subsidy == "nursing":
+        return "nursing" if nursing else ""
+    if subsidy == "both":
+        return "both" if nursing else "living"
+    return ""
+
+
+def subsidy_amount(subsidy: str, policy: Mapping[str, Any]) -> dict[str, str]:
+    """Monthly amounts: the living and/or nursing standard, summed for "both"."""
+    if subsidy not in SUBSIDIES:
+        raise ValueError(f"unknown disability subsidy {subsidy!r}")
+    living = (
+        Decimal(str(policy["disability_living_monthly"]))
+        if subsidy in ("living", "both")
+        else Decimal("0")
+    )
+    nursing = (
+        Decimal(str(policy["disability_nursing_monthly"]))
+        if subsidy in ("nursing", "both")
+        else Decimal("0")
+    )
+    cents = Decimal("0.01")
+    return {
+        "subsidy": subsidy,
+        "living_monthly": str(living.quantize(cents)),
+        "nursing_monthly": str(nursing.quantize(cents)),
+        "monthly_amount": str((living + nursing).quantize(cents)),
+    }
+
+
+def month_of(day: Any) -> str:
+    """The first day of the month of `day` (ISO): disability subsidies run from it (R8)."""
+    current = date.fromisoformat(str(day)[:10])
+    return current.replace(day=1).isoformat()
+
+
+registry.register_helper("disability_granted_subsidy", granted_subsidy)
+registry.register_helper("disability_amount", subsidy_amount)
+registry.register_helper("disability_month_of", month_of)
+
+
+# ---------------------------------------------------------------- application
+
+
+def _details(application: ApplicationData) -> dict[str, Any]:
+    details: dict[str, Any] = dict(application.details or {})
+    if details.get("subsidy") not in SUBSIDIES:
+        raise ActionError(_("Choose the living subsidy, the nursing subsidy or both."))
+    index = details.get("disabled_member")
+    if (
+        isinstance(index, bool)
+        or not isinstance(index, int)
+        or not 0 <= index < len(application.members)
+    ):
+        raise ActionError(_("Choose the disabled member among the household members."))
+    if not str(details.get("certificate_no", "")).strip():
+        raise ActionError(_("Give the number of the disability certificate."))
+    grade = details.get("grade")
+    if isinstance(grade, bool) or grade not in (1, 2, 3, 4):
+        raise ActionError(_("The disability grade is 1, 2, 3 or 4."))
+    if details.get("category") not in CATEGORIES:
+        raise ActionError(_("Choose the category of disability."))
+    return details
+
+
+def _resident_numbers(application: ApplicationData) -> list[str]:
+    numbers = []
+    for member in application.members:
+        try:
+            numbers.append(parse_resident_id(member.resident_id, today=clock.today()).number)
+        except InvalidResidentId:
+            continue  # the common member checks report it
+    return numbers
+
+
+def is_dibao_household(resident_ids: list[str]) -> bool:
+    """Some member of the household receives dibao now (an active dibao case)."""
+    return Case.objects.filter(
+        household__members__resident_id__in=resident_ids,
+        assistance_type=AssistanceType.DIBAO,
+        status=CaseStatus.ACTIVE,
+    ).exists()
+
+
+def check_application(application: ApplicationData) -> None:
+    details = _details(application)
+    subsidy = details["subsidy"]
+    if subsidy in ("living", "both") and not is_dibao_household(_resident_numbers(application)):
+        raise ActionError(_("The living subsidy is only for disabled members of dibao households."))
+    if subsidy in ("nursing", "both"):
+        region = Region.objects.get(pk=application.region_id)
+        policy = policy_for(region, clock.today())
+        if not nursing_qualifies(details["grade"], details["category"], policy):
+            raise ActionError(
+                _(
+                    "The nursing subsidy is for grade 1-2 disability (grade 3-4 intellectual "
+                    "or mental disability only where the local policy allows it)."
+                )
+            )
+
+
+def start_data(case: Case, common: dict[str, Any]) -> dict[str, Any]:
+    members = common["household"]["members"]
+    disabled = members[int(case.details["disabled_member"])]
+    return {
+        # The notice names the disabled person: none for a minor (child privacy, R4).
+        "notice_required": not disabled["minor"],
+        "notice_length": max(int(common["policy"]["notice_days"]), NOTICE_MIN_DAYS),
+        "disabled_member_name": disabled["name"],
+    }
+
+
+# ---------------------------------------------------------------- demo
+
+# applicant name, subsidy, grade, category, how far the case gets
+DEMO_CASES = [
+    ("蒋立新", "nursing", 1, "physical", "township_review"),
+    ("袁小梅", "nursing", 2, "visual", "notice"),
+    ("何志强", "nursing", 1, "multiple", "federation_review"),
+    ("罗翠英", "nursing", 3, "intellectual", "county_decision"),
+    ("谢长生", "nursing", 2, "physical", "active"),
+    ("唐美玲", "nursing", 2, "hearing", "refused"),
+]
+
+
+def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
+    federation = _federation_user(regions["431102"])
+    staff = {**users, "federation": federation}
+    now = clock.now()
+    for index, row in enumerate(DEMO_CASES):
+        # A case still in its notice must have started recently, or its notice would be over.
+        clock.set(now - timedelta(days=2 if row[4] == "notice" else 12, minutes=index))
+        try:
+            _demo_case(staff, regions["431102001001"], index, *row)
+        finally:
+            clock.reset()
+
+
+def _federation_user(county: Region) -> User:
+    existing = User.objects.filter(username="federation").first()
+    if existing is not None:
+        return existing
+    user = User.objects.create_user(username="federation", password=DEMO_PASSWORD)
+    user.groups.add(Group.objects.get_or_create(name="disability_federation_reviewer")[0])
+    assign_perm("assistance.act_in_region", user, county)
+    StaffProfile.objects.create(user=user, full_name="钱审核（县残联）", office=county)
+    return user
+
+
+def _demo_case(
+    users: Mapping[str, User],
+    village: Region,
+    index: int,
+    name: str,
+    subsidy: str,
+    grade: int,
+    category: str,
+    stage: str,
+) -> None:
+    born = date(1958 + index, 11, 20)
+    application = ApplicationData(
+        region_id=village.pk,
+        address=f"东村{index + 11}组",
+        hukou="rural",
+        members=[
+            MemberData(
+                name=name,
+                resident_id=make_resident_id("431102", born, 90 + index, "M"),
+                is_applicant=True,
+                disability_grade=grade,
+            )
+        ],
+        assistance_type=AssistanceType.DISABILITY,
+        details={
+            "subsidy": subsidy,
+            "disabled_member": 0,
+            "certificate_no": f"43110219{index:02d}11201{grade}{index}",
+            "grade": grade,
+            "category": category,
+        },
+    )
+    case = do_apply(application, actor=users["clerk"])
+    steps = ["township_review", "notice", "federation_review", "county_decision", "active"]
+    reached = steps.index(stage) if stage in steps else len(steps)
+    if reached > 0:
+        _complete(users, case, "reviewer", "township_review", opinion="approve")
+    if reached > 1:
+        clock.advance(timedelta(days=8))
+        runtime.fire_due_timers()
+    if reached > 2:
+        _complete(
+            users,
+            case,
+            "federation",
+            "federation_review",
+            federation_decision="confirmed",
+            confirmed_grade=grade,
+        )
+    if stage == "refused":
+        _complete(
+            users,
+            case,
+            "approver",
+            "county_decision",
+            decision="refuse",
+            decision_reasons="经核实，申请人已享受同类护理补贴。",
+        )
+    elif reached > 3:
+        _complete(users, case, "approver", "county_decision", decision="approve")
+
+
+def _complete(
+    users: Mapping[str, User], case: Case, username: str, spec_name: str, **data: object
+) -> None:
+    task = Task.objects.get(case=case, spec_name=spec_name)
+    do_complete_task(task.pk, actor=users[username], data=data)
+
+
+KIND = register(
+    Kind(
+        code=AssistanceType.DISABILITY,
+        process_key="disability",
+        case_prefix="CB",
+        start_data=start_data,
+        check_application=check_application,
+        seed_demo=seed_demo,
+        demo_policy=DEMO_POLICY,
+    )
+)

@@ -1,0 +1,407 @@
+"""Temporary assistance (临时救助): one-off aid after an emergency or a surge in expenditure.
+
+Two ways through the process "temporary": the ordinary procedure (check, investigation,
+township assessment, short public notice, approval by the township within its limit or by
+the county above it), and for emergencies "aid first, paperwork later" (先行救助、后补手续):
+the township pays from its reserve fund at once and the file must be completed within a
+deadline, with an overdue warning in the township's queue otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from assistance.actions import (
+    ActionError,
+    ApplicationData,
+    MemberData,
+    do_apply,
+    do_complete_task,
+    do_record_check_result,
+)
+from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
+from assistance.kinds import Kind, register
+from assistance.models import AssistanceType, Case, CaseStatus
+from assistance.policy import Param, PolicyError, _count, register_params
+from assistance.projections import apply_application_outcome, register_outcome_handler
+from engine import registry, runtime
+from engine.clock import clock
+from engine.models import ProcessInstance, Task
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from assistance.models import Region
+
+PROCESS_KEY = "temporary"
+AID_TYPES = ("emergency", "expenditure")
+ONE_OFF_PAID = "one_off_paid"
+# Aid for the same cause is granted at most once within this many days ("一年一次").
+SAME_CAUSE_WINDOW_DAYS = 365
+CENT = Decimal("0.01")
+# Refused and withdrawn applications granted nothing, so they do not use up the year.
+NOT_COUNTED = (CaseStatus.REFUSED, CaseStatus.WITHDRAWN)
+
+
+class TemporaryRuleError(ValueError):
+    """Limits or amounts the helpers cannot work with (a broken policy or form value)."""
+
+
+def _multiple(value: Any) -> str:
+    """A multiple of the monthly dibao standard, kept as a string so policies stay JSON."""
+    if isinstance(value, bool):
+        raise PolicyError(gettext_lazy("Expected a multiple such as 3 or 2.5."))
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise PolicyError(gettext_lazy("Expected a multiple such as 3 or 2.5.")) from exc
+    if not number.is_finite() or number <= 0 or number > 100:
+        raise PolicyError(gettext_lazy("A multiple lies above 0 and at most 100."))
+    return str(number.normalize())
+
+
+register_params(
+    {
+        "temporary_notice_days": Param(gettext_lazy("Temporary aid: public notice days"), _count),
+        "temporary_township_limit_multiple": Param(
+            gettext_lazy("Temporary aid: township approves alone up to (x monthly standard)"),
+            _multiple,
+        ),
+        "temporary_max_multiple": Param(
+            gettext_lazy("Temporary aid: maximum amount (x monthly standard)"), _multiple
+        ),
+        "temporary_procedure_working_days": Param(
+            gettext_lazy("Temporary aid: working days for the whole procedure"), _count
+        ),
+        "temporary_paperwork_working_days": Param(
+            gettext_lazy("Temporary aid: working days to complete the file after aid first"),
+            _count,
+        ),
+    }
+)
+
+DEMO_POLICY: dict[str, Any] = {
+    "temporary_notice_days": 3,
+    "temporary_township_limit_multiple": "3",
+    "temporary_max_multiple": "6",
+    "temporary_procedure_working_days": 15,
+    "temporary_paperwork_working_days": 5,
+}
+
+
+# ---------------------------------------------------------------- helpers for the diagram
+
+
+def _decimal(value: Any, what: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise TemporaryRuleError(f"{what} is not an amount: {value!r}") from exc
+    if not number.is_finite() or number < 0:
+        raise TemporaryRuleError(f"{what} is not an amount: {value!r}")
+    return number.quantize(CENT)
+
+
+def temporary_limits(policy: Mapping[str, Any], hukou: str) -> dict[str, str]:
+    """The township's approval limit and the maximum, from the standard of the hukou."""
+    standard = _decimal(policy[f"dibao_standard_{hukou}"], "the dibao standard")
+    maximum = (standard * Decimal(str(policy["temporary_max_multiple"]))).quantize(CENT)
+    township = (standard * Decimal(str(policy["temporary_township_limit_multiple"]))).quantize(CENT)
+    # A township can never approve more than anyone may be granted.
+    township = min(township, maximum)
+    return {"standard": str(standard), "township_limit": str(township), "maximum": str(maximum)}
+
+
+def temporary_amount(amount: Any, limits: Mapping[str, Any]) -> dict[str, Any]:
+    """The amount granted (capped at the maximum) and who approves it.
+
+    An assessment above the maximum is capped rather than refused: the household is needy
+    either way, and the rule limits what may be paid, not who may ask.
+    """
+    requested = _decimal(amount, "the amount")
+    if requested <= 0:
+        raise TemporaryRuleError("the amount must be more than 0")
+    maximum = _decimal(limits["maximum"], "the maximum")
+    granted = min(requested, maximum)
+    level = "township" if granted <= _decimal(limits["township_limit"], "the limit") else "county"
+    return {
+        "requested": str(requested),
+        "amount": str(granted),
+        "capped": requested > maximum,
+        "level": level,
+    }
+
+
+registry.register_helper("temporary_limits", temporary_limits)
+registry.register_helper("temporary_amount", temporary_amount)
+
+
+# ---------------------------------------------------------------- application
+
+
+def _check_details(details: Mapping[str, Any]) -> None:
+    if details.get("aid_type") not in AID_TYPES:
+        raise ActionError(_("Choose emergency or expenditure temporary aid."))
+    cause = str(details.get("cause", "")).strip()
+    if not cause or len(cause) > 50:
+        raise ActionError(_("Give the cause of the hardship (a short code such as fire)."))
+    try:
+        requested = Decimal(str(details.get("requested_amount", "")))
+    except InvalidOperation:
+        requested = Decimal(0)
+    if not requested.is_finite() or requested <= 0:
+        raise ActionError(_("Give the amount requested, more than 0 yuan."))
+
+
+def _resident_numbers(application: ApplicationData) -> list[str]:
+    numbers = []
+    for member in application.members:
+        try:
+            numbers.append(parse_resident_id(member.resident_id, today=clock.today()).number)
+        except InvalidResidentId:
+            continue  # reported with the member's name by the common checks
+    return numbers
+
+
+def earlier_same_cause(resident_ids: list[str], cause: str, today: date) -> Case | None:
+    """Another temporary case for one of these people and this cause within the year."""
+    cutoff = today - timedelta(days=SAME_CAUSE_WINDOW_DAYS - 1)
+    # A decided case counts from its decision, an undecided one from its creation; the
+    # creation date is a timestamp, so it is compared from the start of the cutoff day.
+    cutoff_moment = datetime.combine(cutoff, time.min, ZoneInfo(settings.TIME_ZONE))
+    recent = Q(decided_on__gte=cutoff) | Q(decided_on__isnull=True, created_at__gte=cutoff_moment)
+    return (
+        Case.objects.filter(
+            recent,
+            assistance_type=AssistanceType.TEMPORARY,
+            household__members__resident_id__in=resident_ids,
+            details__cause=cause,
+        )
+        .exclude(status__in=NOT_COUNTED)
+        .order_by("-pk")
+        .distinct()
+        .first()
+    )
+
+
+def check_application(application: ApplicationData) -> None:
+    """Refuse on the spot what the rules already refuse: bad details, the same cause twice."""
+    details = application.details
+    _check_details(details)
+    # Stored as checked, so that "Fire " today and "fire" next month are the same cause.
+    details["cause"] = str(details["cause"]).strip().lower()
+    earlier = earlier_same_cause(_resident_numbers(application), details["cause"], clock.today())
+    if earlier is not None:
+        raise ActionError(
+            _(
+                "Temporary aid for the same person and the same cause is granted at most once "
+                "a year: see case %(number)s."
+            )
+            % {"number": earlier.number},
+            case=earlier,
+        )
+
+
+def apply_temporary_outcome(case: Case, data: dict[str, Any]) -> list[str]:
+    """A granted temporary aid is paid once, so its case is closed, not left active.
+
+    An active case would look like a monthly benefit to payment runs, reviews and exits, and
+    would block the household's next application (for another cause, or the same cause a
+    year later) as "an open case of this type".
+    """
+    fields = apply_application_outcome(case, data)
+    if data.get("outcome") == "approved":
+        case.status = CaseStatus.CLOSED
+        case.ended_on = case.decided_on
+        case.end_reason = ONE_OFF_PAID
+        fields += ["ended_on", "end_reason"]
+    return fields
+
+
+register_outcome_handler(PROCESS_KEY, apply_temporary_outcome)
+
+
+# ---------------------------------------------------------------- demo
+
+# (applicant, hukou, aid type, cause, requested, amount assessed or paid, how far it gets, days ago)
+DEMO_CASES = [
+    ("钱桂芳", "rural", "expenditure", "medical_costs", "3000.00", "", "acceptance", 2),
+    ("冯大勇", "rural", "emergency", "fire", "5000.00", "", "emergency_acceptance", 0),
+    ("蒋秀兰", "rural", "expenditure", "education_costs", "2000.00", "", "check", 4),
+    ("沈建华", "rural", "expenditure", "medical_costs", "2500.00", "", "investigate", 4),
+    ("韩玉梅", "urban", "emergency", "accident", "2000.00", "", "assessment", 5),
+    ("杨志刚", "rural", "expenditure", "illness", "1500.00", "1500.00", "notice", 1),
+    (
+        "朱丽娟",
+        "rural",
+        "expenditure",
+        "medical_costs",
+        "1500.00",
+        "1200.00",
+        "township_approve",
+        8,
+    ),
+    ("秦永安", "rural", "emergency", "accident", "4000.00", "3000.00", "county_approve", 8),
+    ("尤春梅", "rural", "expenditure", "illness", "3000.00", "2800.00", "approved", 12),
+    ("许国栋", "rural", "expenditure", "medical_costs", "6000.00", "", "refused", 12),
+    ("何小红", "rural", "emergency", "fire", "2000.00", "1500.00", "aid_first", 1),
+    ("吕福生", "rural", "emergency", "accident", "1800.00", "1000.00", "aid_first_overdue", 12),
+    ("施翠英", "rural", "emergency", "illness", "1200.00", "1200.00", "aid_first_done", 6),
+]
+
+
+def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
+    """One temporary case in every stage, each replayed under a clock set back in time."""
+    village = regions["431102001001"]
+    if Case.objects.filter(assistance_type=AssistanceType.TEMPORARY, region=village).exists():
+        return
+    now = clock.now()
+    for index, row in enumerate(DEMO_CASES):
+        clock.set(now - timedelta(days=row[7], minutes=len(DEMO_CASES) - index))
+        try:
+            case = _demo_case(users, village, index, row)
+        finally:
+            clock.reset()
+        if row[6] == "aid_first_overdue":
+            # Back in the present, the paperwork deadline has passed: raise the warning.
+            instance = ProcessInstance.objects.get(case=case)
+            runtime.fire_instance_timers(instance.pk)
+
+
+def _demo_case(
+    users: Mapping[str, User], village: Region, index: int, row: tuple[Any, ...]
+) -> Case:
+    name, hukou, aid_type, cause, requested, amount, stage, _days_ago = row
+    people = [
+        MemberData(
+            name=name,
+            resident_id=make_resident_id("431102", date(1960, 6, 1 + index), 77, "M"),
+            is_applicant=True,
+            incomes=[("wage", Decimal("300.00"))],
+        ),
+        MemberData(
+            name=f"{name[0]}家成员",
+            resident_id=make_resident_id("431102", date(1990, 6, 1 + index), 78, "F"),
+            relation="family",
+        ),
+    ]
+    application = ApplicationData(
+        region_id=village.pk,
+        address=f"东村{index + 1}组",
+        hukou=hukou,
+        members=people,
+        assistance_type=AssistanceType.TEMPORARY,
+        details={"aid_type": aid_type, "cause": cause, "requested_amount": requested},
+    )
+    case = do_apply(application, actor=users["clerk"])
+    if stage in ("acceptance", "emergency_acceptance"):
+        return case
+    if stage.startswith("aid_first"):
+        _demo_aid_first(users, case, name, amount, stage)
+        return case
+    acceptance = "emergency_acceptance" if aid_type == "emergency" else "acceptance"
+    _demo_step(users, case, "clerk", acceptance, acceptance_decision="complete")
+    if stage == "check":
+        return case
+    case.refresh_from_db()
+    do_record_check_result(case, actor=users["checker"], eligible=True, report_no=f"HD-T{index}")
+    if stage == "investigate":
+        return case
+    _demo_step(
+        users,
+        case,
+        "investigator",
+        "investigate",
+        visited_on=clock.today().isoformat(),
+        findings="入户核实，家庭遭遇困难情况属实。",
+        matches_declaration=True,
+    )
+    _demo_step(users, case, "investigator2", "cosign", cosign_agrees=True)
+    if stage == "assessment":
+        return case
+    if stage == "refused":
+        _demo_step(
+            users,
+            case,
+            "reviewer",
+            "assessment",
+            assessment="refuse",
+            assessment_reasons="医疗费用已由医保和大病保险报销，自付部分不大。",
+        )
+        return case
+    _demo_step(
+        users,
+        case,
+        "reviewer",
+        "assessment",
+        assessment="approve",
+        assessed_amount=amount,
+        assessment_basis="按自付费用和家庭困难程度核定。",
+    )
+    if stage == "notice":
+        return case
+    clock.advance(timedelta(days=4))
+    instance = ProcessInstance.objects.get(case=case)
+    runtime.fire_instance_timers(instance.pk)
+    if stage == "approved":
+        _demo_step(users, case, "approver", "county_approve", decision="approve")
+    return case
+
+
+def _demo_aid_first(
+    users: Mapping[str, User], case: Case, payee: str, amount: str, stage: str
+) -> None:
+    _demo_step(
+        users,
+        case,
+        "clerk",
+        "emergency_acceptance",
+        acceptance_decision="aid_first",
+        urgency_note="家中突发变故，基本生活难以为继。",
+    )
+    _demo_step(
+        users,
+        case,
+        "clerk",
+        "immediate_aid",
+        paid_amount=amount,
+        payee=payee,
+        payment_method="cash",
+    )
+    if stage == "aid_first_done":
+        _demo_step(users, case, "clerk", "complete_file", **DEMO_PAPERWORK)
+
+
+DEMO_PAPERWORK: dict[str, Any] = {
+    "application_signed": True,
+    "investigation_record_signed": True,
+    "receipt_signed": True,
+}
+
+
+def _demo_step(
+    users: Mapping[str, User], case: Case, username: str, spec_name: str, **data: Any
+) -> None:
+    task = Task.objects.get(case=case, spec_name=spec_name)
+    do_complete_task(task.pk, actor=users[username], data=data)
+
+
+KIND = register(
+    Kind(
+        code=AssistanceType.TEMPORARY,
+        process_key=PROCESS_KEY,
+        case_prefix="LS",
+        check_application=check_application,
+        seed_demo=seed_demo,
+        demo_policy=DEMO_POLICY,
+    )
+)
