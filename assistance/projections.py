@@ -7,8 +7,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from assistance.models import Case, CaseStatus
+from assistance.models import Case, CaseStatus, MonitoringEntry
 from engine import audit
+from engine.clock import clock
 from engine.models import InstanceStatus, ProcessDefinition, ProcessInstance
 
 OUTCOME_STATUS = {
@@ -84,6 +85,16 @@ def apply_application_outcome(case: Case, data: dict[str, Any]) -> list[str]:
     )
     case.outcome_reasons = str(data.get("refusal_reasons", ""))
     fields = ["status", "decided_on", "outcome_reasons"]
+    if outcome == "refused":
+        # R11: a refused household is watched as low-income, so help can reach it later.
+        MonitoringEntry.objects.get_or_create(
+            household_id=case.household_id,
+            source_case=case,
+            defaults={
+                "reason": f"refused: {case.outcome_reasons}"[:200],
+                "added_on": case.decided_on or clock.today(),
+            },
+        )
     if outcome == "approved":
         amount = data.get("amount") or {}
         case.monthly_amount = Decimal(str(amount["monthly_amount"]))

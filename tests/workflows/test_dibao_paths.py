@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from assistance import actions
-from assistance.models import CaseStatus, RegionPolicy
+from assistance.models import CaseStatus, MonitoringEntry, RegionPolicy
 from engine import runtime
 from engine.clock import clock
 from engine.models import AuditEvent, ProcessInstance, Timer
@@ -233,6 +233,9 @@ def test_it_refuses_at_confirmation_with_reasons(world):
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED
     assert case.outcome_reasons == "存在隐瞒收入"
+    # R11: the refused household goes onto the low-income monitoring list.
+    entry = MonitoringEntry.objects.get(household=case.household)
+    assert (entry.source_case, entry.reason) == (case, "refused: 存在隐瞒收入")
 
 
 def test_it_refuses_when_income_is_above_the_standard(world):
