@@ -6,6 +6,7 @@ same history, audit trail and due dates a real one would have.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -197,7 +198,7 @@ def _one_case(
     steps = ["acceptance", "check", "investigate", "opinion", "notice", "confirm", "active"]
     reached = steps.index(stage) if stage in steps else len(steps)
     if stage == "refused" or reached > 0:
-        _complete(users, case, "clerk", "acceptance", acceptance_decision="complete")
+        complete_step(users, case, "clerk", "acceptance", acceptance_decision="complete")
     if stage == "refused" or reached > 1:
         case.refresh_from_db()
         actions.do_record_check_result(
@@ -205,7 +206,7 @@ def _one_case(
         )
     if stage == "refused" or reached > 2:
         today = clock.today().isoformat()
-        _complete(
+        complete_step(
             users,
             case,
             "investigator",
@@ -214,9 +215,9 @@ def _one_case(
             findings="入户核实，家庭困难情况属实。",
             matches_declaration=True,
         )
-        _complete(users, case, "investigator2", "cosign", cosign_agrees=True)
+        complete_step(users, case, "investigator2", "cosign", cosign_agrees=True)
     if stage == "refused":
-        _complete(
+        complete_step(
             users,
             case,
             "reviewer",
@@ -226,16 +227,17 @@ def _one_case(
         )
         return
     if reached > 3:
-        _complete(users, case, "reviewer", "opinion", opinion="approve")
+        complete_step(users, case, "reviewer", "opinion", opinion="approve")
     if reached > 4:
         clock.advance(timedelta(days=8))
         runtime.fire_due_timers()
     if reached > 5:
-        _complete(users, case, "approver", "county_confirm", decision="approve")
+        complete_step(users, case, "approver", "county_confirm", decision="approve")
 
 
-def _complete(
-    users: dict[str, User], case: Case, username: str, spec_name: str, **data: object
+def complete_step(
+    users: Mapping[str, User], case: Case, username: str, spec_name: str, **data: object
 ) -> None:
+    """Complete the case's open task `spec_name` as the demo user `username`."""
     task = Task.objects.get(case=case, spec_name=spec_name)
     actions.do_complete_task(task.pk, actor=users[username], data=data)

@@ -22,7 +22,7 @@ class PolicyError(ValueError):
     pass
 
 
-def _money(value: Any) -> str:
+def clean_money(value: Any) -> str:
     if isinstance(value, bool):
         raise PolicyError(_("Expected an amount of money."))
     try:
@@ -34,19 +34,19 @@ def _money(value: Any) -> str:
     return str(amount.quantize(Decimal("0.01")))
 
 
-def _count(value: Any) -> int:
+def clean_count(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 366:
         raise PolicyError(_("Expected a whole number of days from 0 to 366."))
     return value
 
 
-def _flag(value: Any) -> bool:
+def clean_flag(value: Any) -> bool:
     if not isinstance(value, bool):
         raise PolicyError(_("Expected true or false."))
     return value
 
 
-def _confirm_level(value: Any) -> str:
+def clean_confirm_level(value: Any) -> str:
     if value not in ("county", "township"):
         raise PolicyError(_("Confirmation is by the county or by the township."))
     return str(value)
@@ -59,18 +59,18 @@ class Param:
 
 
 PARAMS: dict[str, Param] = {
-    "dibao_standard_urban": Param(_("Urban dibao standard (yuan/month)"), _money),
-    "dibao_standard_rural": Param(_("Rural dibao standard (yuan/month)"), _money),
-    "employment_cost_cap": Param(_("Employment cost cap per earner (yuan/month)"), _money),
-    "notice_days": Param(_("Public notice days"), _count),
-    "notice_working_days": Param(_("Notice counted in working days"), _flag),
-    "confirm_level": Param(_("Who confirms: county or township"), _confirm_level),
-    "acceptance_working_days": Param(_("Working days to accept an application"), _count),
-    "investigation_working_days": Param(_("Working days for the home investigation"), _count),
-    "opinion_working_days": Param(_("Working days for the township opinion"), _count),
-    "confirmation_working_days": Param(_("Working days to confirm after the notice"), _count),
-    "refusal_notice_working_days": Param(_("Working days to notify a refusal"), _count),
-    "procedure_working_days": Param(_("Working days for the whole procedure"), _count),
+    "dibao_standard_urban": Param(_("Urban dibao standard (yuan/month)"), clean_money),
+    "dibao_standard_rural": Param(_("Rural dibao standard (yuan/month)"), clean_money),
+    "employment_cost_cap": Param(_("Employment cost cap per earner (yuan/month)"), clean_money),
+    "notice_days": Param(_("Public notice days"), clean_count),
+    "notice_working_days": Param(_("Notice counted in working days"), clean_flag),
+    "confirm_level": Param(_("Who confirms: county or township"), clean_confirm_level),
+    "acceptance_working_days": Param(_("Working days to accept an application"), clean_count),
+    "investigation_working_days": Param(_("Working days for the home investigation"), clean_count),
+    "opinion_working_days": Param(_("Working days for the township opinion"), clean_count),
+    "confirmation_working_days": Param(_("Working days to confirm after the notice"), clean_count),
+    "refusal_notice_working_days": Param(_("Working days to notify a refusal"), clean_count),
+    "procedure_working_days": Param(_("Working days for the whole procedure"), clean_count),
 }
 
 

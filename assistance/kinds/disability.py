@@ -18,15 +18,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from guardian.shortcuts import assign_perm
 
-from assistance.actions import ActionError, ApplicationData, MemberData, do_apply, do_complete_task
-from assistance.demo import DEMO_PASSWORD
+from assistance.actions import ActionError, ApplicationData, MemberData, do_apply
+from assistance.demo import DEMO_PASSWORD, complete_step
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
 from assistance.kinds import Kind, register
 from assistance.models import AssistanceType, Case, CaseStatus, Region, StaffProfile
-from assistance.policy import Param, _count, _flag, _money, policy_for, register_params
+from assistance.policy import (
+    Param,
+    clean_count,
+    clean_flag,
+    clean_money,
+    policy_for,
+    register_params,
+)
 from engine import registry, runtime
 from engine.clock import clock
-from engine.models import Task
 
 SUBSIDIES = ("living", "nursing", "both")
 CATEGORIES = (
@@ -46,19 +52,20 @@ NOTICE_MIN_DAYS = 7
 register_params(
     {
         "disability_township_review_working_days": Param(
-            _lazy("Working days for the township review of a disability subsidy"), _count
+            _lazy("Working days for the township review of a disability subsidy"), clean_count
         ),
         "disability_federation_review_working_days": Param(
-            _lazy("Working days for the disabled persons' federation review"), _count
+            _lazy("Working days for the disabled persons' federation review"), clean_count
         ),
         "disability_living_monthly": Param(
-            _lazy("Living subsidy for disabled persons (yuan/month)"), _money
+            _lazy("Living subsidy for disabled persons (yuan/month)"), clean_money
         ),
         "disability_nursing_monthly": Param(
-            _lazy("Nursing subsidy for the severely disabled (yuan/month)"), _money
+            _lazy("Nursing subsidy for the severely disabled (yuan/month)"), clean_money
         ),
         "disability_nursing_grade34_mental": Param(
-            _lazy("Nursing subsidy also for grade 3-4 intellectual or mental disability"), _flag
+            _lazy("Nursing subsidy also for grade 3-4 intellectual or mental disability"),
+            clean_flag,
         ),
     }
 )
@@ -280,12 +287,12 @@ def _demo_case(
     steps = ["township_review", "notice", "federation_review", "county_decision", "active"]
     reached = steps.index(stage) if stage in steps else len(steps)
     if reached > 0:
-        _complete(users, case, "reviewer", "township_review", opinion="approve")
+        complete_step(users, case, "reviewer", "township_review", opinion="approve")
     if reached > 1:
         clock.advance(timedelta(days=8))
         runtime.fire_due_timers()
     if reached > 2:
-        _complete(
+        complete_step(
             users,
             case,
             "federation",
@@ -294,7 +301,7 @@ def _demo_case(
             confirmed_grade=grade,
         )
     if stage == "refused":
-        _complete(
+        complete_step(
             users,
             case,
             "approver",
@@ -303,14 +310,7 @@ def _demo_case(
             decision_reasons="经核实，申请人已享受同类护理补贴。",
         )
     elif reached > 3:
-        _complete(users, case, "approver", "county_decision", decision="approve")
-
-
-def _complete(
-    users: Mapping[str, User], case: Case, username: str, spec_name: str, **data: object
-) -> None:
-    task = Task.objects.get(case=case, spec_name=spec_name)
-    do_complete_task(task.pk, actor=users[username], data=data)
+        complete_step(users, case, "approver", "county_decision", decision="approve")
 
 
 KIND = register(

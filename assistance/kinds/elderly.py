@@ -37,7 +37,14 @@ from assistance.actions import (
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
 from assistance.kinds import Kind, register
 from assistance.models import AssistanceType, Case, CaseStatus, Region
-from assistance.policy import Param, PolicyError, _count, _money, policy_for, register_params
+from assistance.policy import (
+    Param,
+    PolicyError,
+    clean_count,
+    clean_money,
+    policy_for,
+    register_params,
+)
 from assistance.projections import apply_application_outcome, register_outcome_handler
 from engine import registry, runtime
 from engine.clock import clock
@@ -62,12 +69,12 @@ register_params(
         ),
         "elderly_needy_min_age": Param(_lazy("Lowest age of the needy-elderly subsidy"), _age),
         "elderly_needy_max_age": Param(_lazy("Highest age of the needy-elderly subsidy"), _age),
-        "elderly_needy_monthly": Param(_lazy("Needy-elderly subsidy (yuan/month)"), _money),
+        "elderly_needy_monthly": Param(_lazy("Needy-elderly subsidy (yuan/month)"), clean_money),
         "elderly_verify_working_days": Param(
-            _lazy("Working days to verify an elderly allowance application"), _count
+            _lazy("Working days to verify an elderly allowance application"), clean_count
         ),
         "elderly_check_working_days": Param(
-            _lazy("Working days for the yearly check of an elderly allowance"), _count
+            _lazy("Working days for the yearly check of an elderly allowance"), clean_count
         ),
     }
 )

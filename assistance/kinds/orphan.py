@@ -25,15 +25,23 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from assistance.actions import ActionError, ApplicationData, MemberData, do_apply, do_complete_task
+from assistance.actions import ActionError, ApplicationData, MemberData, do_apply
+from assistance.demo import complete_step
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
 from assistance.kinds import Kind, register
 from assistance.models import AssistanceType, Case, CaseStatus, Member, Region
-from assistance.policy import Param, PolicyError, _count, _money, policy_for, register_params
+from assistance.policy import (
+    Param,
+    PolicyError,
+    clean_count,
+    clean_money,
+    policy_for,
+    register_params,
+)
 from assistance.projections import apply_application_outcome, register_outcome_handler
 from engine import registry, runtime
 from engine.clock import clock
-from engine.models import ProcessInstance, Task
+from engine.models import ProcessInstance
 
 CATEGORIES = ("orphan", "unattended")
 DETAIL_KEYS = frozenset({"category", "guardian_name", "guardian_resident_id", "in_school"})
@@ -55,17 +63,17 @@ def _months(value: Any) -> int:
 register_params(
     {
         "orphan_verification_working_days": Param(
-            _lazy("Working days for the township to verify an orphan application"), _count
+            _lazy("Working days for the township to verify an orphan application"), clean_count
         ),
         "orphan_confirmation_working_days": Param(
-            _lazy("Working days for the county to confirm an orphan application"), _count
+            _lazy("Working days for the county to confirm an orphan application"), clean_count
         ),
-        "orphan_allowance_monthly": Param(_lazy("Orphan allowance (yuan/month)"), _money),
+        "orphan_allowance_monthly": Param(_lazy("Orphan allowance (yuan/month)"), clean_money),
         "unattended_allowance_monthly": Param(
-            _lazy("Allowance for de facto unattended children (yuan/month)"), _money
+            _lazy("Allowance for de facto unattended children (yuan/month)"), clean_money
         ),
         "orphan_schooling_check_working_days": Param(
-            _lazy("Working days to check the schooling of an orphan who turns 18"), _count
+            _lazy("Working days to check the schooling of an orphan who turns 18"), clean_count
         ),
         "orphan_schooling_recheck_months": Param(
             _lazy("Months between schooling re-checks of orphans over 18"), _months
@@ -323,11 +331,11 @@ def _demo_case(
         return
     clock.advance(timedelta(days=3))
     verified = stage != "refused"
-    _complete(users, case, "clerk", f"verify_{category}", **_verification(category, verified))
+    complete_step(users, case, "clerk", f"verify_{category}", **_verification(category, verified))
     if stage in ("confirm", "refused"):
         return
     clock.advance(timedelta(days=3))
-    _complete(users, case, "approver", "county_confirm", decision="approve")
+    complete_step(users, case, "approver", "county_confirm", decision="approve")
     if stage == "active":
         return
     # Only this case's own timer: firing every due timer would move other demo cases on.
@@ -336,7 +344,7 @@ def _demo_case(
     runtime.fire_instance_timers(support.pk)
     if stage == "schooling_check":
         return
-    _complete(
+    complete_step(
         users,
         case,
         "clerk",
@@ -363,13 +371,6 @@ def _verification(category: str, verified: bool) -> dict[str, Any]:
     if not verified:
         data["verification_reasons"] = "经比对，母亲未服刑在押，亦无重残、重病或失联情形。"
     return data
-
-
-def _complete(
-    users: Mapping[str, User], case: Case, username: str, spec_name: str, **data: object
-) -> None:
-    task = Task.objects.get(case=case, spec_name=spec_name)
-    do_complete_task(task.pk, actor=users[username], data=data)
 
 
 KIND = register(

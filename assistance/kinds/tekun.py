@@ -27,10 +27,11 @@ from django.utils.translation import gettext_lazy as _lazy
 from assistance import access, actions
 from assistance.actions import ActionError, ApplicationData, MemberData, process_data
 from assistance.amounts import AmountInputError, dibao_amount
+from assistance.demo import complete_step
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
 from assistance.kinds import Kind, register
 from assistance.models import AssistanceType, Case, CaseStatus, Region
-from assistance.policy import PARAMS, Param, PolicyError, _count, _money, register_params
+from assistance.policy import PARAMS, Param, PolicyError, clean_count, clean_money, register_params
 from assistance.projections import apply_application_outcome, register_outcome_handler
 from engine import audit, registry, runtime
 from engine.clock import clock
@@ -83,7 +84,7 @@ _PARAMS = {
     "tekun_basic_multiplier": Param(
         _lazy("Extreme-poverty basic living: multiple of the dibao standard"), _multiplier
     ),
-    "minimum_wage_monthly": Param(_lazy("Local minimum wage (yuan/month)"), _money),
+    "minimum_wage_monthly": Param(_lazy("Local minimum wage (yuan/month)"), clean_money),
     "tekun_care_partial_percent": Param(
         _lazy("Care allowance for partial care (% of the minimum wage)"), _percent
     ),
@@ -91,7 +92,7 @@ _PARAMS = {
         _lazy("Care allowance for full care (% of the minimum wage)"), _percent
     ),
     "tekun_reassessment_working_days": Param(
-        _lazy("Working days to re-assess self-care after a reported change"), _count
+        _lazy("Working days to re-assess self-care after a reported change"), clean_count
     ),
 }
 # The minimum wage is a general figure other kinds may register too; share theirs if so.
@@ -378,7 +379,7 @@ def _demo_case(
         return reached > STEPS.index(step)
 
     if done("acceptance"):
-        _complete(users, case, "clerk", "acceptance", acceptance_decision="complete")
+        complete_step(users, case, "clerk", "acceptance", acceptance_decision="complete")
     if done("check"):
         case.refresh_from_db()
         actions.do_record_check_result(
@@ -386,7 +387,7 @@ def _demo_case(
         )
     if done("investigate"):
         today = clock.today().isoformat()
-        _complete(
+        complete_step(
             users,
             case,
             "investigator",
@@ -395,12 +396,12 @@ def _demo_case(
             findings="独居，无劳动能力，无收入来源，无法定赡养人。",
             matches_declaration=True,
         )
-        _complete(users, case, "investigator2", "cosign", cosign_agrees=True)
+        complete_step(users, case, "investigator2", "cosign", cosign_agrees=True)
     if done("care_assessment"):
         # A spread of care levels: the first `failed` activities cannot be done.
         failed = index % 6
         abilities = {name: position >= failed for position, name in enumerate(ACTIVITIES)}
-        _complete(
+        complete_step(
             users,
             case,
             "investigator",
@@ -413,9 +414,9 @@ def _demo_case(
         form: dict[str, Any] = {"support_form": "centralised" if centralised else "dispersed"}
         if centralised:
             form["institution"] = "零陵区东镇敬老院"
-        _complete(users, case, "investigator", "support_arrangement", **form)
+        complete_step(users, case, "investigator", "support_arrangement", **form)
     if done("care_agreement") and _has_task(case, "care_agreement"):
-        _complete(
+        complete_step(
             users,
             case,
             "clerk",
@@ -424,7 +425,7 @@ def _demo_case(
             agreement_signed_on=clock.today().isoformat(),
         )
     if stage == "refused":
-        _complete(
+        complete_step(
             users,
             case,
             "reviewer",
@@ -435,12 +436,12 @@ def _demo_case(
         )
         return
     if done("opinion"):
-        _complete(users, case, "reviewer", "opinion", opinion="approve", no_supporter=True)
+        complete_step(users, case, "reviewer", "opinion", opinion="approve", no_supporter=True)
     if done("notice") and not Task.objects.filter(case=case).exists():
         clock.advance(timedelta(days=8))
         runtime.fire_due_timers()
     if done("confirm"):
-        _complete(users, case, "approver", "county_confirm", decision="approve")
+        complete_step(users, case, "approver", "county_confirm", decision="approve")
     if done("active"):
         case.refresh_from_db()
         do_report_care_change(case, actor=users["clerk"], note="近期中风，行动不便。")
@@ -448,13 +449,6 @@ def _demo_case(
 
 def _has_task(case: Case, spec_name: str) -> bool:
     return Task.objects.filter(case=case, spec_name=spec_name).exists()
-
-
-def _complete(
-    users: Mapping[str, User], case: Case, username: str, spec_name: str, **data: Any
-) -> None:
-    task = Task.objects.get(case=case, spec_name=spec_name)
-    actions.do_complete_task(task.pk, actor=users[username], data=data)
 
 
 KIND = register(

@@ -31,7 +31,7 @@ from assistance.actions import (
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
 from assistance.kinds import Kind, register
 from assistance.models import AssistanceType, Case, CaseStatus
-from assistance.policy import Param, PolicyError, _count, register_params
+from assistance.policy import Param, PolicyError, clean_count, register_params
 from assistance.projections import apply_application_outcome, register_outcome_handler
 from engine import registry, runtime
 from engine.clock import clock
@@ -71,7 +71,9 @@ def _multiple(value: Any) -> str:
 
 register_params(
     {
-        "temporary_notice_days": Param(gettext_lazy("Temporary aid: public notice days"), _count),
+        "temporary_notice_days": Param(
+            gettext_lazy("Temporary aid: public notice days"), clean_count
+        ),
         "temporary_township_limit_multiple": Param(
             gettext_lazy("Temporary aid: township approves alone up to (x monthly standard)"),
             _multiple,
@@ -80,11 +82,11 @@ register_params(
             gettext_lazy("Temporary aid: maximum amount (x monthly standard)"), _multiple
         ),
         "temporary_procedure_working_days": Param(
-            gettext_lazy("Temporary aid: working days for the whole procedure"), _count
+            gettext_lazy("Temporary aid: working days for the whole procedure"), clean_count
         ),
         "temporary_paperwork_working_days": Param(
             gettext_lazy("Temporary aid: working days to complete the file after aid first"),
-            _count,
+            clean_count,
         ),
     }
 )
