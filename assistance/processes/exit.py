@@ -37,6 +37,7 @@ from assistance.models import (
     Household,
     Member,
     MonitoringEntry,
+    Region,
 )
 from assistance.policy import Param, PolicyError, policy_for, register_params
 from assistance.projections import register_outcome_handler
@@ -440,3 +441,17 @@ def _has_survivors(household: Household) -> bool:
 
 
 _register()
+
+
+def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
+    """Two exits under way on active demo cases without another running process."""
+    village = regions["431102001001"]
+    idle = (
+        Case.objects.filter(
+            region=village, status=CaseStatus.ACTIVE, assistance_type=AssistanceType.DIBAO
+        )
+        .exclude(instances__status="running")
+        .order_by("pk")
+    )
+    for case, reason in zip(idle, ("moved_away", "income_above_standard"), strict=False):
+        do_start_exit(case, actor=users["clerk"], reason=reason, details={"note": "演示"})

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from assistance.models import Case, CaseStatus
-from engine.models import Task, Timer
+from assistance.models import AssistanceType, Case, CaseStatus
+from engine.models import ProcessInstance, Task, Timer
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,12 @@ def test_it_seeds_cases_in_every_stage_once(capsys):
     statuses = set(Case.objects.values_list("status", flat=True))
     assert {CaseStatus.IN_PROGRESS, CaseStatus.ACTIVE} <= statuses
     assert Case.objects.filter(stage="家庭经济状况核对中").exists()
+    # Every kind of assistance has demo cases, and the exit and review processes run on some.
+    assert set(Case.objects.values_list("assistance_type", flat=True)) == set(AssistanceType.values)
+    running = set(
+        ProcessInstance.objects.filter(status="running").values_list("definition__key", flat=True)
+    )
+    assert {"exit", "review"} <= running
     count = Case.objects.count()
     call_command("seed_demo")
     assert Case.objects.count() == count

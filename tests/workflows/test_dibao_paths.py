@@ -279,3 +279,27 @@ def test_it_sets_statutory_due_dates_in_working_days(world):
     case = apply(world)
     # Acceptance: 5 working days from Monday 2 March 2026 is Monday 9 March.
     assert task(case, "acceptance").due_date == date(2026, 3, 9)
+
+
+@pytest.mark.reaches("dibao", "end_approved")
+def test_it_keeps_the_policy_a_case_started_with(world):
+    case = apply(world, wage="900.00", members=3)
+    # A higher standard takes effect after the application was lodged.
+    RegionPolicy.objects.create(
+        region=world.county,
+        effective_from=date(2026, 3, 3),
+        values={"dibao_standard_rural": "700.00"},
+    )
+    to_notice(world, case)
+    pass_notice()
+    complete(world, "approver", case, "county_confirm", decision="approve")
+    case.refresh_from_db()
+    # Still (600 - 300) x 3: the running case keeps the standard in force when it started.
+    assert case.monthly_amount == Decimal("900.00")
+    later = apply(world, wage="900.00", members=3)
+    to_notice(world, later)
+    pass_notice()
+    complete(world, "approver", later, "county_confirm", decision="approve")
+    later.refresh_from_db()
+    # A case started after the change gets the new standard: (700 - 300) x 3.
+    assert later.monthly_amount == Decimal("1200.00")
