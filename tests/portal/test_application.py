@@ -142,5 +142,5 @@ def test_it_attaches_a_new_application_to_the_registered_household(client, world
         hukou="rural",
         members=[actions.MemberData(name="王五", resident_id=number, is_applicant=True)],
     )
-    with pytest.raises(actions.ActionError, match="another village"):
+    with pytest.raises(actions.ActionError, match="登记在其他村"):
         actions.do_apply(application, actor=world["clerk"])
