@@ -179,3 +179,11 @@ def test_it_tells_plainly_when_a_colleague_completed_the_task_first(client, worl
     assert notes == ["该任务已由 clerk2 办结。"]
     # Someone outside the case learns nothing from the same address.
     assert login(client, world, "outsider").post(url, accept_as).status_code == 404
+
+
+def test_it_stays_chinese_for_an_english_browser_until_english_is_chosen(client):
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录" in page.content.decode() and page["Content-Language"] == "zh-hans"
+    client.post(reverse("set_language"), {"language": "en", "next": "/login/"})
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert "Sign in" in page.content.decode() and page["Content-Language"] == "en"
