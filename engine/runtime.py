@@ -36,8 +36,10 @@ from engine.bundle import (
     EVIDENCE_PROPERTY,
     EXCLUDE_PROPERTY,
     FORM_SCHEMA_PROPERTY,
+    Bundle,
     form_schema,
     load_bundle,
+    sources_sha256,
 )
 from engine.clock import clock
 from engine.forms import validate_submission
@@ -98,7 +100,7 @@ def deploy(
     region_id: int | None = None,
 ) -> tuple[ProcessDefinition, bool]:
     """Store a new version, or return the current one when the sources are identical."""
-    bundle = load_bundle(sources, main)
+    bundle = _parsed_bundle(sources, main)
     in_scope = Q(region_id=region_id) if region_id is not None else Q(region__isnull=True)
     scope = ProcessDefinition.objects.select_for_update().filter(in_scope, key=bundle.key)
     latest = scope.order_by("-version").first()
@@ -124,6 +126,20 @@ def deploy(
         payload={"key": bundle.key, "version": version, "sha256": bundle.sha256},
     )
     return definition, True
+
+
+_BUNDLES: dict[tuple[str, str], Bundle] = {}
+
+
+def _parsed_bundle(sources: Mapping[str, str], main: str) -> Bundle:
+    """Parsing and checking a bundle takes most of a second; identical sources give an
+    identical result (nothing in it is mutated), so each is parsed once per process."""
+    key = (main, sources_sha256(sources))
+    if key not in _BUNDLES:
+        if len(_BUNDLES) >= 256:
+            _BUNDLES.clear()
+        _BUNDLES[key] = load_bundle(sources, main)
+    return _BUNDLES[key]
 
 
 def definition_for(key: str, region_ids: list[int]) -> ProcessDefinition:
@@ -455,7 +471,8 @@ def _project(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
         data=_latest_data(workflow),
         completed=workflow.completed,
         task_titles=titles,
-        reached_ends=_reached_ends(workflow),
+        # A callable: walking the task tree for end events costs, and only tests ask.
+        reached_ends=lambda: _reached_ends(workflow),
     )
 
 

@@ -4,7 +4,7 @@ who holds the same roles in township B."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -106,11 +106,18 @@ def fixed_clock() -> Iterator[None]:
     clock.reset()
 
 
+def deploy_only(*mains: str, actor: User | None = None) -> None:
+    """Deploy the named processes (and the stages they call) through runtime.deploy."""
+    directory = Path(settings.WORKFLOWS_DIR)
+    for main in mains:
+        runtime.deploy(bundle_sources(directory, directory / main), main, actor=actor)
+
+
 @pytest.fixture
 def deployed(world: World) -> None:
-    directory = Path(settings.WORKFLOWS_DIR)
-    for main in main_files(directory):
-        runtime.deploy(bundle_sources(directory, main), main.name, actor=world["policy"])
+    deploy_only(
+        *(main.name for main in main_files(Path(settings.WORKFLOWS_DIR))), actor=world["policy"]
+    )
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -142,8 +149,10 @@ def reached_end_events(request: pytest.FixtureRequest) -> Iterator[set[tuple[str
 
     reached: set[tuple[str, str]] = set()
 
-    def record(sender: object, reached_ends: list[tuple[str, str]], **kwargs: object) -> None:
-        reached.update(reached_ends)
+    def record(
+        sender: object, reached_ends: Callable[[], list[tuple[str, str]]], **kwargs: object
+    ) -> None:
+        reached.update(reached_ends())
 
     instance_changed.connect(record, weak=False, dispatch_uid=f"reached-{id(request)}")
     try:

@@ -19,8 +19,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "dep
 
 
 @pytest.fixture
-def deployed(world, monkeypatch):
-    deploy_processes(world, monkeypatch, "exit.bpmn")
+def deployed(world):
+    deploy_processes(world, "exit.bpmn")
 
 
 def run(path: Path) -> tuple[str, str]:

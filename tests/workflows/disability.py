@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 
 from assistance import actions
 from assistance.models import AssistanceType, Case, CaseStatus, Household, Member
 from engine import runtime
 from engine.clock import clock
-from engine.files import bundle_sources
-from tests.fixtures import World, make_user
+from tests.fixtures import World, deploy_only, make_user
 from tests.workflows.dibao import complete, resident_id
 
 
 def deploy_disability(world: World) -> None:
     """Deploy this process alone, whatever state the other diagrams in workflows/ are in."""
-    directory = Path(settings.WORKFLOWS_DIR)
-    main = directory / "disability.bpmn"
-    runtime.deploy(bundle_sources(directory, main), main.name, actor=world["policy"])
+    deploy_only("disability.bpmn", actor=world["policy"])
 
 
 def federation_user(world: World) -> User:

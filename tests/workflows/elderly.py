@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
-from collections.abc import Mapping
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
-from unittest import mock
 
-from django.conf import settings
 from django.contrib.auth.models import User
 
 from assistance import actions
@@ -18,11 +13,9 @@ from assistance.ids import make_resident_id
 from assistance.kinds.elderly import KIND
 from assistance.models import AssistanceType, Case, CaseStatus, Household, Member
 from engine import runtime
-from engine.bundle import Bundle, load_bundle
 from engine.clock import clock
-from engine.files import bundle_sources
 from engine.models import InstanceStatus, ProcessInstance, Task, Timer
-from tests.fixtures import World
+from tests.fixtures import World, deploy_only
 
 # The fixed clock's day (tests.fixtures.fixed_clock): ages below are counted on it.
 TODAY = date(2026, 3, 2)
@@ -168,25 +161,6 @@ def data_of(case: Case, key: str = "elderly", nth: int = -1) -> dict[str, Any]:
     return runtime.instance_data(instances[nth])
 
 
-@functools.lru_cache(maxsize=4)
-def _bundle(main: str) -> Bundle:
-    directory = Path(settings.WORKFLOWS_DIR)
-    return load_bundle(bundle_sources(directory, directory / main), main)
-
-
-def _cached_load_bundle(sources: Mapping[str, str], main: str) -> Bundle:
-    bundle = _bundle(main)
-    assert bundle.sources == dict(sources)
-    return bundle
-
-
 def deploy_elderly(actor: User | None) -> None:
-    """Deploy only the elderly processes, parsing each bundle once per test session.
-
-    The full `deployed` fixture parses every process in workflows/ for every test, which
-    costs about a second a test; runtime.deploy itself runs unchanged.
-    """
-    directory = Path(settings.WORKFLOWS_DIR)
-    with mock.patch("engine.runtime.load_bundle", _cached_load_bundle):
-        for main in ("elderly.bpmn", "elderly_yearly_check.bpmn"):
-            runtime.deploy(bundle_sources(directory, directory / main), main, actor=actor)
+    """Deploy only the elderly processes."""
+    deploy_only("elderly.bpmn", "elderly_yearly_check.bpmn", actor=actor)

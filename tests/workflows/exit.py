@@ -2,42 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-
-import pytest
-from django.conf import settings
 
 from assistance.models import Case, CaseStatus, Household, Member
 from assistance.processes.exit import do_start_exit
 from engine import runtime
-from engine.bundle import Bundle, load_bundle, sources_sha256
 from engine.clock import clock
-from engine.files import bundle_sources
 from engine.models import ProcessInstance
-from tests.fixtures import World
+from tests.fixtures import World, deploy_only
 from tests.workflows.dibao import apply, complete, resident_id, to_notice
 
-_BUNDLES: dict[tuple[str, str], Bundle] = {}
 
-
-def _cached_load_bundle(sources: Mapping[str, str], main: str) -> Bundle:
-    # Parsing a diagram takes most of a second; the files do not change during a test run.
-    key = (main, sources_sha256(sources))
-    if key not in _BUNDLES:
-        _BUNDLES[key] = load_bundle(sources, main)
-    return _BUNDLES[key]
-
-
-def deploy_processes(world: World, monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
-    """Deploy only the named processes (and what they call), through runtime.deploy."""
-    monkeypatch.setattr(runtime, "load_bundle", _cached_load_bundle)
-    directory = Path(settings.WORKFLOWS_DIR)
-    for name in names:
-        runtime.deploy(bundle_sources(directory, directory / name), name, actor=world["policy"])
+def deploy_processes(world: World, *names: str) -> None:
+    """Deploy only the named processes (and what they call)."""
+    deploy_only(*names, actor=world["policy"])
 
 
 def active_dibao(world: World, *, wage: str = "900.00", members: int = 3) -> Case:

@@ -5,19 +5,15 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-
-from django.conf import settings
 
 from assistance.ids import parse_resident_id
 from assistance.models import Case, CaseStatus, Household, IncomeItem, Member, Region
 from assistance.processes import review
 from engine import runtime
 from engine.clock import clock
-from engine.files import bundle_sources
 from engine.models import ProcessInstance
-from tests.fixtures import World
+from tests.fixtures import World, deploy_only
 from tests.workflows.dibao import complete, investigate, resident_id
 
 _numbers = itertools.count(1)
@@ -123,7 +119,4 @@ def deploy_review(world: World) -> None:
 
     The `deployed` fixture deploys every process in workflows/; the review needs one.
     """
-    directory = Path(settings.WORKFLOWS_DIR)
-    runtime.deploy(
-        bundle_sources(directory, directory / "review.bpmn"), "review.bpmn", actor=world["policy"]
-    )
+    deploy_only("review.bpmn", actor=world["policy"])

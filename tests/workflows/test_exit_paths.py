@@ -33,9 +33,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "dep
 
 
 @pytest.fixture
-def deployed(world, monkeypatch):
+def deployed(world):
     """Only the processes these tests run: deploying every diagram costs seconds a test."""
-    deploy_processes(world, monkeypatch, "dibao.bpmn", "exit.bpmn")
+    deploy_processes(world, "dibao.bpmn", "exit.bpmn")
 
 
 def pass_notice(days: int = 8) -> int:

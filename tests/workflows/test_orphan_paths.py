@@ -5,20 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import translation
 
 from assistance import actions
 from assistance.models import Case, CaseStatus, RegionPolicy
 from engine import runtime
 from engine.clock import clock
-from engine.files import bundle_sources
 from engine.forms import FormInvalid
 from engine.models import AuditEvent, ProcessDefinition, ProcessInstance, Timer
-from tests.fixtures import SHANGHAI
+from tests.fixtures import SHANGHAI, deploy_only
 from tests.workflows.dibao import complete, open_tasks, task
 from tests.workflows.orphan import (
     application,
@@ -38,9 +35,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "dep
 def deployed_orphan(world):
     # Only the two orphan processes (and the stages they call): deploying every process in
     # workflows/ for each test would make this suite several times slower.
-    directory = Path(settings.WORKFLOWS_DIR)
-    for main in ("orphan.bpmn", "orphan_support.bpmn"):
-        runtime.deploy(bundle_sources(directory, directory / main), main, actor=world["policy"])
+    deploy_only("orphan.bpmn", "orphan_support.bpmn", actor=world["policy"])
 
 
 @pytest.fixture(autouse=True)

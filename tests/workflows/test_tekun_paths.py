@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -16,8 +14,8 @@ from assistance.kinds.tekun import check_application, do_report_care_change
 from assistance.models import Case, CaseStatus, RegionPolicy
 from engine import runtime
 from engine.clock import clock
-from engine.files import bundle_sources
 from engine.models import AuditEvent, ProcessInstance, Timer
+from tests.fixtures import deploy_only
 from tests.workflows.dibao import check, complete, investigate, open_tasks, task
 from tests.workflows.tekun import (
     CHILD,
@@ -36,9 +34,7 @@ uses_process = pytest.mark.usefixtures("deployed_tekun")
 
 @pytest.fixture
 def deployed_tekun(world) -> None:
-    directory = Path(settings.WORKFLOWS_DIR)
-    for name in ("tekun.bpmn", "tekun_reassessment.bpmn"):
-        runtime.deploy(bundle_sources(directory, directory / name), name, actor=world["policy"])
+    deploy_only("tekun.bpmn", "tekun_reassessment.bpmn", actor=world["policy"])
 
 
 def pass_notice(days: int = 8) -> int:

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from assistance import access, actions
 from assistance.models import Case, CaseStatus
 from engine import runtime
 from engine.clock import clock
-from engine.files import bundle_sources
 from engine.models import ProcessInstance, Task, Timer
 from portal.queue import rows_with_countdown
-from tests.fixtures import SHANGHAI
+from tests.fixtures import SHANGHAI, deploy_only
 from tests.workflows.dibao import check, complete, open_tasks, resident_id, task
 from tests.workflows.temporary import (
     PAPERWORK,
@@ -36,9 +33,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "tem
 @pytest.fixture
 def temporary_deployed(world):
     # Only this process and the stages it calls: deploying every process costs seconds a test.
-    directory = Path(settings.WORKFLOWS_DIR)
-    sources = bundle_sources(directory, directory / "temporary.bpmn")
-    runtime.deploy(sources, "temporary.bpmn", actor=world["policy"])
+    deploy_only("temporary.bpmn", actor=world["policy"])
 
 
 # Test policy: rural standard 600 (urban 800); the township approves up to 3x = 1800 (2400),
