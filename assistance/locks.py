@@ -28,7 +28,8 @@ def lock_residents(resident_ids: Iterable[str]) -> None:
     if not connection.in_atomic_block:
         raise RuntimeError("resident locks are held by a transaction")
     if connection.vendor != "postgresql":
-        # SQLite (the embedded demo) lets one writer at a time: the race cannot happen there.
+        # SQLite (the embedded demo) begins every transaction IMMEDIATE, holding the write
+        # lock throughout: transactions cannot interleave there.
         return
     keys = sorted({_key(number) for number in resident_ids})
     with connection.cursor() as cursor:
