@@ -193,3 +193,20 @@ def test_it_recuses_when_a_declaration_races_the_application(world):
     case = Case.objects.get(household__members__resident_id=number)
     assert case.relative_flag
     assert CaseRecusal.objects.filter(case=case, user=world["investigator"]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_tells_the_second_of_two_clerks_registering_one_person_at_once(world):
+    # The same lock makes the second application wait for the first and then see its case,
+    # instead of failing on the database's unique resident ID.
+    number = resident_id(date(1975, 1, 1))
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    runs = [_hold_open_until_both_wrote(barrier, lambda: apply_with(world, number))] * 2
+    threads = [threading.Thread(target=run, args=(errors,)) for run in runs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [type(error) for error in errors] == [actions.ActionError]
+    assert Case.objects.filter(household__members__resident_id=number).count() == 1
