@@ -130,11 +130,27 @@ def _english(text: str, found: Table) -> str:
     for pattern, names, english in found.patterns:
         match = pattern.match(text)
         if match:
-            values = dict(zip(names, match.groups(), strict=True))
-            return _PLACEHOLDER.sub(lambda m: values.get(m.group(0).strip("{}"), ""), english)
+            return _fill(english, dict(zip(names, match.groups(), strict=True)))
     if STAGE_SEPARATOR in text:
         return ", ".join(_english(part, found) for part in text.split(STAGE_SEPARATOR))
     return text
+
+
+def _fill(english: str, values: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(0).strip("{}"), m.group(0)), english)
+
+
+def diagram_labels(xml: str, language: str | None = None) -> dict[str, str]:
+    """Chinese name → English for the names on a diagram, for the viewer to relabel."""
+    if not english_active(language):
+        return {}
+    found = table()
+    labels = {}
+    for _where, text in texts_in_bpmn(xml):
+        english = _english(text, found)
+        if english != text:
+            labels[text] = english
+    return labels
 
 
 def translate_schema(schema: dict[str, Any], language: str | None = None) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from portal.forms import (
     EvidenceForm,
     ObjectionForm,
 )
+from portal import workflow_text
 from portal.http import AuthedRequest
 
 
@@ -57,7 +58,9 @@ def case_diagram(request: AuthedRequest, case_id: int) -> JsonResponse:
     instance = case.instances.order_by("-pk").first()
     if instance is None:
         raise Http404("No process for this case.")
-    return JsonResponse(runtime.diagram(instance))
+    data = runtime.diagram(instance)
+    data["labels"] = workflow_text.diagram_labels(data["xml"])
+    return JsonResponse(data)
 
 
 @login_required
