@@ -84,6 +84,8 @@ class SchemaForm(forms.Form):
     def __init__(self, schema: dict[str, Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.schema = schema
+        # What the whole form asks, shown above its fields.
+        self.description = workflow_text.translate(schema.get("description", ""))
         required = set(schema.get("required", []))
         for name, spec in schema.get("properties", {}).items():
             field = _field(name, spec, name in required)

@@ -250,10 +250,8 @@ def _has_cjk(value: Any) -> bool:
     return isinstance(value, str) and bool(_CJK.search(value))
 
 
-def untranslated(directory: Path) -> list[tuple[str, str, str]]:
-    """(file, where, text) of every workflow text `workflows/locale/en.json` lacks."""
-    entries = {key: value for key, value in load(locale_path(directory)).items() if value.strip()}
-    missing = []
+def all_texts(directory: Path) -> list[tuple[str, str, str]]:
+    """(file, where, text) of every Chinese text people read from a workflows directory."""
     sources: list[tuple[Path, list[tuple[str, str]]]] = [
         (path, texts_in_bpmn(path.read_text(encoding="utf-8")))
         for path in sorted(directory.glob("*.bpmn"))
@@ -262,8 +260,15 @@ def untranslated(directory: Path) -> list[tuple[str, str, str]]:
         (path, texts_in_form(json.loads(path.read_text(encoding="utf-8"))))
         for path in sorted((directory / "forms").glob("*.json"))
     ]
-    for path, texts in sources:
-        for where, text in texts:
-            if _has_cjk(text) and text not in entries:
-                missing.append((str(path.relative_to(directory)), where, text))
-    return missing
+    return [
+        (path.relative_to(directory).as_posix(), where, text)
+        for path, texts in sources
+        for where, text in texts
+        if _has_cjk(text)
+    ]
+
+
+def untranslated(directory: Path) -> list[tuple[str, str, str]]:
+    """(file, where, text) of every workflow text `workflows/locale/en.json` lacks."""
+    entries = {key: value for key, value in load(locale_path(directory)).items() if value.strip()}
+    return [found for found in all_texts(directory) if found[2] not in entries]

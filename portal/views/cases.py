@@ -16,12 +16,12 @@ from assistance import access, actions
 from assistance.roles import ROLES
 from engine import runtime
 from engine.models import AuditEvent
+from portal import workflow_text
 from portal.forms import (
     CheckResultForm,
     EvidenceForm,
     ObjectionForm,
 )
-from portal import workflow_text
 from portal.http import AuthedRequest
 
 
