@@ -145,3 +145,14 @@ def test_it_catches_chinese_left_in_english() -> None:
     assert chinese_left('<p lang="en">Stage: 公示中</p>') == ["公示中"]
     assert chinese_left("<p>Reasons：none</p>") == ["："]
     assert chinese_left("<header>兜底 · Social assistance</header>") == []
+
+
+def test_it_shows_error_pages_in_english(client: Client, world: World) -> None:
+    auditor = english(client, world, "auditor")
+    refused = auditor.get(reverse("inbox"))
+    assert refused.status_code == 403
+    assert not chinese_left(refused.content.decode())
+    clerk = english(Client(), world, "clerk")
+    missing = clerk.get(reverse("case", args=[999_999]))
+    assert missing.status_code == 404
+    assert not chinese_left(missing.content.decode())
