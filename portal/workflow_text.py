@@ -125,15 +125,40 @@ def translate(text: Any, language: str | None = None) -> str:
 
 
 def _english(text: str, found: Table) -> str:
+    known = _known(text, found)
+    if known is not None:
+        return known
+    if STAGE_SEPARATOR in text:
+        return ", ".join(_joined(text.split(STAGE_SEPARATOR), found))
+    return text
+
+
+def _known(text: str, found: Table) -> str | None:
     if text in found.exact:
         return found.exact[text]
     for pattern, names, english in found.patterns:
         match = pattern.match(text)
         if match:
             return _fill(english, dict(zip(names, match.groups(), strict=True)))
-    if STAGE_SEPARATOR in text:
-        return ", ".join(_english(part, found) for part in text.split(STAGE_SEPARATOR))
-    return text
+    return None
+
+
+def _joined(parts: list[str], found: Table) -> list[str]:
+    """The English of titles joined by 、, which may itself occur inside a title: at each
+    place the longest run of parts that is a known text is taken."""
+    result = []
+    start = 0
+    while start < len(parts):
+        for end in range(len(parts), start, -1):
+            known = _known(STAGE_SEPARATOR.join(parts[start:end]), found)
+            if known is not None:
+                result.append(known)
+                start = end
+                break
+        else:
+            result.append(parts[start])
+            start += 1
+    return result
 
 
 def _fill(english: str, values: dict[str, str]) -> str:

@@ -17,6 +17,7 @@ EN = {
     "入户调查": "Home investigation",
     "渐退期（{gradual_from}至{gradual_until}）": "Gradual exit ({gradual_from} to {gradual_until})",
     "理由": "Reasons",
+    "县残联审核（残疾证、等级）": "County disability federation review (certificate, grade)",
     "批准": "Approve",
 }
 
