@@ -95,6 +95,8 @@ def _compile(entries: dict[str, str]) -> Table:
         literal = _PLACEHOLDER.split(chinese)
         regex = "(.+?)".join(re.escape(part) for part in literal)
         patterns.append((re.compile(f"^{regex}$", re.DOTALL), names, english))
+    # The most literal text first, so "{died_on}死亡" does not take a longer reason.
+    patterns.sort(key=lambda entry: -len(entry[0].pattern.replace("(.+?)", "")))
     return Table(exact, patterns)
 
 
@@ -204,7 +206,7 @@ def translate_schema(schema: dict[str, Any], language: str | None = None) -> dic
 
 
 def texts_in_bpmn(text: str) -> list[tuple[str, str]]:
-    """(where, text) for every name people read in a BPMN file, and every stage its scripts set."""
+    """(where, text) for every name people read in a BPMN file, and every text its scripts write."""
     root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(resolve_entities=False))
     found: list[tuple[str, str]] = []
     for element in root.iter(f"{{{BPMN_NS}}}*"):
@@ -215,28 +217,28 @@ def texts_in_bpmn(text: str) -> list[tuple[str, str]]:
         if tag == "script" and element.text:
             owner = element.getparent()
             where = f"script of {owner.get('id') if owner is not None else '?'}"
-            found += [(where, stage) for stage in stages_set_by(element.text)]
+            found += [(where, text) for text in script_texts(element.text)]
     return found
 
 
-def stages_set_by(script: str) -> list[str]:
-    """The stage texts a script task assigns (`stage = '公示中'`, f-strings with placeholders)."""
+def script_texts(script: str) -> list[str]:
+    """The Chinese texts a script writes for people: stages (`stage = '公示中'`), reasons
+    (`refusal_reasons = f'{died_on}死亡'`), notices. An f-string keeps its placeholders."""
     try:
         tree = ast.parse(script)
     except SyntaxError:
         return []
-    stages = []
+    texts = []
+    inside: set[int] = set()
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Assign):
-            continue
-        if not any(isinstance(t, ast.Name) and t.id == "stage" for t in node.targets):
-            continue
-        value = node.value
-        if isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value:
-            stages.append(value.value)
-        elif isinstance(value, ast.JoinedStr):
-            stages.append(_template(value))
-    return stages
+        if isinstance(node, ast.JoinedStr):
+            inside.update(id(part) for part in node.values)
+            template = _template(node)
+            if _has_cjk(template):
+                texts.append(template)
+        elif isinstance(node, ast.Constant) and id(node) not in inside and _has_cjk(node.value):
+            texts.append(str(node.value))
+    return texts
 
 
 def _template(value: ast.JoinedStr) -> str:

@@ -108,7 +108,23 @@ def test_it_filters_titles_in_templates(workflows: Path) -> None:
     assert rendered == "入户调查|公示异议"
 
 
-def test_it_finds_the_stages_scripts_set() -> None:
-    script = "x = 1\nstage = '公示中'\nif x:\n    stage = f'渐退期（{a}至{b.c}）'\nstage = ''"
-    assert workflow_text.stages_set_by(script) == ["公示中", "渐退期（{a}至{b.c}）"]
-    assert workflow_text.stages_set_by("not python (") == []
+def test_it_finds_the_texts_scripts_write() -> None:
+    script = (
+        "x = 1\nstage = '公示中'\nif x:\n    stage = f'渐退期（{a}至{b.c}）'\n"
+        "reasons = {'death': '保障对象死亡', 'code': 'plain'}\nstage = ''"
+    )
+    assert sorted(workflow_text.script_texts(script)) == sorted(
+        ["公示中", "渐退期（{a}至{b.c}）", "保障对象死亡"]
+    )
+    assert workflow_text.script_texts("not python (") == []
+
+
+def test_it_translates_the_reasons_scripts_write() -> None:
+    # The real file: reasons a process writes into Case.outcome_reasons read in English.
+    with translation.override("en"):
+        assert workflow_text.translate("2026-02-01死亡") == "Died on 2026-02-01"
+        assert workflow_text.translate(
+            "家庭成员死亡，保障金额自2026-04-01起调整为每月300.00元"
+        ) == ("A household member died; from 2026-04-01 the amount is 300.00 yuan a month")
+        # What staff typed stays as typed.
+        assert workflow_text.translate("名下有车辆") == "名下有车辆"
