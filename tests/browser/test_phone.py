@@ -18,6 +18,7 @@ from tests.workflows.dibao import accept, apply, check, investigate, task
 
 CJK = re.compile(r"[\u3400-\u9fff]+")
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
 LANGUAGES = {"zh": "zh-hans", "en": "en"}
 
 
@@ -32,8 +33,14 @@ def at_opinion(world: World) -> Case:
 
 
 @contextmanager
-def phone(browser: Browser, live_server: LiveServer, username: str, lang: str) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+def phone(
+    browser: Browser, live_server: LiveServer, username: str, lang: str, desktop: bool = False
+) -> Iterator[Page]:
+    context = (
+        browser.new_context(viewport=DESKTOP, locale="zh-CN")
+        if desktop
+        else browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    )
     context.add_cookies(
         [{"name": "django_language", "value": LANGUAGES[lang], "url": live_server.url}]
     )
@@ -92,3 +99,20 @@ def test_it_fits_a_phone(
         page.goto(live_server.url + "/applications/new/")
         expect(page.locator("form#application")).to_be_visible()
         assert_fits(page, f"phone-application-{lang}")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fixed_clock", "deployed")
+def test_it_reads_in_english_on_a_desktop(
+    browser: Browser, live_server: LiveServer, world: World, at_opinion: Case
+) -> None:
+    # For comparison with the phone: the same task and case at 1366 px, in English.
+    with phone(browser, live_server, "reviewer", "en", desktop=True) as page:
+        page.goto(f"{live_server.url}/tasks/{task(at_opinion, 'opinion').pk}/")
+        expect(page.locator("h1")).to_have_text("Township review opinion")
+        screenshot(page, "desktop-task-en")
+        page.goto(f"{live_server.url}/cases/{at_opinion.pk}/")
+        diagram = page.locator("#diagram")
+        expect(diagram).to_have_attribute("data-state", "ready")
+        expect(page.locator(".case-stage")).to_have_text("Township review opinion")
+        screenshot(page, "desktop-case-en")
