@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -48,9 +49,9 @@ class ProcessDefinition(models.Model):
 
 
 class InstanceStatus(models.TextChoices):
-    RUNNING = "running"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
+    RUNNING = "running", _("Running")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class ProcessInstance(models.Model):

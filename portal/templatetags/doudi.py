@@ -1,6 +1,8 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from portal import workflow_text
+
 register = template.Library()
 
 ACTION_LABELS = {
@@ -47,3 +49,22 @@ INCOME_LABELS = {
 @register.filter
 def money_kind(kind: str) -> str:
     return str(INCOME_LABELS.get(kind, kind))
+
+
+@register.filter
+def wf(text: object) -> str:
+    """Workflow text (task title, stage, form label) in the active language."""
+    return workflow_text.translate(text)
+
+
+# Messages a process waits for, by the code the diagram and the actions share.
+MESSAGE_LABELS = {
+    "check_result": _("Economic check result"),
+    "objection": _("Objection to the public notice"),
+    "death_record": _("Death record"),
+}
+
+
+@register.filter
+def message_label(name: str) -> str:
+    return str(MESSAGE_LABELS.get(name, name))

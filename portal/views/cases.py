@@ -16,6 +16,7 @@ from assistance import access, actions
 from assistance.roles import ROLES
 from engine import runtime
 from engine.models import AuditEvent
+from portal import workflow_text
 from portal.forms import (
     CheckResultForm,
     EvidenceForm,
@@ -57,7 +58,9 @@ def case_diagram(request: AuthedRequest, case_id: int) -> JsonResponse:
     instance = case.instances.order_by("-pk").first()
     if instance is None:
         raise Http404("No process for this case.")
-    return JsonResponse(runtime.diagram(instance))
+    data = runtime.diagram(instance)
+    data["labels"] = workflow_text.diagram_labels(data["xml"])
+    return JsonResponse(data)
 
 
 @login_required

@@ -19,6 +19,7 @@ from engine import runtime
 from engine.bundle import form_schema
 from engine.forms import FormInvalid
 from engine.models import AuditEvent
+from portal import workflow_text
 from portal.forms import (
     AssignForm,
     EvidenceForm,
@@ -52,7 +53,8 @@ def task_detail(request: AuthedRequest, task_id: int) -> HttpResponse:
             messages.warning(request, str(exc))
             return redirect("case", case_id=task.case_id)
         else:
-            messages.success(request, _("Submitted: %(title)s") % {"title": task.title})
+            title = workflow_text.translate(task.title)
+            messages.success(request, _("Submitted: %(title)s") % {"title": title})
             return redirect("inbox")
     return render(request, "portal/task.html", _task_context(request, task, form))
 

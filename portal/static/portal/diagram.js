@@ -4,19 +4,18 @@
  *
  *   <div id="diagram" data-source="URL" data-lane-labels='{"township_clerk": "乡镇受理员"}'>
  *
- * data-source answers JSON {"xml": "<bpmn…>", "completed": [ids], "active": [ids]}.
+ * data-source answers JSON {"xml": "<bpmn…>", "completed": [ids], "active": [ids],
+ * "labels": {name: shown name}}; data-failed holds the message shown when it cannot load.
  * When done the div gets data-state="ready" (or "error", with a plain message instead).
  */
 (function () {
   "use strict";
 
-  var FAILED = "流程图无法显示";
-
   function fail(container, error) {
     if (window.console) {
       window.console.error("doudi diagram:", error);
     }
-    container.textContent = FAILED;
+    container.textContent = container.getAttribute("data-failed") || "流程图无法显示";
     container.classList.add("doudi-diagram-error");
     container.setAttribute("data-state", "error");
   }
@@ -39,30 +38,36 @@
     });
   }
 
-  // Lanes are named with role codes (township_clerk, …); show the Chinese role instead.
-  // Only the label in the SVG changes: the name is swapped and the lane redrawn, so the
-  // renderer lays the new text out (centred, vertical) as it would any other name.
-  function relabelLanes(viewer, labels) {
+  // Lanes are named with role codes (township_clerk, …): show the role instead. In English
+  // the view also sends the English of the Chinese names (data.labels). Only the label in
+  // the SVG changes: the name is swapped and the element redrawn, so the renderer lays the
+  // new text out as it would any other name.
+  function relabel(viewer, lanes, names) {
     var registry = viewer.get("elementRegistry");
     var graphics = viewer.get("graphicsFactory");
-    registry
-      .filter(function (element) {
-        return element.type === "bpmn:Lane";
-      })
-      .forEach(function (lane) {
-        var name = lane.businessObject && lane.businessObject.name;
-        var label = name && Object.prototype.hasOwnProperty.call(labels, name) && labels[name];
-        if (typeof label !== "string" || !label) {
-          return;
+    var own = Object.prototype.hasOwnProperty;
+    registry.getAll().forEach(function (element) {
+      var business = element.businessObject;
+      var name = business && business.name;
+      if (!name || element.type === "label") {
+        return;
+      }
+      var table = element.type === "bpmn:Lane" ? lanes : names;
+      var label = own.call(table, name) && table[name];
+      if (typeof label !== "string" || !label) {
+        return;
+      }
+      try {
+        business.name = label;
+        graphics.update(element.waypoints ? "connection" : "shape", element, registry.getGraphics(element));
+        if (element.label) {
+          graphics.update("shape", element.label, registry.getGraphics(element.label));
         }
-        try {
-          lane.businessObject.name = label;
-          graphics.update("shape", lane, registry.getGraphics(lane));
-        } catch (error) {
-          // A lane keeping its code is better than no diagram.
-          lane.businessObject.name = name;
-        }
-      });
+      } catch (error) {
+        // An element keeping its name is better than no diagram.
+        business.name = name;
+      }
+    });
   }
 
   function show(container) {
@@ -95,7 +100,8 @@
       .then(function (data) {
         var canvas = viewer.get("canvas");
         var registry = viewer.get("elementRegistry");
-        relabelLanes(viewer, readLabels(container));
+        var names = data.labels && typeof data.labels === "object" ? data.labels : {};
+        relabel(viewer, readLabels(container), names);
         addMarkers(registry, canvas, data.completed, "doudi-done");
         addMarkers(registry, canvas, data.active, "doudi-active");
         canvas.zoom("fit-viewport", "auto");
