@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -67,13 +68,14 @@ class Step:
 
     at: datetime
     actor_name: str
-    action: str
+    code: str  # the audit action
+    action: str  # its label
     title: str
     entries: list[Entry] = field(default_factory=list)
 
     @property
     def is_record(self) -> bool:
-        return self.action in RECORDS
+        return self.code in RECORDS
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,16 @@ def steps_for(events: Iterable[AuditEvent], forms_by_instance: Mapping[int, Any]
             entries = [Entry(str(EXTENSION_FIELDS["reason"]), str(payload.get("reason", "")))]
         elif payload.get("title"):
             title = str(payload["title"])
-        steps.append(Step(event.at, event.actor_name, action_label(event.action), title, entries))
+        steps.append(
+            Step(
+                event.at,
+                event.actor_name,
+                event.action,
+                action_label(event.action),
+                title,
+                entries,
+            )
+        )
     return steps
 
 
@@ -240,16 +251,16 @@ def amount_for(
     rows = [
         MemberAmount(
             name=names.get(line.key, line.key),
+            # Employment costs get their own line, with the cap.
             incomes=[
-                (income.kind, income.monthly_amount, income.kind in _COUNTED_KINDS)
-                for income in by_key[line.key].incomes.all()
-            ]
-            if line.key in by_key
-            else [],
-            counted=line.counted,
-            employment_costs=line.employment_costs,
-            employment_costs_allowed=line.employment_costs_allowed,
-            net=line.net,
+                (income.kind, _money(income.monthly_amount), income.kind in _COUNTED_KINDS)
+                for income in (by_key[line.key].incomes.all() if line.key in by_key else [])
+                if income.kind != "employment_cost"
+            ],
+            counted=_money(line.counted),
+            employment_costs=_money(line.employment_costs),
+            employment_costs_allowed=_money(line.employment_costs_allowed),
+            net=_money(line.net),
         )
         for line in breakdown.members
     ]
@@ -259,7 +270,7 @@ def amount_for(
             breakdown=breakdown,
             members=rows,
             deductions=[
-                (d.kind, names.get(d.member, "") if d.member else "", d.monthly)
+                (d.kind, names.get(d.member, "") if d.member else "", _money(d.monthly))
                 for d in breakdown.deductions
             ],
             standard_label=str(case.household.get_hukou_display()),
@@ -271,10 +282,14 @@ def amount_for(
     )
 
 
-def _counted_kinds() -> frozenset[str]:
-    from assistance.amounts import COUNTED, EMPLOYMENT_COST, INCOME_KINDS
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))
 
-    return frozenset(k for k, how in INCOME_KINDS.items() if how in (COUNTED, EMPLOYMENT_COST))
+
+def _counted_kinds() -> frozenset[str]:
+    from assistance.amounts import COUNTED, INCOME_KINDS
+
+    return frozenset(k for k, how in INCOME_KINDS.items() if how == COUNTED)
 
 
 _COUNTED_KINDS = _counted_kinds()
