@@ -10,6 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assistance import actions
@@ -77,12 +79,12 @@ def upload(world: World, case: Case, kind: str, name: str, content: bytes) -> Ev
     )
 
 
-def to_confirmation(world: World, case: Case, *, objection: bool = True) -> None:
+def to_confirmation(world: World, case: Case, *, objection: bool = True, rounds: int = 0) -> None:
     """Acceptance, check, investigation and cosign, opinion, notice (with an objection and a
-    second round), until the county confirmation waits."""
+    second round, or `rounds` of them), until the county confirmation waits."""
     complete(world, "clerk", case, "acceptance", acceptance_decision="complete")
     check(world, case)
-    rounds = 2 if objection else 1
+    rounds = rounds or (2 if objection else 1)
     for round_ in range(rounds):
         complete(
             world,
@@ -98,7 +100,7 @@ def to_confirmation(world: World, case: Case, *, objection: bool = True) -> None
             world, "investigator2", case, "cosign", cosign_agrees=True, cosign_notes="情况属实"
         )
         complete(world, "reviewer", case, "opinion", opinion="approve", opinion_reasons="符合条件")
-        if round_ == 0 and objection:
+        if round_ < rounds - 1:
             clock.advance(timedelta(days=2))
             case.refresh_from_db()
             actions.do_record_objection(
@@ -213,3 +215,41 @@ def test_it_refuses_the_task_page_to_outsiders_and_other_methods(client, world):
     assert client.get(url).status_code == 403
     client.force_login(world["approver"])
     assert client.put(url).status_code == 405
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries.captured_queries)
+
+
+def test_it_keeps_the_decision_pages_flat_with_a_long_history(
+    client, world, local_evidence, django_assert_num_queries
+):
+    """The same queries for a case with one notice round and one scan as for one with four
+    rounds of objections, twenty scans, forty recorded looks at them and an extension."""
+    short = two_member_case(world)
+    upload(world, short, "hukou", "户口簿.png", PNG)
+    to_confirmation(world, short, objection=False)
+    long = two_member_case(world)
+    scans = [upload(world, long, "other", f"材料{n}.pdf", PDF + bytes([n])) for n in range(20)]
+    for item in scans * 2:
+        actions.do_view_evidence(item, actor=world["auditor"])
+    actions.do_extend_procedure(long, actor=world["reviewer"], reason="需跨省核查")
+    to_confirmation(world, long, rounds=4)
+    assert AuditEvent.objects.filter(case=long).count() > 3 * AuditEvent.objects.filter(
+        case=short
+    ).count()
+    client.force_login(world["approver"])
+    pages = {
+        "task": (
+            reverse("task", args=[task(short, "county_confirm").pk]),
+            reverse("task", args=[task(long, "county_confirm").pk]),
+        ),
+        "case": (reverse("case", args=[short.pk]), reverse("case", args=[long.pk])),
+    }
+    for name, (few_url, many_url) in pages.items():
+        count_queries(client, many_url)  # the first look parses the definition's forms
+        few = count_queries(client, few_url)
+        with django_assert_num_queries(few):
+            assert client.get(many_url).status_code == 200, name
