@@ -15,14 +15,13 @@ from django.views.decorators.http import require_GET, require_POST
 from assistance import access, actions
 from assistance.roles import ROLES
 from engine import runtime
-from engine.models import AuditEvent
+from portal import case_queries
 from portal.forms import (
     CheckResultForm,
     EvidenceForm,
     ExtensionForm,
     ObjectionForm,
 )
-from portal import case_queries
 from portal.http import AuthedRequest
 
 

@@ -19,11 +19,11 @@ from engine import runtime
 from engine.bundle import form_schema
 from engine.forms import FormInvalid
 from engine.models import AuditEvent
+from portal import case_queries
 from portal.forms import (
     AssignForm,
     EvidenceForm,
 )
-from portal import case_queries
 from portal.http import AuthedRequest
 from portal.schema_forms import SchemaForm
 

@@ -21,6 +21,7 @@ from tests.browser.conftest import screenshot
 from tests.fixtures import World
 from tests.portal.test_case_file import FINDINGS, OBJECTION, to_confirmation, two_member_case
 
+
 def pdf(text: bytes = b"Investigation record") -> bytes:
     """A real one-page PDF with a line of text, so the browser's viewer has a page to draw."""
     content = b"BT /F1 24 Tf 40 100 Td (" + text + b") Tj ET"

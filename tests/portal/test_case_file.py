@@ -237,9 +237,10 @@ def test_it_keeps_the_decision_pages_flat_with_a_long_history(
         actions.do_view_evidence(item, actor=world["auditor"])
     actions.do_extend_procedure(long, actor=world["reviewer"], reason="需跨省核查")
     to_confirmation(world, long, rounds=4)
-    assert AuditEvent.objects.filter(case=long).count() > 3 * AuditEvent.objects.filter(
-        case=short
-    ).count()
+    assert (
+        AuditEvent.objects.filter(case=long).count()
+        > 3 * AuditEvent.objects.filter(case=short).count()
+    )
     client.force_login(world["approver"])
     pages = {
         "task": (

@@ -64,7 +64,7 @@ def test_it_shows_images_and_pdf_inline_and_the_rest_as_attachment(
     client, world, local_evidence, content_type
 ):
     evidence = scan(world, content_type)
-    name, content = SCANS[content_type]
+    _name, content = SCANS[content_type]
     client.force_login(world["approver"])
     response = client.get(reverse("evidence-view", args=[evidence.pk]))
     assert response.status_code == 200 and b"".join(response.streaming_content) == content

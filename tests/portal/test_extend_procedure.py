@@ -80,7 +80,7 @@ def test_it_requires_a_reason(client, world):
 def test_it_refuses_a_decided_case(client, world):
     case = apply(world)
     Case.objects.filter(pk=case.pk).update(status="active")
-    response, notes = extend(client, world, "reviewer", case)
+    _response, notes = extend(client, world, "reviewer", case)
     assert notes == ["只有尚在办理中的案件才能延长期限。"]
 
 
