@@ -254,3 +254,28 @@ def test_it_keeps_the_decision_pages_flat_with_a_long_history(
         few = count_queries(client, few_url)
         with django_assert_num_queries(few):
             assert client.get(many_url).status_code == 200, name
+
+
+def test_it_shows_when_the_public_notice_ends(client, world):
+    case = two_member_case(world)
+    complete(world, "clerk", case, "acceptance", acceptance_decision="complete")
+    check(world, case)
+    complete(
+        world,
+        "investigator",
+        case,
+        "investigate",
+        visited_on="2026-03-02",
+        findings=FINDINGS,
+        matches_declaration=True,
+    )
+    complete(world, "investigator2", case, "cosign", cosign_agrees=True)
+    complete(world, "reviewer", case, "opinion", opinion="approve")
+    client.force_login(world["clerk"])
+    page = text_of(client.get(reverse("case", args=[case.pk])))
+    # Posted Monday 2 March for 7 days: the last full day is Monday 9 March.
+    assert "公示期: 2026-03-09 · 剩余5个工作日" in page
+    clock.advance(timedelta(days=8))
+    runtime.fire_due_timers()
+    page = text_of(client.get(reverse("case", args=[case.pk])))
+    assert "公示期: 2026-03-09" not in page
