@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from assistance import workdays
 from assistance.amounts import AmountInputError, DibaoBreakdown
 from assistance.kinds import kind_for
-from assistance.models import Case, Deduction, Evidence, Member
+from assistance.models import Case, CaseStatus, Deduction, Evidence, EvidenceKind, Member
 from assistance.policy import ParamSource, PolicyError, policy_in_force
 from engine import runtime
 from engine.clock import clock
@@ -210,6 +210,11 @@ def steps_for(events: Iterable[AuditEvent], forms_by_instance: Mapping[int, Any]
             entries = _message_entries(name, payload.get("payload") or {})
         elif event.action == "case.procedure_extended":
             entries = [Entry(str(EXTENSION_FIELDS["reason"]), str(payload.get("reason", "")))]
+        elif event.action == "case.decided":
+            entries = _decision_entries(payload)
+        elif event.action == "evidence.uploaded":
+            kind = str(payload.get("kind", ""))
+            title = str(EvidenceKind(kind).label) if kind in EvidenceKind.values else kind
         elif payload.get("title"):
             title = str(payload["title"])
         steps.append(
@@ -223,6 +228,23 @@ def steps_for(events: Iterable[AuditEvent], forms_by_instance: Mapping[int, Any]
             )
         )
     return steps
+
+
+def _decision_entries(payload: Mapping[str, Any]) -> list[Entry]:
+    status = str(payload.get("status", ""))
+    entries = [
+        Entry(
+            _("Status"),
+            str(CaseStatus(status).label) if status in CaseStatus.values else status,
+        )
+    ]
+    if payload.get("monthly_amount"):
+        entries.append(Entry(_("Monthly amount"), str(payload["monthly_amount"])))
+    if payload.get("start_month"):
+        entries.append(Entry(_("from"), str(payload["start_month"])[:7]))
+    if payload.get("reasons"):
+        entries.append(Entry(_("Reasons"), str(payload["reasons"])))
+    return entries
 
 
 def _forms_by_instance(case: Case) -> dict[int, dict[str, Any]]:
@@ -323,7 +345,8 @@ def procedure_clock(case: Case, events: Sequence[AuditEvent]) -> ProcedureClock:
     except PolicyError:
         policy = {}
     key = "procedure_extended_working_days" if extended else "procedure_working_days"
-    limit = policy.get(key)
+    # A kind with its own limit names it after itself (temporary_procedure_working_days).
+    limit = policy.get(f"{case.assistance_type}_{key}", policy.get(key))
     due = workdays.add_working_days(accepted, int(limit)) if limit is not None else None
     stopped = None if in_progress else case.decided_on
     left = (

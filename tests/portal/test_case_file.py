@@ -279,3 +279,32 @@ def test_it_shows_when_the_public_notice_ends(client, world):
     runtime.fire_due_timers()
     page = text_of(client.get(reverse("case", args=[case.pk])))
     assert "公示期: 2026-03-09" not in page
+
+
+def test_it_records_the_decision_in_the_timeline(client, world):
+    case = two_member_case(world)
+    to_confirmation(world, case, objection=False)
+    complete(world, "approver", case, "county_confirm", decision="approve")
+    client.force_login(world["approver"])
+    page = text_of(client.get(reverse("case", args=[case.pk])))
+    assert "确认结果 批准" in page
+    assert "办结 状态 在保 月保障金额 600.00 起始月份 2026-04" in page
+    # Once decided the procedure clock stops.
+    assert "办结于 2026-03-10" in page and "剩余" not in page
+
+
+def test_it_counts_a_kinds_own_procedure_limit(world):
+    from engine.models import AuditEvent as Event
+    from portal.case_queries import procedure_clock
+
+    accepted = Event(
+        action="task.completed",
+        at=clock.now(),
+        payload={"task": "acceptance", "data": {"acceptance_decision": "complete"}},
+    )
+    case = Case(assistance_type="temporary", region=world.village_a1, status="in_progress")
+    clock_ = procedure_clock(case, [accepted])
+    assert (clock_.limit, clock_.due.isoformat()) == (15, "2026-03-23")
+    case.assistance_type = "dibao"
+    assert procedure_clock(case, [accepted]).limit == 30
+    assert procedure_clock(case, []).accepted_on is None
