@@ -308,3 +308,37 @@ def test_it_counts_a_kinds_own_procedure_limit(world):
     case.assistance_type = "dibao"
     assert procedure_clock(case, [accepted]).limit == 30
     assert procedure_clock(case, []).accepted_on is None
+
+
+def test_it_speaks_english_on_request(client, world):
+    case = two_member_case(world)
+    to_confirmation(world, case, objection=False)
+    client.force_login(world["approver"])
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = text_of(client.get(reverse("task", args=[task(case, "county_confirm").pk])))
+    assert "What earlier steps found" in page and "Economic check report" in page
+    assert "This task: 2026-03-24 · 10 working days left" in page
+    assert "Per-capita income 300.00" in page and "Monthly amount: 600.00 yuan" in page
+    assert "30 working days from acceptance on 2026-03-02" in page
+
+
+def test_it_shows_the_objection_on_the_reinvestigation_task(client, world):
+    case = two_member_case(world)
+    complete(world, "clerk", case, "acceptance", acceptance_decision="complete")
+    check(world, case)
+    complete(
+        world,
+        "investigator",
+        case,
+        "investigate",
+        visited_on="2026-03-02",
+        findings=FINDINGS,
+        matches_declaration=True,
+    )
+    complete(world, "investigator2", case, "cosign", cosign_agrees=True)
+    complete(world, "reviewer", case, "opinion", opinion="approve")
+    case.refresh_from_db()
+    actions.do_record_objection(case, actor=world["clerk"], objector="村民张三", reason=OBJECTION)
+    client.force_login(world["investigator"])
+    page = text_of(client.get(reverse("task", args=[task(case, "investigate").pk])))
+    assert "公示异议" in page and "异议人 村民张三" in page and "异议内容 " + OBJECTION in page
