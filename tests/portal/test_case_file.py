@@ -342,3 +342,19 @@ def test_it_shows_the_objection_on_the_reinvestigation_task(client, world):
     client.force_login(world["investigator"])
     page = text_of(client.get(reverse("task", args=[task(case, "investigate").pk])))
     assert "公示异议" in page and "异议人 村民张三" in page and "异议内容 " + OBJECTION in page
+
+
+def test_it_says_when_the_records_no_longer_give_the_amount_decided(client, world):
+    case = two_member_case(world)
+    to_confirmation(world, case, objection=False)
+    complete(world, "approver", case, "county_confirm", decision="approve")
+    client.force_login(world["approver"])
+    url = reverse("case", args=[case.pk])
+    assert "此后家庭记录已有变化" not in text_of(client.get(url))
+    from assistance.models import IncomeItem
+
+    IncomeItem.objects.filter(member__household=case.household, kind="wage").update(
+        monthly_amount=Decimal("1200.00")
+    )
+    page = text_of(client.get(url))
+    assert "核定金额为600.00元：此后家庭记录已有变化" in page and "400.00" in page
