@@ -23,6 +23,7 @@ from assistance.models import (
     AssistanceType,
     Case,
     CaseRecusal,
+    CaseStatus,
     Deduction,
     Evidence,
     EvidenceKind,
@@ -484,3 +485,32 @@ def do_view_evidence(evidence: Evidence, *, actor: User) -> Evidence:
         payload={"evidence_id": evidence.pk, "sha256": evidence.sha256},
     )
     return evidence
+
+
+EXTENSION_ROLES = {"township_reviewer", "county_approver"}
+
+
+@transaction.atomic
+def do_extend_procedure(case: Case, *, actor: User, reason: str) -> Case:
+    """R6: the whole procedure gets the region's longer limit, once, for a stated reason."""
+    access.require_role_in_region(actor, case.region, EXTENSION_ROLES)
+    if len(reason.strip()) < 2:
+        raise ActionError(_("Give the reason for extending the procedure."))
+    # Locked so two people extending at once cannot both succeed.
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.status != CaseStatus.IN_PROGRESS:
+        raise ActionError(_("Only a case still being decided can be extended."))
+    if locked.procedure_extended_at is not None:
+        raise ActionError(_("The procedure has already been extended once."))
+    locked.procedure_extended_at = clock.now()
+    locked.procedure_extension_reason = reason.strip()
+    locked.save(update_fields=["procedure_extended_at", "procedure_extension_reason"])
+    audit.record(
+        "case.procedure_extended",
+        actor=actor,
+        role=_role_for(actor, EXTENSION_ROLES),
+        region_id=locked.region_id,
+        case_id=locked.pk,
+        payload={"reason": locked.procedure_extension_reason},
+    )
+    return locked

@@ -158,14 +158,46 @@ def _total(values: Iterable[Decimal]) -> Decimal:
     return sum(values, _ZERO)
 
 
-def _member_income(incomes: Sequence[IncomeInput], cap: Decimal) -> Decimal:
+@dataclass(frozen=True)
+class MemberLine:
+    """How one counted member's income enters the calculation."""
+
+    key: str
+    incomes: tuple[IncomeInput, ...]  # everything declared, excluded kinds too
+    counted: Decimal  # wages, business, property and transfer income
+    employment_costs: Decimal  # as declared
+    employment_costs_allowed: Decimal  # after the cap, never more than the wages
+    net: Decimal  # counted - employment_costs_allowed
+
+
+@dataclass(frozen=True)
+class DibaoBreakdown:
+    """Every figure behind a dibao amount, for the people who decide on it."""
+
+    standard_monthly: Decimal
+    employment_cost_cap: Decimal
+    members: tuple[MemberLine, ...]  # the members whose income counts
+    deductions: tuple[DeductionInput, ...]  # the rigid expenditures that apply
+    deducted: Decimal
+    result: DibaoResult
+
+
+def _member_line(key: str, incomes: Sequence[IncomeInput], cap: Decimal) -> MemberLine:
     """Counted income of one member (all `incomes` belong to that member)."""
     wages = _total(i.monthly for i in incomes if i.kind == "wage")
     costs = _total(i.monthly for i in incomes if INCOME_KINDS[i.kind] == EMPLOYMENT_COST)
     counted = _total(i.monthly for i in incomes if INCOME_KINDS[i.kind] == COUNTED)
     # Employment costs are capped per earner and cannot turn wages negative,
     # so they never offset business or property income.
-    return counted - min(costs, cap, wages)
+    allowed = min(costs, cap, wages)
+    return MemberLine(
+        key=key,
+        incomes=tuple(incomes),
+        counted=counted,
+        employment_costs=costs,
+        employment_costs_allowed=allowed,
+        net=counted - allowed,
+    )
 
 
 def calculate_dibao(
@@ -182,6 +214,24 @@ def calculate_dibao(
     deductions count and the household is treated as that one person;
     household-wide deductions (member None) are then ignored.
     """
+    return dibao_breakdown(
+        policy=policy,
+        members=members,
+        incomes=incomes,
+        deductions=deductions,
+        single_person=single_person,
+    ).result
+
+
+def dibao_breakdown(
+    *,
+    policy: DibaoPolicy,
+    members: Sequence[MemberInput],
+    incomes: Sequence[IncomeInput] = (),
+    deductions: Sequence[DeductionInput] = (),
+    single_person: str | None = None,
+) -> DibaoBreakdown:
+    """calculate_dibao with every intermediate figure kept (the amount is the same)."""
     _validate(policy, members, incomes, deductions, single_person)
 
     if single_person is not None:
@@ -191,16 +241,17 @@ def calculate_dibao(
         counted_keys = [member.key for member in members]
         covered = sum(1 for member in members if member.covered)
 
-    income = _total(
-        _member_income([i for i in incomes if i.member == key], policy.employment_cost_cap)
+    lines = tuple(
+        _member_line(key, [i for i in incomes if i.member == key], policy.employment_cost_cap)
         for key in counted_keys
     )
-    deducted = _total(
-        d.monthly
+    applied = tuple(
+        d
         for d in deductions
         if d.member in counted_keys or (d.member is None and single_person is None)
     )
-    counted_income = income - deducted
+    deducted = _total(d.monthly for d in applied)
+    counted_income = _total(line.net for line in lines) - deducted
     household_size = len(counted_keys)
     per_capita = _cents(max(counted_income / household_size, _ZERO))
 
@@ -208,13 +259,21 @@ def calculate_dibao(
     # With nobody covered there is no one to pay, whatever the income.
     eligible = per_capita < policy.standard_monthly and covered > 0
     amount = (policy.standard_monthly - per_capita) * covered if eligible else _ZERO
-    return DibaoResult(
+    result = DibaoResult(
         counted_income=_cents(counted_income),
         per_capita_income=per_capita,
         household_size=household_size,
         covered_members=covered,
         monthly_amount=_cents(amount),
         eligible=eligible,
+    )
+    return DibaoBreakdown(
+        standard_monthly=policy.standard_monthly,
+        employment_cost_cap=policy.employment_cost_cap,
+        members=lines,
+        deductions=applied,
+        deducted=deducted,
+        result=result,
     )
 
 

@@ -37,6 +37,7 @@ BASE_POLICY = {
     "confirmation_working_days": 10,
     "refusal_notice_working_days": 3,
     "procedure_working_days": 30,
+    "procedure_extended_working_days": 45,
 }
 
 

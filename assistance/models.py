@@ -237,6 +237,9 @@ class Case(models.Model):
     # Exit: when benefits stop and why.
     ended_on = models.DateField(null=True, blank=True)
     end_reason = models.CharField(max_length=30, blank=True)
+    # R6: the whole procedure may be extended once, with a reason (30 -> 45 working days).
+    procedure_extended_at = models.DateTimeField(null=True, blank=True)
+    procedure_extension_reason = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
     # The engine's clock, so rules counting from the application day hold under a set clock.
     created_at = models.DateTimeField(default=_engine_now)

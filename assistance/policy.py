@@ -71,6 +71,9 @@ PARAMS: dict[str, Param] = {
     "confirmation_working_days": Param(_("Working days to confirm after the notice"), clean_count),
     "refusal_notice_working_days": Param(_("Working days to notify a refusal"), clean_count),
     "procedure_working_days": Param(_("Working days for the whole procedure"), clean_count),
+    "procedure_extended_working_days": Param(
+        _("Working days for the whole procedure once extended"), clean_count
+    ),
 }
 
 
@@ -96,25 +99,45 @@ def clean_values(values: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+@dataclass(frozen=True)
+class ParamSource:
+    """Where a parameter in force comes from: which region's record, effective since when."""
+
+    region: str
+    effective_from: date
+
+
 def policy_for(region: Region, day: date) -> dict[str, Any]:
     """The parameters in force for `region` on `day`, JSON-safe (money as strings)."""
+    values, _sources = policy_in_force(region, day)
+    return values
+
+
+def policy_in_force(region: Region, day: date) -> tuple[dict[str, Any], dict[str, ParamSource]]:
+    """policy_for, with the record each value comes from (to show "the standard of <date>")."""
     ancestor_ids = region.ancestor_ids()
     depth = {region_id: index for index, region_id in enumerate(ancestor_ids)}
-    records = RegionPolicy.objects.filter(
-        region_id__in=ancestor_ids, effective_from__lte=day
-    ).order_by("effective_from")
+    records = (
+        RegionPolicy.objects.filter(region_id__in=ancestor_ids, effective_from__lte=day)
+        .select_related("region")
+        .order_by("effective_from")
+    )
     by_depth: dict[int, list[RegionPolicy]] = {}
     for record in records:
         by_depth.setdefault(depth[record.region_id], []).append(record)
     merged: dict[str, Any] = {}
+    sources: dict[str, ParamSource] = {}
     # Shallow to deep, older to newer: later writes win, so the nearest, newest value stays.
     for level in sorted(by_depth):
         for record in by_depth[level]:
-            merged.update(clean_values(record.values))
+            cleaned = clean_values(record.values)
+            merged.update(cleaned)
+            source = ParamSource(record.region.name, record.effective_from)
+            sources.update(dict.fromkeys(cleaned, source))
     missing = sorted(set(PARAMS) - set(merged))
     if missing:
         raise PolicyError(
             _("No policy in force for %(region)s on %(day)s: %(keys)s")
             % {"region": region.name, "day": day.isoformat(), "keys": ", ".join(missing)}
         )
-    return merged
+    return merged, sources

@@ -623,6 +623,26 @@ def definition_sources(instance_id: int) -> dict[str, str]:
     return _sources(definition_id)
 
 
+@functools.lru_cache(maxsize=64)
+def task_forms(definition_id: int) -> dict[str, dict[str, Any]]:
+    """Spec name -> JSON Schema of every user task of a definition, called stages included.
+
+    Definitions are immutable, so pages that label what each step recorded ask once per
+    definition and process, whatever the number of events they show.
+    """
+    spec, subprocess_specs = _spec_objects(definition_id)
+    sources = _sources(definition_id)
+    forms: dict[str, dict[str, Any]] = {}
+    for process in [spec, *subprocess_specs.values()]:
+        for name, task_spec in process.task_specs.items():
+            if not isinstance(task_spec, UserTaskMixin):
+                continue
+            filename = (task_spec.extensions or {}).get("properties", {}).get(FORM_SCHEMA_PROPERTY)
+            if filename:
+                forms.setdefault(name, form_schema(sources, filename))
+    return forms
+
+
 def diagram(instance: ProcessInstance) -> dict[str, Any]:
     """The main diagram of the instance's definition, with the steps done and those under way."""
     workflow = _load(instance)

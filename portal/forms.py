@@ -30,6 +30,14 @@ class ObjectionForm(forms.Form):
     )
 
 
+class ExtensionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the extension"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(label=_("Colleague"), queryset=User.objects.none())
 

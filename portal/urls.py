@@ -18,8 +18,14 @@ urlpatterns = [
     path("cases/<int:case_id>/diagram.json", views.case_diagram, name="case-diagram"),
     path("cases/<int:case_id>/evidence/", views.evidence_upload, name="evidence-upload"),
     path("evidence/<int:evidence_id>/", views.evidence_download, name="evidence-download"),
+    path("evidence/<int:evidence_id>/view/", views.evidence_view, name="evidence-view"),
     path("cases/<int:case_id>/check-result/", views.case_check_result, name="case-check-result"),
     path("cases/<int:case_id>/objection/", views.case_objection, name="case-objection"),
+    path(
+        "cases/<int:case_id>/extend-procedure/",
+        views.case_extend_procedure,
+        name="case-extend-procedure",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

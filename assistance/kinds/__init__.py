@@ -42,6 +42,9 @@ class Kind:
     # Demo cases in every stage: called by seed_demo with the demo staff and regions.
     seed_demo: Callable[[Mapping[str, User], Mapping[str, Region]], None] | None = None
     demo_policy: Mapping[str, Any] = field(default_factory=dict)
+    # The amount with every figure behind it, for the task and case pages:
+    # (case, members with incomes prefetched, deductions, policy values) -> a breakdown.
+    amount_breakdown: Callable[..., Any] | None = None
 
 
 KINDS: dict[str, Kind] = {}

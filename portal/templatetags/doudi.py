@@ -9,6 +9,7 @@ ACTION_LABELS = {
     "case.created": _("Application registered"),
     "case.decided": _("Case decided"),
     "case.relatives_flagged": _("Near relative of staff flagged"),
+    "case.procedure_extended": _("Procedure extended"),
     "instance.started": _("Process started"),
     "task.claimed": _("Task claimed"),
     "task.unclaimed": _("Task released"),

@@ -1,8 +1,14 @@
 """Thin views: access helper -> form -> one domain action -> redirect. One module per page area."""
 
 from portal.views.applications import application_new
-from portal.views.cases import case_check_result, case_detail, case_diagram, case_objection
-from portal.views.evidence import evidence_download, evidence_upload
+from portal.views.cases import (
+    case_check_result,
+    case_detail,
+    case_diagram,
+    case_extend_procedure,
+    case_objection,
+)
+from portal.views.evidence import evidence_download, evidence_upload, evidence_view
 from portal.views.queue import inbox
 from portal.views.relatives import relatives
 from portal.views.tasks import task_assign, task_claim, task_detail, task_unclaim
@@ -12,9 +18,11 @@ __all__ = [
     "case_check_result",
     "case_detail",
     "case_diagram",
+    "case_extend_procedure",
     "case_objection",
     "evidence_download",
     "evidence_upload",
+    "evidence_view",
     "inbox",
     "relatives",
     "task_assign",

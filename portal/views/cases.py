@@ -15,11 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 from assistance import access, actions
 from assistance.roles import ROLES
 from engine import runtime
-from engine.models import AuditEvent
-from portal import workflow_text
+from portal import case_queries, workflow_text
 from portal.forms import (
     CheckResultForm,
     EvidenceForm,
+    ExtensionForm,
     ObjectionForm,
 )
 from portal.http import AuthedRequest
@@ -30,12 +30,15 @@ from portal.http import AuthedRequest
 def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     case = access.get_case_for_user(request.user, case_id)
     roles = set(access.acting_roles(request.user))
+    members = list(case.household.members.prefetch_related("incomes").order_by("pk"))
+    deductions = list(case.household.deductions.order_by("pk"))
+    file = case_queries.case_file(case, members=members, deductions=deductions)
     context = {
         "case": case,
-        "members": case.household.members.prefetch_related("incomes"),
-        "deductions": case.household.deductions.all(),
+        "members": members,
+        "deductions": deductions,
+        "file": file,
         "tasks": case.tasks.order_by("pk"),
-        "events": AuditEvent.objects.filter(case=case).order_by("at", "seq"),
         "evidence": case.evidence.select_related("superseded_by").order_by("kind", "pk"),
         "upload_form": EvidenceForm() if roles else None,
         "diagram_url": reverse("case-diagram", args=[case.pk]),
@@ -47,6 +50,9 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
         and case.stage == "公示中",
         "check_form": CheckResultForm(),
         "objection_form": ObjectionForm(),
+        "extension_form": ExtensionForm()
+        if roles & actions.EXTENSION_ROLES and file.procedure.can_extend
+        else None,
     }
     return render(request, "portal/case.html", context)
 
@@ -96,4 +102,22 @@ def case_objection(request: AuthedRequest, case_id: int) -> HttpResponse:
             )
     else:
         messages.error(request, _("Please describe the objection."))
+    return redirect("case", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def case_extend_procedure(request: AuthedRequest, case_id: int) -> HttpResponse:
+    case = access.get_case_for_user(request.user, case_id)
+    access.require_role_in_region(request.user, case.region, actions.EXTENSION_ROLES)
+    form = ExtensionForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_extend_procedure(case, actor=request.user, **form.cleaned_data)
+        except actions.ActionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The procedure was extended."))
+    else:
+        messages.error(request, _("Give the reason for extending the procedure."))
     return redirect("case", case_id=case.pk)

@@ -19,7 +19,7 @@ from engine import runtime
 from engine.bundle import form_schema
 from engine.forms import FormInvalid
 from engine.models import AuditEvent
-from portal import workflow_text
+from portal import case_queries, workflow_text
 from portal.forms import (
     AssignForm,
     EvidenceForm,
@@ -79,18 +79,23 @@ def _finished_task_case(request: AuthedRequest, task_id: int) -> HttpResponse | 
 
 def _task_context(request: AuthedRequest, task: Any, form: SchemaForm) -> dict[str, Any]:
     case = task.case
-    evidence = list(case.evidence.filter(superseded_by__isnull=True).order_by("kind", "pk"))
+    evidence = case_queries.current_evidence(case)
     required = [kind for kind in task.evidence_required.split(",") if kind]
     on_file = {item.kind for item in evidence}
+    members = list(case.household.members.prefetch_related("incomes").order_by("pk"))
+    deductions = list(case.household.deductions.order_by("pk"))
     context: dict[str, Any] = {
         "task": task,
         "form": form,
         "case": case,
-        "members": case.household.members.prefetch_related("incomes"),
-        "deductions": case.household.deductions.all(),
+        "members": members,
+        "deductions": deductions,
         "evidence": evidence,
         "checklist": [(EvidenceKind(kind).label, kind in on_file) for kind in required],
         "upload_form": EvidenceForm(),
+        "file": case_queries.case_file(
+            case, members=members, deductions=deductions, task_due=task.due_date
+        ),
     }
     if access.is_leader(request.user):
         context["assign_form"] = AssignForm(candidates=access.colleagues_for(task))

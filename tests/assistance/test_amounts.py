@@ -16,6 +16,7 @@ from assistance.amounts import (
     MemberInput,
     calculate_dibao,
     dibao_amount,
+    dibao_breakdown,
 )
 
 # str() of a lazy message needs settings; the project's pytest setup provides
@@ -631,3 +632,55 @@ def test_it_accepts_the_valid_household_used_for_error_cases() -> None:
     # Guards the table above: each case must fail only because of its change.
     # 100 - 10 = 90; 700 - 90 = 610
     assert dibao_amount(VALID_HOUSEHOLD, WRAPPER_POLICY)["monthly_amount"] == "610.00"
+
+
+def test_it_breaks_the_amount_down_with_the_same_figures() -> None:
+    policy = DibaoPolicy(standard_monthly=Decimal("600"), employment_cost_cap=Decimal("200"))
+    members = [MemberInput("a"), MemberInput("b"), MemberInput("c", covered=False)]
+    incomes = [
+        IncomeInput("a", "wage", Decimal("900")),
+        IncomeInput("a", "employment_cost", Decimal("350")),
+        IncomeInput("b", "business", Decimal("100")),
+        IncomeInput("b", "employment_cost", Decimal("50")),  # no wage: nothing to offset
+        IncomeInput("c", "basic_pension", Decimal("300")),
+    ]
+    deductions = [
+        DeductionInput("medical", Decimal("60"), "b"),
+        DeductionInput("education", Decimal("30")),
+    ]
+    breakdown = dibao_breakdown(
+        policy=policy, members=members, incomes=incomes, deductions=deductions
+    )
+    assert breakdown.result == calculate_dibao(
+        policy=policy, members=members, incomes=incomes, deductions=deductions
+    )
+    lines = {line.key: line for line in breakdown.members}
+    assert (lines["a"].counted, lines["a"].employment_costs) == (Decimal("900"), Decimal("350"))
+    assert (lines["a"].employment_costs_allowed, lines["a"].net) == (Decimal("200"), Decimal("700"))
+    assert (lines["b"].employment_costs_allowed, lines["b"].net) == (Decimal("0"), Decimal("100"))
+    assert (lines["c"].counted, lines["c"].net) == (Decimal("0"), Decimal("0"))
+    assert len(lines["c"].incomes) == 1  # the pension is shown, not counted
+    assert breakdown.deducted == Decimal("90") and len(breakdown.deductions) == 2
+    # (700 + 100 - 90) / 3 = 236.67; (600 - 236.67) × 2 covered = 726.66
+    assert breakdown.result.per_capita_income == Decimal("236.67")
+    assert breakdown.result.monthly_amount == Decimal("726.66")
+
+
+def test_it_breaks_down_a_single_person_cover_with_that_person_only() -> None:
+    policy = DibaoPolicy(standard_monthly=Decimal("600"), employment_cost_cap=Decimal("200"))
+    breakdown = dibao_breakdown(
+        policy=policy,
+        members=[MemberInput("a"), MemberInput("b")],
+        incomes=[
+            IncomeInput("a", "wage", Decimal("3000")),
+            IncomeInput("b", "transfer", Decimal("50")),
+        ],
+        deductions=[
+            DeductionInput("medical", Decimal("100")),
+            DeductionInput("disability", Decimal("20"), "b"),
+        ],
+        single_person="b",
+    )
+    assert [line.key for line in breakdown.members] == ["b"]
+    assert [d.kind for d in breakdown.deductions] == ["disability"]
+    assert breakdown.result.monthly_amount == Decimal("570.00")

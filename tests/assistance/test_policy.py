@@ -7,7 +7,13 @@ from datetime import date
 import pytest
 
 from assistance.models import RegionPolicy
-from assistance.policy import PolicyError, clean_values, policy_for
+from assistance.policy import (
+    ParamSource,
+    PolicyError,
+    clean_values,
+    policy_for,
+    policy_in_force,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +60,24 @@ def test_it_refuses_a_region_without_policy(world):
 def test_it_validates_values(values):
     with pytest.raises(PolicyError):
         clean_values(values)
+
+
+def test_it_tells_where_each_value_in_force_comes_from(world):
+    RegionPolicy.objects.create(
+        region=world.township_a, effective_from=date(2026, 1, 1), values={"notice_days": 5}
+    )
+    RegionPolicy.objects.create(
+        region=world.county, effective_from=date(2026, 2, 1), values={"dibao_standard_rural": "650"}
+    )
+    values, sources = policy_in_force(world.village_a1, date(2026, 3, 2))
+    assert values == policy_for(world.village_a1, date(2026, 3, 2))
+    assert sources["notice_days"] == ParamSource("东镇", date(2026, 1, 1))
+    assert sources["dibao_standard_rural"] == ParamSource("示范县", date(2026, 2, 1))
+    assert sources["employment_cost_cap"] == ParamSource("示范县", date(2020, 1, 1))
+    assert set(sources) == set(values)
+
+
+def test_it_registers_the_extended_procedure_limit(world):
+    assert policy_for(world.village_a1, date(2026, 3, 2))["procedure_extended_working_days"] == 45
+    with pytest.raises(PolicyError):
+        clean_values({"procedure_extended_working_days": "forty-five"})

@@ -15,6 +15,7 @@ from django.urls import reverse
 from assistance.models import Case, Evidence, Household, Member, Region, StaffProfile
 from engine import runtime
 from engine.clock import clock
+from engine.models import AuditEvent
 from tests.fixtures import World
 from tests.workflows.dibao import accept, apply, check, complete, investigate, task
 
@@ -34,7 +35,18 @@ def data_values() -> list[str]:
     values += Case.objects.values_list("outcome_reasons", flat=True)
     values += StaffProfile.objects.values_list("full_name", flat=True)
     values += Evidence.objects.values_list("original_name", flat=True)
+    values += staff_wrote()
     return [value for value in values if value]
+
+
+def staff_wrote() -> list[str]:
+    """Free text submitted at steps and in messages (findings, objections, reasons)."""
+    texts: list[str] = []
+    for payload in AuditEvent.objects.values_list("payload", flat=True):
+        for values in (payload.get("data"), payload.get("payload")):
+            if isinstance(values, dict):
+                texts += [value for value in values.values() if isinstance(value, str)]
+    return texts
 
 
 def chinese_left(html: str) -> list[str]:

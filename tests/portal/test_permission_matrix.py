@@ -55,6 +55,10 @@ MATRIX: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
                         (404, 404, 404, 404, 302, 302, 302, 403, 403, 302)),
     "download":        ((200, 200, 200, 200, 200, 200, 200, 200, 200, 404),
                         (404, 404, 404, 404, 200, 200, 200, 200, 200, 200)),
+    "view_scan":       ((200, 200, 200, 200, 200, 200, 200, 200, 200, 404),
+                        (404, 404, 404, 404, 200, 200, 200, 200, 200, 200)),
+    "extend":          ((403, 403, 403, 302, 302, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 302, 403, 403, 403, 403, 403)),
 }  # fmt: skip
 
 PAGES = {"inbox": (200, 200, 200, 200, 200, 200, 200, 403, 403, 200)}
@@ -137,6 +141,10 @@ def request(client: Any, world: Any, action: str, case: Any) -> int:
         "download": lambda: client.get(
             reverse("evidence-download", args=[scan_of(case, world).pk])
         ),
+        "view_scan": lambda: client.get(reverse("evidence-view", args=[scan_of(case, world).pk])),
+        "extend": lambda: client.post(
+            reverse("case-extend-procedure", args=[case.pk]), {"reason": "需跨省核查"}
+        ),
     }
     return calls[action]().status_code
 
@@ -204,7 +212,7 @@ def test_it_refuses_wrong_methods_everywhere(client, world):
     assert client.post(reverse("inbox")).status_code == 405
     assert client.post(reverse("case", args=[case.pk])).status_code == 405
     assert client.post(reverse("case-diagram", args=[case.pk])).status_code == 405
-    for name in ("case-check-result", "case-objection", "evidence-upload"):
+    for name in ("case-check-result", "case-objection", "evidence-upload", "case-extend-procedure"):
         assert client.get(reverse(name, args=[case.pk])).status_code == 405
     other = apply(world)
     for name in ("task-claim", "task-unclaim", "task-assign"):

@@ -70,6 +70,31 @@
     });
   }
 
+  // Buttons with data-zoom="in|out|fit" in the toolbar just before the diagram; the
+  // navigated viewer already pans by dragging and zooms with ctrl + wheel.
+  var STEP = 1.25;
+
+  function wireZoom(container, canvas) {
+    var toolbar = container.previousElementSibling;
+    if (!toolbar || !toolbar.classList.contains("diagram-tools")) {
+      return;
+    }
+    toolbar.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-zoom]");
+      if (!button) {
+        return;
+      }
+      var action = button.getAttribute("data-zoom");
+      if (action === "fit") {
+        canvas.zoom("fit-viewport", "auto");
+      } else {
+        var current = canvas.zoom();
+        canvas.zoom(action === "in" ? current * STEP : current / STEP, "auto");
+      }
+      container.setAttribute("data-zoom", String(Math.round(canvas.zoom() * 1000) / 1000));
+    });
+  }
+
   function show(container) {
     var source = container.getAttribute("data-source");
     if (!source) {
@@ -105,6 +130,7 @@
         addMarkers(registry, canvas, data.completed, "doudi-done");
         addMarkers(registry, canvas, data.active, "doudi-active");
         canvas.zoom("fit-viewport", "auto");
+        wireZoom(container, canvas);
         container.setAttribute("data-state", "ready");
       })
       .catch(function (error) {

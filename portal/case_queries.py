@@ -1,0 +1,415 @@
+"""Read side of the task and case pages: what every step recorded, the amount with the figures
+behind it, the deadlines, the scans. A fixed number of queries whatever the length of the case's
+history: one for the audit trail, one for its processes, one for the scans, one per clock.
+
+Each completed step is shown with the labels of the form it was submitted with (the JSON
+Schema in `workflows/forms/`, cached per definition by the engine); messages the case received
+(the check centre's report, objections) with labels declared here, since they have no form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from assistance import workdays
+from assistance.amounts import AmountInputError, DibaoBreakdown
+from assistance.kinds import kind_for
+from assistance.models import Case, CaseStatus, Deduction, Evidence, EvidenceKind, Member
+from assistance.policy import ParamSource, PolicyError, policy_in_force
+from engine import runtime
+from engine.clock import clock
+from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Timer
+
+# Messages carry no form: their fields are labelled here, values with choices too.
+MESSAGE_TITLES = {
+    "check_result": gettext_lazy("Economic check report"),
+    "objection": gettext_lazy("Objection to the public notice"),
+}
+MESSAGE_FIELDS: dict[str, dict[str, Any]] = {
+    "check_result": {
+        "result": (
+            gettext_lazy("Check result"),
+            {
+                "eligible": gettext_lazy("Meets the conditions"),
+                "ineligible": gettext_lazy("Does not meet the conditions"),
+            },
+        ),
+        "report_no": gettext_lazy("Report number"),
+        "reasons": gettext_lazy("Reasons"),
+    },
+    "objection": {
+        "objector": gettext_lazy("Objector"),
+        "received_on": gettext_lazy("Received on"),
+        "reason": gettext_lazy("Objection"),
+    },
+}
+EXTENSION_FIELDS = {"reason": gettext_lazy("Reason for the extension")}
+# Audit actions whose payload is what a person recorded, shown as "what earlier steps found".
+RECORDS = ("task.completed", "message.received", "case.procedure_extended")
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    value: str
+
+
+@dataclass
+class Step:
+    """One audit event as people read it: who, when, what, and what was recorded."""
+
+    at: datetime
+    actor_name: str
+    code: str  # the audit action
+    action: str  # its label
+    title: str
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def is_record(self) -> bool:
+        return self.code in RECORDS
+
+
+@dataclass(frozen=True)
+class MemberAmount:
+    name: str
+    incomes: list[tuple[str, Any, bool]]  # kind, monthly, counted
+    counted: Any
+    employment_costs: Any
+    employment_costs_allowed: Any
+    net: Any
+
+
+@dataclass(frozen=True)
+class AmountView:
+    breakdown: DibaoBreakdown
+    members: list[MemberAmount]
+    deductions: list[tuple[str, str, Any]]  # kind, member name or "", monthly
+    standard_label: str
+    standard_source: ParamSource | None
+    cap_source: ParamSource | None
+    policy_day: date
+
+
+@dataclass(frozen=True)
+class Deadline:
+    label: str
+    due: date | datetime
+    working_days_left: int
+
+    @property
+    def overdue_days(self) -> int:
+        return max(-self.working_days_left, 0)
+
+
+@dataclass(frozen=True)
+class ProcedureClock:
+    accepted_on: date | None
+    limit: int | None
+    due: date | None
+    working_days_left: int | None
+    stopped_on: date | None
+    extended: bool
+    reason: str
+    can_extend: bool
+
+
+@dataclass
+class CaseFile:
+    steps: list[Step]
+    deadlines: list[Deadline]
+    procedure: ProcedureClock
+    amount: AmountView | None
+    amount_problem: str = ""
+
+    @property
+    def records(self) -> list[Step]:
+        return [step for step in self.steps if step.is_record and step.entries]
+
+
+def _local_day(moment: datetime) -> date:
+    return timezone.localtime(moment).date()
+
+
+# ----------------------------------------------------------------- recorded data
+
+
+def format_value(spec: Mapping[str, Any], value: Any) -> str:
+    """A submitted value as its form shows it: choices by their label, booleans as yes/no."""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return "；".join(format_value(spec.get("items", {}), item) for item in value)
+    if isinstance(value, dict):
+        return "；".join(f"{key}: {format_value({}, item)}" for key, item in value.items())
+    options = spec.get("oneOf") or spec.get("anyOf")
+    if isinstance(options, list):
+        for option in options:
+            if isinstance(option, dict) and option.get("const") == value:
+                return str(option.get("title", value))
+    names = spec.get("enumNames") or spec.get("enum_labels")
+    if isinstance(names, list) and value in spec.get("enum", []):
+        index = spec["enum"].index(value)
+        if index < len(names):
+            return str(names[index])
+    return "" if value is None else str(value)
+
+
+def labelled(schema: Mapping[str, Any], data: Mapping[str, Any]) -> list[Entry]:
+    """The submitted data in the form's order, with its titles; unknown keys last, as sent."""
+    properties: Mapping[str, Any] = schema.get("properties", {}) or {}
+    order = [name for name in properties if name in data]
+    order += [name for name in data if name not in properties]
+    entries = []
+    for name in order:
+        spec = properties.get(name, {}) or {}
+        text = format_value(spec, data[name])
+        if text != "":
+            entries.append(Entry(str(spec.get("title", name)), text))
+    return entries
+
+
+def _message_entries(name: str, payload: Mapping[str, Any]) -> list[Entry]:
+    fields = MESSAGE_FIELDS.get(name, {})
+    entries = []
+    for key in [*fields, *(key for key in payload if key not in fields)]:
+        if key not in payload or payload[key] in ("", None):
+            continue
+        declared = fields.get(key, key)
+        label, choices = declared if isinstance(declared, tuple) else (declared, {})
+        value = payload[key]
+        text = str(choices.get(value, value)) if isinstance(value, str) else format_value({}, value)
+        entries.append(Entry(str(label), text))
+    return entries
+
+
+def steps_for(events: Iterable[AuditEvent], forms_by_instance: Mapping[int, Any]) -> list[Step]:
+    from portal.templatetags.doudi import action_label
+
+    steps = []
+    for event in events:
+        payload = event.payload or {}
+        title = ""
+        entries: list[Entry] = []
+        if event.action == "task.completed":
+            title = str(payload.get("title", ""))
+            forms = forms_by_instance.get(event.instance_id or 0, {})
+            schema = forms.get(payload.get("task", ""), {})
+            entries = labelled(schema, payload.get("data") or {})
+        elif event.action == "message.received":
+            name = str(payload.get("message", ""))
+            title = str(MESSAGE_TITLES.get(name, name))
+            entries = _message_entries(name, payload.get("payload") or {})
+        elif event.action == "case.procedure_extended":
+            entries = [Entry(str(EXTENSION_FIELDS["reason"]), str(payload.get("reason", "")))]
+        elif event.action == "case.decided":
+            entries = _decision_entries(payload)
+        elif event.action == "evidence.uploaded":
+            kind = str(payload.get("kind", ""))
+            title = str(EvidenceKind(kind).label) if kind in EvidenceKind.values else kind
+        elif payload.get("title"):
+            title = str(payload["title"])
+        steps.append(
+            Step(
+                event.at,
+                event.actor_name,
+                event.action,
+                action_label(event.action),
+                title,
+                entries,
+            )
+        )
+    return steps
+
+
+def _decision_entries(payload: Mapping[str, Any]) -> list[Entry]:
+    status = str(payload.get("status", ""))
+    entries = [
+        Entry(
+            _("Status"),
+            str(CaseStatus(status).label) if status in CaseStatus.values else status,
+        )
+    ]
+    if payload.get("monthly_amount"):
+        entries.append(Entry(_("Monthly amount"), str(payload["monthly_amount"])))
+    if payload.get("start_month"):
+        entries.append(Entry(_("from"), str(payload["start_month"])[:7]))
+    if payload.get("reasons"):
+        entries.append(Entry(_("Reasons"), str(payload["reasons"])))
+    return entries
+
+
+def _forms_by_instance(case: Case) -> dict[int, dict[str, Any]]:
+    pairs = ProcessInstance.objects.filter(case=case).values_list("pk", "definition_id")
+    return {pk: runtime.task_forms(definition_id) for pk, definition_id in pairs}
+
+
+# ----------------------------------------------------------------- amount
+
+
+def amount_for(
+    case: Case, members: Sequence[Member], deductions: Sequence[Deduction]
+) -> tuple[AmountView | None, str]:
+    """The amount as the process computes it, from the policy in force on the application day."""
+    kind = kind_for(case.assistance_type)
+    if kind is None or kind.amount_breakdown is None:
+        return None, ""
+    day = _local_day(case.created_at)
+    try:
+        policy, sources = policy_in_force(case.region, day)
+        breakdown = kind.amount_breakdown(case, members, deductions, policy)
+    except (PolicyError, AmountInputError) as exc:
+        return None, str(exc)
+    names = {str(member.pk): member.name for member in members}
+    by_key = {str(member.pk): member for member in members}
+    rows = [
+        MemberAmount(
+            name=names.get(line.key, line.key),
+            # Employment costs get their own line, with the cap.
+            incomes=[
+                (income.kind, _money(income.monthly_amount), income.kind in _COUNTED_KINDS)
+                for income in (by_key[line.key].incomes.all() if line.key in by_key else [])
+                if income.kind != "employment_cost"
+            ],
+            counted=_money(line.counted),
+            employment_costs=_money(line.employment_costs),
+            employment_costs_allowed=_money(line.employment_costs_allowed),
+            net=_money(line.net),
+        )
+        for line in breakdown.members
+    ]
+    standard_key = f"dibao_standard_{case.household.hukou}"
+    return (
+        AmountView(
+            breakdown=breakdown,
+            members=rows,
+            deductions=[
+                (d.kind, names.get(d.member, "") if d.member else "", _money(d.monthly))
+                for d in breakdown.deductions
+            ],
+            standard_label=str(case.household.get_hukou_display()),
+            standard_source=sources.get(standard_key),
+            cap_source=sources.get("employment_cost_cap"),
+            policy_day=day,
+        ),
+        "",
+    )
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))
+
+
+def _counted_kinds() -> frozenset[str]:
+    from assistance.amounts import COUNTED, INCOME_KINDS
+
+    return frozenset(k for k, how in INCOME_KINDS.items() if how == COUNTED)
+
+
+_COUNTED_KINDS = _counted_kinds()
+
+
+# ----------------------------------------------------------------- clocks
+
+
+def _accepted_on(events: Iterable[AuditEvent]) -> date | None:
+    """The day the application was accepted as complete: the whole procedure counts from it."""
+    for event in events:
+        if event.action != "task.completed":
+            continue
+        data = (event.payload or {}).get("data") or {}
+        if data.get("acceptance_decision") == "complete":
+            return _local_day(event.at)
+    return None
+
+
+def procedure_clock(case: Case, events: Sequence[AuditEvent]) -> ProcedureClock:
+    """R6: working days from acceptance, the region's longer limit once extended."""
+    accepted = _accepted_on(events)
+    extended = case.procedure_extended_at is not None
+    in_progress = case.status == "in_progress"
+    if accepted is None:
+        return ProcedureClock(
+            None, None, None, None, None, extended, case.procedure_extension_reason, False
+        )
+    try:
+        policy, _sources = policy_in_force(case.region, accepted)
+    except PolicyError:
+        policy = {}
+    key = "procedure_extended_working_days" if extended else "procedure_working_days"
+    # A kind with its own limit names it after itself (temporary_procedure_working_days).
+    limit = policy.get(f"{case.assistance_type}_{key}", policy.get(key))
+    due = workdays.add_working_days(accepted, int(limit)) if limit is not None else None
+    stopped = None if in_progress else case.decided_on
+    left = (
+        workdays.working_days_between(clock.today(), due)
+        if due is not None and stopped is None
+        else None
+    )
+    return ProcedureClock(
+        accepted_on=accepted,
+        limit=limit,
+        due=due,
+        working_days_left=left,
+        stopped_on=stopped,
+        extended=extended,
+        reason=case.procedure_extension_reason,
+        can_extend=in_progress and not extended,
+    )
+
+
+def deadlines(case: Case, task_due: date | None = None) -> list[Deadline]:
+    """This task's due date and every timer the case's process waits on (the notice end)."""
+    today = clock.today()
+    found = []
+    if task_due is not None:
+        found.append(
+            Deadline(_("This task"), task_due, workdays.working_days_between(today, task_due))
+        )
+    timers = Timer.objects.filter(
+        instance__case=case, instance__status=InstanceStatus.RUNNING
+    ).order_by("due_at")
+    for timer in timers:
+        # A notice "until midnight" ends with the day before: show the last full day.
+        last_day = _local_day(timer.due_at - timedelta(seconds=1))
+        found.append(
+            Deadline(timer.spec_name, last_day, workdays.working_days_between(today, last_day))
+        )
+    return found
+
+
+# ----------------------------------------------------------------- the whole file
+
+
+def case_file(
+    case: Case,
+    *,
+    members: Sequence[Member],
+    deductions: Sequence[Deduction],
+    task_due: date | None = None,
+) -> CaseFile:
+    events = list(AuditEvent.objects.filter(case=case).order_by("at", "seq"))
+    amount, problem = amount_for(case, members, deductions)
+    return CaseFile(
+        steps=steps_for(events, _forms_by_instance(case)),
+        deadlines=deadlines(case, task_due),
+        procedure=procedure_clock(case, events),
+        amount=amount,
+        amount_problem=problem,
+    )
+
+
+def current_evidence(case: Case) -> list[Evidence]:
+    return list(
+        case.evidence.filter(superseded_by__isnull=True)
+        .select_related("superseded_by")
+        .order_by("kind", "pk")
+    )
