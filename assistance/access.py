@@ -23,11 +23,15 @@ JURISDICTION_PERMISSION = "assistance.act_in_region"
 
 
 def jurisdiction_paths(user: AnyUser) -> list[str]:
-    """Paths of the regions granted to the user, cached on the user object per request."""
+    """Paths of the regions granted to the user, cached on the user object per request.
+
+    A grant without a role covers nothing: a region grant left behind when a role is taken
+    away must not keep every case of the region readable.
+    """
     cached: list[str] | None = getattr(user, "_doudi_paths", None)
     if cached is not None:
         return cached
-    if not user.is_authenticated:
+    if not user.is_authenticated or not user_roles(user):
         return []
     regions = get_objects_for_user(
         user, JURISDICTION_PERMISSION, klass=Region, accept_global_perms=False, with_superuser=False

@@ -129,6 +129,8 @@ def _remaining(calendar: WorkdayCalendar, today: date, due: date | None) -> int 
 def done_by(user: User) -> Any:
     return (
         AuditEvent.objects.filter(actor=user, action="task.completed")
+        # A recusal declared after the work was done hides the case from the list too.
+        .exclude(case__recusals__user=user.pk)
         .select_related("case")
         .order_by("-at")
     )
