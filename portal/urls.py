@@ -20,6 +20,12 @@ urlpatterns = [
     path("evidence/<int:evidence_id>/", views.evidence_download, name="evidence-download"),
     path("cases/<int:case_id>/check-result/", views.case_check_result, name="case-check-result"),
     path("cases/<int:case_id>/objection/", views.case_objection, name="case-objection"),
+    path("households/<int:household_id>/", views.household_detail, name="household"),
+    path("search/", views.search, name="search"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "portal.views.errors.forbidden"
+handler404 = "portal.views.errors.not_found"
+handler500 = "portal.views.errors.server_error"

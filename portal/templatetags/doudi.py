@@ -1,6 +1,8 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from assistance.ids import mask_resident_id
+
 register = template.Library()
 
 ACTION_LABELS = {
@@ -46,3 +48,9 @@ INCOME_LABELS = {
 @register.filter
 def money_kind(kind: str) -> str:
     return str(INCOME_LABELS.get(kind, kind))
+
+
+@register.filter
+def masked_id(number: str | None) -> str:
+    """A resident ID as lists show it: 4301**********1234."""
+    return mask_resident_id(number) if number else ""

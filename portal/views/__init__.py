@@ -1,8 +1,11 @@
 """Thin views: access helper -> form -> one domain action -> redirect. One module per page area."""
 
 from portal.views.applications import application_new
-from portal.views.cases import case_check_result, case_detail, case_diagram, case_objection
+from portal.views.cases import case_detail, case_diagram, case_objection
+from portal.views.checks import case_check_result
+from portal.views.errors import forbidden, not_found, server_error
 from portal.views.evidence import evidence_download, evidence_upload
+from portal.views.households import household_detail, search
 from portal.views.queue import inbox
 from portal.views.relatives import relatives
 from portal.views.tasks import task_assign, task_claim, task_detail, task_unclaim
@@ -15,8 +18,13 @@ __all__ = [
     "case_objection",
     "evidence_download",
     "evidence_upload",
+    "forbidden",
+    "household_detail",
     "inbox",
+    "not_found",
     "relatives",
+    "search",
+    "server_error",
     "task_assign",
     "task_claim",
     "task_detail",

@@ -29,6 +29,7 @@ from portal.http import AuthedRequest
 def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     case = access.get_case_for_user(request.user, case_id)
     roles = set(access.acting_roles(request.user))
+    waiting_for = {name for wait in case.waits.all() for name in wait.messages.split(",")}
     context = {
         "case": case,
         "members": case.household.members.prefetch_related("incomes"),
@@ -41,9 +42,10 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
         "lane_labels_json": json.dumps(
             {code: str(label) for code, label in ROLES.items()}, ensure_ascii=False
         ),
-        "show_check_form": "county_checker" in roles and "核对" in case.stage,
+        # What the process waits for, as the engine projects it (not the stage's wording).
+        "show_check_form": "county_checker" in roles and "check_result" in waiting_for,
         "show_objection_form": bool(roles & {"township_clerk", "village_clerk"})
-        and case.stage == "公示中",
+        and "objection" in waiting_for,
         "check_form": CheckResultForm(),
         "objection_form": ObjectionForm(),
     }
@@ -58,23 +60,6 @@ def case_diagram(request: AuthedRequest, case_id: int) -> JsonResponse:
     if instance is None:
         raise Http404("No process for this case.")
     return JsonResponse(runtime.diagram(instance))
-
-
-@login_required
-@require_POST
-def case_check_result(request: AuthedRequest, case_id: int) -> HttpResponse:
-    case = access.get_case_for_user(request.user, case_id)
-    form = CheckResultForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_record_check_result(case, actor=request.user, **form.cleaned_data)
-        except (actions.ActionError, runtime.NoSuchMessage) as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("The check result was recorded."))
-    else:
-        messages.error(request, _("Please correct the check result form."))
-    return redirect("case", case_id=case.pk)
 
 
 @login_required
