@@ -169,3 +169,35 @@ def test_it_keeps_the_household_file_and_the_search_flat(client, world, django_a
             assert client.get(url).status_code == 200, name
     body = client.get(urls["search by name"]).content.decode()
     assert body.count("data-household=") == 23
+
+
+def test_it_keeps_the_check_centre_queue_flat(client, world, django_assert_num_queries):
+    from engine.models import Wait
+
+    case = apply(world)
+    accept(world, case)
+    template = Wait.objects.get(case=case)
+    client.force_login(world["checker"])
+    url = reverse("inbox")
+    few = count_queries(client, url)
+    add_open_tasks(world, task(apply(world), "acceptance"), 60)
+    Wait.objects.bulk_create(
+        [
+            Wait(
+                instance_id=template.instance_id,
+                case=other,
+                region=world.village_a1,
+                spiff_id=uuid.uuid4(),
+                spec_name=template.spec_name,
+                title=template.title,
+                messages=template.messages,
+                role=template.role,
+                created_at=template.created_at,
+                due_date=template.due_date,
+            )
+            for other in Case.objects.filter(number__startswith="BULK")
+        ]
+    )
+    with django_assert_num_queries(few):
+        body = client.get(url).content.decode()
+    assert body.count("data-wait=") == 50  # one page
