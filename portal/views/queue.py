@@ -36,7 +36,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
         page, rows = queue.page_of(tasks, request.GET.get("page"))
         context.update(page=page, rows=rows, leader=access.is_leader(request.user))
         if tab == "office":
-            context["waits"] = queue.waiting(request.user, data)
+            context.update(waits=queue.waiting(request.user, data), page_size=queue.PAGE_SIZE)
     context["may_apply"] = bool(
         set(actions.APPLICATION_ROLES).intersection(access.acting_roles(request.user))
     )
