@@ -54,3 +54,16 @@ def money_kind(kind: str) -> str:
 def masked_id(number: str | None) -> str:
     """A resident ID as lists show it: 4301**********1234."""
     return mask_resident_id(number) if number else ""
+
+
+MESSAGE_LABELS = {
+    "check_result": _("Economic check report"),
+    "objection": _("Objection to the public notice"),
+    "death_record": _("Death record"),
+}
+
+
+@register.filter
+def message_label(name: str) -> str:
+    """A message a process received, as people call it (the timeline of the household file)."""
+    return str(MESSAGE_LABELS.get(name, name))

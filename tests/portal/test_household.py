@@ -11,7 +11,7 @@ from assistance.models import CaseRecusal, Evidence, MonitoringEntry
 from engine.clock import clock
 from storage.base import get_store, reset_store_cache
 from tests.fixtures import make_user
-from tests.workflows.dibao import accept, apply
+from tests.workflows.dibao import accept, apply, check
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
 
@@ -64,6 +64,9 @@ def test_it_shows_members_every_case_monitoring_scans_and_the_timeline(client, w
     assert first.number in body and second.number in body and "临时救助" in body
     assert "边缘户" in body and "hukou.pdf" in body
     assert "受理审查" in body  # the completed acceptance, from the audit trail
+    check(world, first)
+    body = page(client, world, "clerk", first.household_id).content.decode()
+    assert "家庭经济状况核对报告" in body and "check_result" not in body
 
 
 def test_it_masks_resident_ids_for_those_who_do_not_need_them(client, world):
