@@ -55,3 +55,16 @@ def test_it_answers_404_outside_403_to_other_roles_and_405_to_other_methods(clie
     assert login(client, world, "clerk").get(url).status_code == 403
     assert login(client, world, "auditor").get(url).status_code == 403
     assert login(client, world, "checker").put(url).status_code == 405
+
+
+def test_it_offers_the_form_on_the_case_page_from_what_the_engine_waits_for(client, world):
+    from assistance.models import Case
+
+    case, url = pending_check(world)
+    Case.objects.filter(pk=case.pk).update(stage="改过的环节名称")
+    body = login(client, world, "checker").get(reverse("case", args=[case.pk])).content.decode()
+    assert f'action="{url}"' in body
+    waiting_not = apply(world)
+    Case.objects.filter(pk=waiting_not.pk).update(stage="家庭经济状况核对中")
+    body = client.get(reverse("case", args=[waiting_not.pk])).content.decode()
+    assert "case-check-result" not in body and "/check-result/" not in body
