@@ -14,20 +14,24 @@ from django.db.models import Q
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
-from assistance.models import Case, Evidence, Region
+from assistance.models import Case, Evidence, Household, Region
 from assistance.roles import READ_ONLY_ROLES, ROLES
-from engine.models import Task, TaskQuerySet
+from engine.models import Task, TaskQuerySet, Wait, WaitQuerySet
 
 AnyUser = User | AnonymousUser
 JURISDICTION_PERMISSION = "assistance.act_in_region"
 
 
 def jurisdiction_paths(user: AnyUser) -> list[str]:
-    """Paths of the regions granted to the user, cached on the user object per request."""
+    """Paths of the regions granted to the user, cached on the user object per request.
+
+    A grant without a role covers nothing: a region grant left behind when a role is taken
+    away must not keep every case of the region readable.
+    """
     cached: list[str] | None = getattr(user, "_doudi_paths", None)
     if cached is not None:
         return cached
-    if not user.is_authenticated:
+    if not user.is_authenticated or not user_roles(user):
         return []
     regions = get_objects_for_user(
         user, JURISDICTION_PERMISSION, klass=Region, accept_global_perms=False, with_superuser=False
@@ -83,6 +87,39 @@ def get_case_for_user(user: AnyUser, case_id: int) -> Case:
     return case
 
 
+def households_for_user(user: AnyUser) -> Any:
+    """Households registered in the user's jurisdiction or with a case there, unless the user
+    is recused from any of their cases: a recused colleague never sees the family's file."""
+    if not jurisdiction_paths(user):
+        return Household.objects.none()
+    seen = _region_filter(user, "region") | Q(pk__in=cases_for_user(user).values("household_id"))
+    return Household.objects.filter(seen).exclude(cases__recusals__user=user.pk)
+
+
+def get_household_for_user(user: AnyUser, household_id: int) -> Household:
+    household = households_for_user(user).select_related("region").filter(pk=household_id).first()
+    if household is None:
+        raise Http404("No such household.")
+    return household
+
+
+# Roles whose work needs whole resident ID numbers (registering, investigating, checking
+# against other databases); everyone else sees them masked.
+FULL_ID_ROLES = frozenset(
+    {
+        "village_clerk",
+        "township_clerk",
+        "township_investigator",
+        "county_investigator",
+        "county_checker",
+    }
+)
+
+
+def sees_full_ids(user: AnyUser) -> bool:
+    return bool(FULL_ID_ROLES.intersection(acting_roles(user)))
+
+
 def get_evidence_for_user(user: AnyUser, evidence_id: int) -> Evidence:
     evidence = (
         Evidence.objects.filter(case__in=cases_for_user(user), pk=evidence_id)
@@ -101,6 +138,15 @@ def inbox(user: AnyUser) -> TaskQuerySet:
         return Task.objects.none()
     tasks = Task.objects.for_roles(roles).in_regions(jurisdiction_paths(user))
     return tasks.exclude(case__recusals__user=user.pk)
+
+
+def waits_for_user(user: AnyUser) -> WaitQuerySet:
+    """Stages waiting on a record from a role the user acts in, in a region they cover."""
+    roles = acting_roles(user)
+    if not roles:
+        return Wait.objects.none()
+    waits = Wait.objects.for_roles(roles).in_regions(jurisdiction_paths(user))
+    return waits.exclude(case__recusals__user=user.pk)
 
 
 def get_task_for_user(user: AnyUser, task_id: int, *, to_act: bool) -> Task:

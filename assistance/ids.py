@@ -113,3 +113,10 @@ def make_resident_id(region_code: str, birth_date: date, sequence: int, sex: Sex
     birth = f"{birth_date:%Y%m%d}"
     body = f"{region_code}{birth}{sequence:02d}{1 if sex == 'M' else 2}"
     return body + _check_char(body)
+
+
+def mask_resident_id(number: str) -> str:
+    """4301**********1234: the region and the last digits stay, enough to tell people apart."""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]

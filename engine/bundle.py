@@ -40,6 +40,8 @@ FORM_UI_PROPERTY = "formUiSchemaFilename"
 DUE_PROPERTY = "dueDate"
 EXCLUDE_PROPERTY = "excludeActorsOf"
 EVIDENCE_PROPERTY = "evidenceRequired"
+# On a message catch event (or the event gateway before it): the role whose record it awaits.
+WAIT_ROLE_PROPERTY = "waitRole"
 
 
 class DeploymentError(ValueError):
@@ -123,6 +125,7 @@ def load_bundle(sources: Mapping[str, str], main: str) -> Bundle:
     problems += _check_decision_tables(all_specs)
     user_tasks, task_problems = _user_tasks(all_specs, sources)
     problems += task_problems
+    problems += _check_wait_roles(all_specs)
     if problems:
         raise DeploymentError(problems)
     stored_spec = dump_spec(BpmnWorkflow(spec, subprocess_specs))
@@ -298,6 +301,15 @@ def _user_tasks(
                     f"{name}: {EXCLUDE_PROPERTY} names {other!r}, which is not a user task"
                 )
     return tasks, problems
+
+
+def _check_wait_roles(specs: list[Any]) -> list[str]:
+    roles = registry.known_roles()
+    return [
+        f"{_where(task_spec)}: {WAIT_ROLE_PROPERTY} {role!r} is not a known role"
+        for task_spec in _all_task_specs(specs)
+        if (role := _properties(task_spec).get(WAIT_ROLE_PROPERTY)) and role not in roles
+    ]
 
 
 def _form_path(filename: str) -> str:

@@ -85,12 +85,7 @@ class TaskQuerySet(models.QuerySet["Task"]):
         return self.filter(lane_role__in=roles)
 
     def in_regions(self, paths: list[str]) -> TaskQuerySet:
-        if not paths:
-            return self.none()
-        condition = Q()
-        for path in paths:
-            condition |= Q(region__path__startswith=path)
-        return self.filter(condition)
+        return self.filter(_in_regions(paths))
 
     def overdue(self, today: datetime | None = None) -> TaskQuerySet:
         from engine.clock import clock
@@ -135,6 +130,52 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.case_id})"
+
+
+def _in_regions(paths: list[str]) -> Q:
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(region__path__startswith=path)
+    return condition
+
+
+class WaitQuerySet(models.QuerySet["Wait"]):
+    def for_roles(self, roles: list[str]) -> WaitQuerySet:
+        return self.filter(role__in=roles)
+
+    def in_regions(self, paths: list[str]) -> WaitQuerySet:
+        return self.filter(_in_regions(paths))
+
+
+class Wait(models.Model):
+    """A message the process is waiting for from a role (a check report, an objection).
+
+    Only catch events whose diagram names the role (the `waitRole` property) are projected:
+    they are someone's work even though no user task is open. Rewritten with the Task rows.
+    """
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="waits")
+    case = models.ForeignKey("assistance.Case", on_delete=models.CASCADE, related_name="waits")
+    region = models.ForeignKey("assistance.Region", on_delete=models.PROTECT, related_name="+")
+    spiff_id = models.UUIDField(unique=True)
+    spec_name = models.CharField(max_length=100)
+    title = models.CharField(max_length=200)
+    # The message names that end the wait, comma-separated (an event gateway may have several).
+    messages = models.CharField(max_length=200)
+    role = models.CharField(max_length=50)
+    created_at = models.DateTimeField()
+    due_date = models.DateField(null=True, blank=True)
+
+    objects = WaitQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["role", "due_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.case_id})"
+
+    def waits_for(self, message: str) -> bool:
+        return message in self.messages.split(",")
 
 
 class Timer(models.Model):

@@ -36,6 +36,7 @@ from engine.bundle import (
     EVIDENCE_PROPERTY,
     EXCLUDE_PROPERTY,
     FORM_SCHEMA_PROPERTY,
+    WAIT_ROLE_PROPERTY,
     Bundle,
     form_schema,
     load_bundle,
@@ -43,7 +44,14 @@ from engine.bundle import (
 )
 from engine.clock import clock
 from engine.forms import validate_submission
-from engine.models import InstanceStatus, ProcessDefinition, ProcessInstance, Task, Timer
+from engine.models import (
+    InstanceStatus,
+    ProcessDefinition,
+    ProcessInstance,
+    Task,
+    Timer,
+    Wait,
+)
 from engine.scripting import ScriptFailed, ScriptRejected, evaluate_standalone, script_engine
 from engine.serialization import Specs, dump_state, load_state, restore_specs
 
@@ -480,10 +488,14 @@ def waiting_messages(instance: ProcessInstance) -> list[str]:
 def _waiting_message_names(workflow: BpmnWorkflow) -> set[str]:
     names: set[str] = set()
     for task in workflow.get_tasks(state=TaskState.WAITING):
-        event = getattr(task.task_spec, "event_definition", None)
-        inner = event.event_definitions if isinstance(event, MultipleEventDefinition) else [event]
-        names.update(item.name for item in inner if isinstance(item, MessageEventDefinition))
+        names.update(_message_names(task))
     return names
+
+
+def _message_names(task: SpiffTask) -> list[str]:
+    event = getattr(task.task_spec, "event_definition", None)
+    inner = event.event_definitions if isinstance(event, MultipleEventDefinition) else [event]
+    return sorted(item.name for item in inner if isinstance(item, MessageEventDefinition))
 
 
 def instance_data(instance: ProcessInstance) -> dict[str, Any]:
@@ -497,6 +509,7 @@ def instance_data(instance: ProcessInstance) -> dict[str, Any]:
 def _project(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
     titles = _project_tasks(instance, workflow)
     _project_timers(instance, workflow)
+    _project_waits(instance, workflow)
     instance_changed.send(
         sender=ProcessInstance,
         instance=instance,
@@ -597,6 +610,51 @@ def _project_timers(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
     ]
     if new:
         Timer.objects.bulk_create(new)
+
+
+def _project_waits(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    """Rewrite the Wait rows: messages a role must record, as the diagram's waitRole says."""
+    waiting = {}
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        names = _message_names(task)
+        properties = _wait_properties(task)
+        role = properties.get(WAIT_ROLE_PROPERTY)
+        if names and role:
+            waiting[task.id] = (task, names, role, properties)
+    known = set(Wait.objects.filter(instance=instance).values_list("spiff_id", flat=True))
+    gone = known - set(waiting)
+    if gone:
+        Wait.objects.filter(instance=instance, spiff_id__in=gone).delete()
+    now = clock.now()
+    new = [
+        Wait(
+            instance=instance,
+            case_id=instance.case_id,
+            region_id=instance.region_id,
+            spiff_id=spiff_id,
+            spec_name=task.task_spec.name,
+            title=task.task_spec.bpmn_name or task.task_spec.name,
+            messages=",".join(names),
+            role=role,
+            created_at=now,
+            due_date=_due_date(properties.get(DUE_PROPERTY), task),
+        )
+        for spiff_id, (task, names, role, properties) in waiting.items()
+        if spiff_id not in known
+    ]
+    if new:
+        Wait.objects.bulk_create(new)
+
+
+def _wait_properties(task: SpiffTask) -> dict[str, str]:
+    """The catch event's properties; for an event gateway, those of the events after it."""
+    specs = [task.task_spec]
+    if isinstance(getattr(task.task_spec, "event_definition", None), MultipleEventDefinition):
+        specs += list(task.task_spec.outputs)
+    properties: dict[str, str] = {}
+    for spec in specs:
+        properties.update((getattr(spec, "extensions", None) or {}).get("properties", {}))
+    return properties
 
 
 def _waits_on_timer(event: Any) -> bool:

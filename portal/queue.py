@@ -1,7 +1,7 @@
 """The work queue (我的待办): tabs, filters, countdowns and per-stage counts.
 
 Every query here is independent of the number of rows: one for the counts, one for the page
-count, one for the page, one for the working-day calendar of the page.
+count, one for the page, one for the working-day calendar of the page, one for the waits.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from assistance import access
-from assistance.models import AssistanceType, RegionLevel
+from assistance.models import AssistanceType, Member, RegionLevel
 from assistance.workdays import WorkdayCalendar, add_working_days
 from engine.clock import clock
-from engine.models import AuditEvent, TaskQuerySet
+from engine.models import AuditEvent, TaskQuerySet, WaitQuerySet
 
 PAGE_SIZE = 50
 AMBER_WORKING_DAYS = 2
@@ -53,8 +53,16 @@ class QueueFilters(forms.Form):
 
 @dataclass
 class QueueRow:
+    """A task, or a wait: both carry a case, a region, a title and a due date."""
+
     task: Any
     remaining: int | None
+
+    @property
+    def record_page(self) -> str:
+        """For a wait, the URL name of the page that records what it awaits ("" for none)."""
+        messages = getattr(self.task, "messages", "")
+        return next((RECORD_PAGES[m] for m in messages.split(",") if m in RECORD_PAGES), "")
 
     @property
     def overdue_days(self) -> int:
@@ -74,19 +82,52 @@ def villages_for(user: User) -> list[tuple[int, str]]:
     return list(regions.order_by("code").values_list("pk", "name"))
 
 
+# Pages that record what a wait is waiting for; other waits link to the case file.
+RECORD_PAGES = {"check_result": "case-check-result"}
+
+
+def landing_tab(user: User) -> str:
+    """ "Mine" when the user holds claimed work, else the office's unclaimed tasks."""
+    return "mine" if access.inbox(user).claimed_by(user).exists() else "office"
+
+
 def filtered(user: User, data: dict[str, Any]) -> TaskQuerySet:
     tasks = access.inbox(user)
     tasks = tasks.claimed_by(user) if data.get("tab") == "mine" else tasks.unclaimed()
+    return _narrowed(tasks, data)
+
+
+def _narrowed(rows: Any, data: dict[str, Any]) -> Any:
     if data.get("type"):
-        tasks = tasks.filter(case__assistance_type=data["type"])
+        rows = rows.filter(case__assistance_type=data["type"])
     if data.get("village"):
-        tasks = tasks.filter(region_id=data["village"])
+        rows = rows.filter(region_id=data["village"])
     today = clock.today()
     if data.get("overdue"):
-        tasks = tasks.filter(due_date__lt=today)
+        rows = rows.filter(due_date__lt=today)
     if data.get("due_within") is not None:
-        tasks = tasks.filter(due_date__lte=add_working_days(today, data["due_within"]))
-    return tasks
+        rows = rows.filter(due_date__lte=add_working_days(today, data["due_within"]))
+    return rows
+
+
+def waiting(user: User, data: dict[str, Any]) -> list[QueueRow]:
+    """Stages waiting on a record from one of the user's roles (a check report, the notice)."""
+    waits: WaitQuerySet = access.waits_for_user(user)
+    ordered = _with_applicant(_narrowed(waits, data)).select_related("case", "region")
+    rows = rows_with_countdown(
+        list(ordered.order_by(F("due_date").asc(nulls_last=True), "pk")[:PAGE_SIZE])
+    )
+    return rows
+
+
+def _with_applicant(rows: QuerySet[Any]) -> QuerySet[Any]:
+    applicant = Member.objects.filter(
+        household_id=OuterRef("case__household_id"), is_applicant=True
+    )
+    return rows.annotate(
+        applicant_name=Subquery(applicant.values("name")[:1]),
+        applicant_id=Subquery(applicant.values("resident_id")[:1]),
+    )
 
 
 def stage_counts(tasks: TaskQuerySet) -> list[Any]:
@@ -94,7 +135,7 @@ def stage_counts(tasks: TaskQuerySet) -> list[Any]:
 
 
 def page_of(tasks: TaskQuerySet, number: str | None) -> tuple[Page, list[QueueRow]]:
-    ordered = tasks.select_related("case", "region", "claimed_by").order_by(
+    ordered = _with_applicant(tasks.select_related("case", "region", "claimed_by")).order_by(
         F("due_date").asc(nulls_last=True), "pk"
     )
     page = Paginator(ordered, PAGE_SIZE).get_page(number)
@@ -129,6 +170,8 @@ def _remaining(calendar: WorkdayCalendar, today: date, due: date | None) -> int 
 def done_by(user: User) -> Any:
     return (
         AuditEvent.objects.filter(actor=user, action="task.completed")
+        # A recusal declared after the work was done hides the case from the list too.
+        .exclude(case__recusals__user=user.pk)
         .select_related("case")
         .order_by("-at")
     )

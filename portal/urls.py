@@ -26,6 +26,12 @@ urlpatterns = [
         views.case_extend_procedure,
         name="case-extend-procedure",
     ),
+    path("households/<int:household_id>/", views.household_detail, name="household"),
+    path("search/", views.search, name="search"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "portal.views.errors.forbidden"
+handler404 = "portal.views.errors.not_found"
+handler500 = "portal.views.errors.server_error"

@@ -1,6 +1,7 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from assistance.ids import mask_resident_id
 from portal import workflow_text
 
 register = template.Library()
@@ -53,6 +54,12 @@ def money_kind(kind: str) -> str:
 
 
 @register.filter
+def masked_id(number: str | None) -> str:
+    """A resident ID as lists show it: 4301**********1234."""
+    return mask_resident_id(number) if number else ""
+
+
+@register.filter
 def wf(text: object) -> str:
     """Workflow text (task title, stage, form label) in the active language."""
     return workflow_text.translate(text)
@@ -60,7 +67,7 @@ def wf(text: object) -> str:
 
 # Messages a process waits for, by the code the diagram and the actions share.
 MESSAGE_LABELS = {
-    "check_result": _("Economic check result"),
+    "check_result": _("Economic check report"),
     "objection": _("Objection to the public notice"),
     "death_record": _("Death record"),
 }
@@ -68,4 +75,5 @@ MESSAGE_LABELS = {
 
 @register.filter
 def message_label(name: str) -> str:
+    """A message a process received, as people call it."""
     return str(MESSAGE_LABELS.get(name, name))

@@ -2,13 +2,15 @@
 
 from portal.views.applications import application_new
 from portal.views.cases import (
-    case_check_result,
     case_detail,
     case_diagram,
     case_extend_procedure,
     case_objection,
 )
+from portal.views.checks import case_check_result
+from portal.views.errors import forbidden, not_found, server_error
 from portal.views.evidence import evidence_download, evidence_upload, evidence_view
+from portal.views.households import household_detail, search
 from portal.views.queue import inbox
 from portal.views.relatives import relatives
 from portal.views.tasks import task_assign, task_claim, task_detail, task_unclaim
@@ -23,8 +25,13 @@ __all__ = [
     "evidence_download",
     "evidence_upload",
     "evidence_view",
+    "forbidden",
+    "household_detail",
     "inbox",
+    "not_found",
     "relatives",
+    "search",
+    "server_error",
     "task_assign",
     "task_claim",
     "task_detail",

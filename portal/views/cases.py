@@ -33,6 +33,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     members = list(case.household.members.prefetch_related("incomes").order_by("pk"))
     deductions = list(case.household.deductions.order_by("pk"))
     file = case_queries.case_file(case, members=members, deductions=deductions)
+    waiting_for = {name for wait in case.waits.all() for name in wait.messages.split(",")}
     context = {
         "case": case,
         "members": members,
@@ -45,9 +46,10 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
         "lane_labels_json": json.dumps(
             {code: str(label) for code, label in ROLES.items()}, ensure_ascii=False
         ),
-        "show_check_form": "county_checker" in roles and "核对" in case.stage,
+        # What the process waits for, as the engine projects it (not the stage's wording).
+        "show_check_form": "county_checker" in roles and "check_result" in waiting_for,
         "show_objection_form": bool(roles & {"township_clerk", "village_clerk"})
-        and case.stage == "公示中",
+        and "objection" in waiting_for,
         "check_form": CheckResultForm(),
         "objection_form": ObjectionForm(),
         "extension_form": ExtensionForm()
@@ -67,23 +69,6 @@ def case_diagram(request: AuthedRequest, case_id: int) -> JsonResponse:
     data = runtime.diagram(instance)
     data["labels"] = workflow_text.diagram_labels(data["xml"])
     return JsonResponse(data)
-
-
-@login_required
-@require_POST
-def case_check_result(request: AuthedRequest, case_id: int) -> HttpResponse:
-    case = access.get_case_for_user(request.user, case_id)
-    form = CheckResultForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_record_check_result(case, actor=request.user, **form.cleaned_data)
-        except (actions.ActionError, runtime.NoSuchMessage) as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("The check result was recorded."))
-    else:
-        messages.error(request, _("Please correct the check result form."))
-    return redirect("case", case_id=case.pk)
 
 
 @login_required

@@ -1,13 +1,11 @@
-"""The approver's queue."""
+"""The approver's queue, and the home page of roles that have none."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from assistance import access, actions
@@ -19,11 +17,11 @@ from portal.http import AuthedRequest
 @require_GET
 def inbox(request: AuthedRequest) -> HttpResponse:
     if not access.acting_roles(request.user):
-        raise PermissionDenied(_("Your role has no task queue."))
+        return home(request)
     villages = queue.villages_for(request.user)
     filters = queue.QueueFilters(request.GET or None, villages=villages)
     data = filters.cleaned_data if filters.is_valid() else {}
-    tab = data.get("tab") or "mine"
+    tab = data.get("tab") or queue.landing_tab(request.user)
     context: dict[str, object] = {"filters": filters, "tab": tab, "tabs": queue.TABS}
     if tab == "done":
         page = Paginator(queue.done_by(request.user), queue.PAGE_SIZE).get_page(
@@ -37,11 +35,26 @@ def inbox(request: AuthedRequest) -> HttpResponse:
             tasks = tasks.filter(spec_name=data["stage"])
         page, rows = queue.page_of(tasks, request.GET.get("page"))
         context.update(page=page, rows=rows, leader=access.is_leader(request.user))
+        if tab == "office":
+            context.update(waits=queue.waiting(request.user, data), page_size=queue.PAGE_SIZE)
     context["may_apply"] = bool(
         set(actions.APPLICATION_ROLES).intersection(access.acting_roles(request.user))
     )
     context["query"] = _query_without_page(request)
     return render(request, "portal/inbox.html", context)
+
+
+def home(request: AuthedRequest) -> HttpResponse:
+    """Roles without a queue (policy staff, auditors, an administrator, no role yet) land here."""
+    roles = access.user_roles(request.user)
+    context = {
+        "roles": roles,
+        "reads_cases": bool(access.jurisdiction_paths(request.user)),
+        "designs": "policy_staff" in roles,
+        "audits": "auditor" in roles,
+        "administers": request.user.is_superuser or request.user.is_staff,
+    }
+    return render(request, "portal/home.html", context)
 
 
 def _query_without_page(request: AuthedRequest) -> str:

@@ -161,7 +161,10 @@ def test_it_catches_chinese_left_in_english() -> None:
 
 def test_it_shows_error_pages_in_english(client: Client, world: World) -> None:
     auditor = english(client, world, "auditor")
-    refused = auditor.get(reverse("inbox"))
+    home = auditor.get(reverse("inbox"))
+    assert home.status_code == 200
+    assert not chinese_left(home.content.decode())
+    refused = auditor.get(reverse("application-new"))
     assert refused.status_code == 403
     assert not chinese_left(refused.content.decode())
     clerk = english(Client(), world, "clerk")

@@ -106,3 +106,76 @@ def test_it_lets_a_leader_assign_to_a_colleague_who_holds_the_role(client, world
     assert client.post(url, {"assignee": world["investigator"].pk}).status_code == 403
     client.force_login(world["outsider"])
     assert client.post(url, {"assignee": world["investigator"].pk}).status_code == 404
+
+
+def test_it_lands_on_mine_when_it_holds_work_else_on_the_office(client, world):
+    case = apply(world)
+    page = get(client, world, "clerk").content.decode()
+    assert 'class="active" data-tab="office"' in page and case.number in page
+    Task.objects.filter(case=case).update(claimed_by=world["clerk"])
+    page = get(client, world, "clerk").content.decode()
+    assert 'class="active" data-tab="mine"' in page and case.number in page
+
+
+def test_it_shows_the_applicant_masked_the_type_and_the_village(client, world):
+    case = apply(world)
+    applicant = case.household.members.get(is_applicant=True)
+    page = get(client, world, "clerk", tab="office").content.decode()
+    masked = applicant.resident_id[:4] + "*" * 10 + applicant.resident_id[-4:]
+    assert masked in page and applicant.resident_id not in page
+    assert applicant.name in page and "最低生活保障" in page and "东村" in page
+
+
+def test_it_puts_the_pending_check_in_the_check_centre_queue_with_its_deadline(client, world):
+    case = apply(world)
+    assert "暂无待办" in get(client, world, "checker").content.decode()
+    accept(world, case)
+    page = get(client, world, "checker").content.decode()
+    assert case.number in page and "2026-03-23" in page and "家庭经济状况核对中" in page
+    assert reverse("case-check-result", args=[case.pk]) in page
+    # Nobody else is asked for the report; the outside township's checker-less clerk sees nothing.
+    assert case.number not in get(client, world, "clerk", tab="office").content.decode()
+    assert case.number not in get(client, world, "outsider", tab="office").content.decode()
+
+
+def test_it_puts_a_check_objection_back_in_the_check_centre_queue(client, world):
+    from tests.workflows.dibao import complete
+
+    case = apply(world)
+    accept(world, case)
+    check(world, case, eligible=False)
+    assert case.number not in get(client, world, "checker").content.decode()
+    complete(
+        world, "clerk", case, "check_objection", notified_on="2026-03-02", applicant_objects=True
+    )
+    page = get(client, world, "checker").content.decode()
+    assert case.number in page and "家庭经济状况复核中" in page
+
+
+def test_it_shows_the_notice_end_to_the_township(client, world):
+    from tests.workflows.dibao import to_notice
+
+    case = apply(world)
+    to_notice(world, case)
+    page = get(client, world, "clerk", tab="office").content.decode()
+    assert f'data-wait="{case.waits.get().pk}"' in page and "2026-03-10" in page
+    assert "公示期" in page or "公示中" in page
+
+
+def test_it_keeps_a_pending_check_from_a_recused_checker(client, world):
+    from assistance.models import CaseRecusal
+
+    case = apply(world)
+    accept(world, case)
+    CaseRecusal.objects.create(case=case, user=world["checker"], reason="近亲属")
+    assert case.number not in get(client, world, "checker").content.decode()
+
+
+def test_it_leaves_cases_the_user_is_now_recused_from_out_of_the_done_tab(client, world):
+    from assistance.models import CaseRecusal
+
+    case = apply(world)
+    accept(world, case)
+    assert case.number in get(client, world, "clerk", tab="done").content.decode()
+    CaseRecusal.objects.create(case=case, user=world["clerk"], reason="近亲属")
+    assert case.number not in get(client, world, "clerk", tab="done").content.decode()
