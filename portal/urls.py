@@ -20,6 +20,11 @@ urlpatterns = [
     path("evidence/<int:evidence_id>/", views.evidence_download, name="evidence-download"),
     path("cases/<int:case_id>/check-result/", views.case_check_result, name="case-check-result"),
     path("cases/<int:case_id>/objection/", views.case_objection, name="case-objection"),
+    path("cases/<int:case_id>/exit/", views.case_exit, name="case-exit"),
+    path("cases/<int:case_id>/classify/", views.case_classify, name="case-classify"),
+    path("cases/<int:case_id>/reclassify/", views.case_reclassify, name="case-reclassify"),
+    path("cases/<int:case_id>/change/", views.case_report_change, name="case-report-change"),
+    path("cases/<int:case_id>/review-check/", views.case_review_check, name="case-review-check"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -206,7 +206,8 @@ def exit_data(
         "objections": [],
         "county_investigation_required": case.relative_flag,
         "death_recorded": death is not None,
-        "died_on": death.died_on.isoformat() if death is not None else None,
+        # Without a registry record, the date staff were told, for the investigation to verify.
+        "died_on": death.died_on.isoformat() if death is not None else details.get("died_on"),
         "dead_member": str(details.get("member")) if details.get("member") else None,
         "offer_application": "none",
     }

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from assistance import access, actions
+from assistance import access
 from assistance.roles import ROLES
 from engine import runtime
 from engine.models import AuditEvent
-from portal.forms import (
-    CheckResultForm,
-    EvidenceForm,
-    ObjectionForm,
-)
+from portal.forms import EvidenceForm
 from portal.http import AuthedRequest
+from portal.views.case_actions import case_actions_context
 
 
 @login_required
@@ -41,11 +36,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
         "lane_labels_json": json.dumps(
             {code: str(label) for code, label in ROLES.items()}, ensure_ascii=False
         ),
-        "show_check_form": "county_checker" in roles and "核对" in case.stage,
-        "show_objection_form": bool(roles & {"township_clerk", "village_clerk"})
-        and case.stage == "公示中",
-        "check_form": CheckResultForm(),
-        "objection_form": ObjectionForm(),
+        "actions": case_actions_context(request.user, case),
     }
     return render(request, "portal/case.html", context)
 
@@ -58,39 +49,3 @@ def case_diagram(request: AuthedRequest, case_id: int) -> JsonResponse:
     if instance is None:
         raise Http404("No process for this case.")
     return JsonResponse(runtime.diagram(instance))
-
-
-@login_required
-@require_POST
-def case_check_result(request: AuthedRequest, case_id: int) -> HttpResponse:
-    case = access.get_case_for_user(request.user, case_id)
-    form = CheckResultForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_record_check_result(case, actor=request.user, **form.cleaned_data)
-        except (actions.ActionError, runtime.NoSuchMessage) as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("The check result was recorded."))
-    else:
-        messages.error(request, _("Please correct the check result form."))
-    return redirect("case", case_id=case.pk)
-
-
-@login_required
-@require_POST
-def case_objection(request: AuthedRequest, case_id: int) -> HttpResponse:
-    case = access.get_case_for_user(request.user, case_id)
-    form = ObjectionForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_record_objection(case, actor=request.user, **form.cleaned_data)
-        except (actions.ActionError, runtime.NoSuchMessage) as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(
-                request, _("The objection was recorded; the case goes back to investigation.")
-            )
-    else:
-        messages.error(request, _("Please describe the objection."))
-    return redirect("case", case_id=case.pk)
