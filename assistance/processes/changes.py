@@ -43,7 +43,6 @@ ROLES_BY_CHANGE: dict[str, set[str]] = {
     CARE: set(tekun.REPORT_ROLES),
     DEATH: set(exits.EXIT_ROLES),
 }
-REPORTING_ROLES = set().union(*ROLES_BY_CHANGE.values())
 
 # The changes that matter to each kind: income and members to the means-tested kinds, care
 # needs to extreme-poverty support, a death to every kind.
@@ -54,10 +53,18 @@ CHANGES_BY_KIND: dict[str, tuple[str, ...]] = {
 DEFAULT_CHANGES: tuple[str, ...] = (DEATH,)
 
 
-def changes_for(case: Case) -> tuple[str, ...]:
-    if case.status != CaseStatus.ACTIVE:
-        return ()
+def kind_changes(case: Case) -> tuple[str, ...]:
     return CHANGES_BY_KIND.get(case.assistance_type, DEFAULT_CHANGES)
+
+
+def reporting_roles(case: Case) -> set[str]:
+    """Roles that take some report on a case of this kind."""
+    return set().union(*(ROLES_BY_CHANGE[change] for change in kind_changes(case)))
+
+
+def changes_for(case: Case) -> tuple[str, ...]:
+    """The changes that can be reported on the case now: only an active case has benefits."""
+    return kind_changes(case) if case.status == CaseStatus.ACTIVE else ()
 
 
 def changes_for_user(user: User, case: Case) -> list[str]:

@@ -146,7 +146,7 @@ def case_exit(request: AuthedRequest, case_id: int) -> HttpResponse:
     except REFUSALS as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("The exit was started; the case goes to investigation."))
+        messages.success(request, _("The exit was started."))
     return _back(case)
 
 
@@ -214,7 +214,8 @@ CHANGE_EFFECTS = {
 @login_required
 @require_POST
 def case_report_change(request: AuthedRequest, case_id: int) -> HttpResponse:
-    case = _case_for(request, case_id, changes.REPORTING_ROLES)
+    case = access.get_case_for_user(request.user, case_id)
+    access.require_role_in_region(request.user, case.region, changes.reporting_roles(case))
     form = _change_form(request.user, case, request.POST)
     if not form.is_valid():
         _form_errors(request, form)
