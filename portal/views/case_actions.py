@@ -73,9 +73,8 @@ def _may_classify(roles: set[str], case: Case) -> bool:
     )
 
 
-def _change_form(user: User, case: Case, data: Any = None) -> ReportChangeForm:
+def _change_form(user: User, case: Case) -> ReportChangeForm:
     return ReportChangeForm(
-        data,
         changes=changes.changes_for_user(user, case),
         members=case.household.members.order_by("pk"),
     )
@@ -216,7 +215,13 @@ CHANGE_EFFECTS = {
 def case_report_change(request: AuthedRequest, case_id: int) -> HttpResponse:
     case = access.get_case_for_user(request.user, case_id)
     access.require_role_in_region(request.user, case.region, changes.reporting_roles(case))
-    form = _change_form(request.user, case, request.POST)
+    # Parsed against every change of the kind: which of them this role may report is the
+    # action's to say (403), not a form error.
+    form = ReportChangeForm(
+        request.POST,
+        changes=changes.kind_changes(case),
+        members=case.household.members.order_by("pk"),
+    )
     if not form.is_valid():
         _form_errors(request, form)
         return _back(case)

@@ -312,8 +312,14 @@ def test_it_refuses_the_change_report_to_other_roles_and_places(client, world):
     for username in ("approver", "checker", "auditor", "policy"):
         assert 'id="action-report-change"' not in page(client, world, username, case)
         assert post(client, world, username, "case-report-change", case, form).status_code == 403
-    # The investigator reports care needs, not income: the role may not take this report.
+    # The investigator reports care needs, not income; a village clerk reports no deaths.
     assert post(client, world, "investigator", "case-report-change", case, form).status_code == 403
+    member = case.household.members.first()
+    death = {"change": "death", "note": "村民报告", "member": member.pk, "died_on": "2026-02-25"}
+    assert (
+        post(client, world, "village_clerk", "case-report-change", case, death).status_code == 403
+    )
+    assert not DeathRecord.objects.exists()
     assert post(client, world, "outsider", "case-report-change", case, form).status_code == 404
     url = reverse("case-report-change", args=[case.pk])
     assert login(client, world, "clerk").get(url).status_code == 405

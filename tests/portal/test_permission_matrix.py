@@ -21,6 +21,7 @@ from assistance import actions
 from assistance.models import Evidence
 from engine.clock import clock
 from storage.base import get_store, reset_store_cache
+from tests.workflows import review as reviews
 from tests.workflows.dibao import accept, apply, complete, resident_id, task
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
@@ -55,13 +56,33 @@ MATRIX: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
                         (404, 404, 404, 404, 302, 302, 302, 403, 403, 302)),
     "download":        ((200, 200, 200, 200, 200, 200, 200, 200, 200, 404),
                         (404, 404, 404, 404, 200, 200, 200, 200, 200, 200)),
+    "exit":            ((403, 302, 403, 302, 403, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 403, 403, 403, 403, 403, 302)),
+    "classify":        ((403, 403, 403, 302, 302, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 302, 403, 403, 403, 403, 403)),
+    "reclassify":      ((403, 403, 403, 302, 302, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 302, 403, 403, 403, 403, 403)),
+    "report_change":   ((302, 302, 403, 403, 403, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 403, 403, 403, 403, 403, 302)),
+    "review_check":    ((403, 403, 403, 403, 403, 403, 302, 403, 403, 404),
+                        (404, 404, 404, 404, 403, 403, 302, 403, 403, 403)),
 }  # fmt: skip
 
 PAGES = {"inbox": (200, 200, 200, 200, 200, 200, 200, 403, 403, 200)}
 APPLICATION = (200, 200, 403, 403, 403, 403, 403, 403, 403, 200)
 
 
+def make_active_case(world: Any, where: str, stage: str):
+    """An active dibao case: unclassified, of class A, or with its review waiting for the check."""
+    village = world.village_a1 if where == "A" else world.village_b1
+    if stage == "review":
+        return reviews.start_review(world, village=village)
+    return reviews.active_case(world, village=village, review_class="A" * (stage == "classified"))
+
+
 def make_case(world: Any, where: str, stage: str):
+    if stage in ("active", "classified", "review"):
+        return make_active_case(world, where, stage)
     if where == "A":
         case = apply(world)
     else:
@@ -137,11 +158,33 @@ def request(client: Any, world: Any, action: str, case: Any) -> int:
         "download": lambda: client.get(
             reverse("evidence-download", args=[scan_of(case, world).pk])
         ),
+        "exit": lambda: client.post(reverse("case-exit", args=[case.pk]), {"reason": "moved_away"}),
+        "classify": lambda: client.post(
+            reverse("case-classify", args=[case.pk]), {"review_class": "A"}
+        ),
+        "reclassify": lambda: client.post(
+            reverse("case-reclassify", args=[case.pk]), {"review_class": "C", "reason": "不稳定"}
+        ),
+        "report_change": lambda: client.post(
+            reverse("case-report-change", args=[case.pk]), {"change": "income", "note": "收入增加"}
+        ),
+        "review_check": lambda: client.post(
+            reverse("case-review-check", args=[case.pk]),
+            {"eligible": "yes", "changed": "no", "report_no": "FH-1"},
+        ),
     }
     return calls[action]().status_code
 
 
-STAGE = {"check_result": "check", "objection": "notice"}
+STAGE = {
+    "check_result": "check",
+    "objection": "notice",
+    "exit": "active",
+    "classify": "active",
+    "reclassify": "classified",
+    "report_change": "active",
+    "review_check": "review",
+}
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 
@@ -204,7 +247,16 @@ def test_it_refuses_wrong_methods_everywhere(client, world):
     assert client.post(reverse("inbox")).status_code == 405
     assert client.post(reverse("case", args=[case.pk])).status_code == 405
     assert client.post(reverse("case-diagram", args=[case.pk])).status_code == 405
-    for name in ("case-check-result", "case-objection", "evidence-upload"):
+    for name in (
+        "case-check-result",
+        "case-objection",
+        "evidence-upload",
+        "case-exit",
+        "case-classify",
+        "case-reclassify",
+        "case-report-change",
+        "case-review-check",
+    ):
         assert client.get(reverse(name, args=[case.pk])).status_code == 405
     other = apply(world)
     for name in ("task-claim", "task-unclaim", "task-assign"):
