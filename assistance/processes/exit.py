@@ -261,6 +261,13 @@ def do_start_exit(
         json.dumps(details or {})
     except (TypeError, ValueError) as exc:
         raise ActionError(_("The details of the exit must be plain text and numbers.")) from exc
+    others = ProcessInstance.objects.filter(case=case, status=InstanceStatus.RUNNING).exclude(
+        definition__key=PROCESS_KEY
+    )
+    if others.exists():
+        # Messages go to a case's one running instance: a review or re-assessment under way
+        # would no longer receive its check report.
+        raise ActionError(_("This case already has a process under way."), case=case)
     death = None
     if reason == "death":
         death = DeathRecord.objects.filter(resident_id__in=_subject_ids(case)).first()

@@ -53,9 +53,8 @@ def _running(case: Case) -> ProcessInstance | None:
     )
 
 
-def _waiting(case: Case) -> tuple[str, set[str]]:
+def _waiting(instance: ProcessInstance | None) -> tuple[str, set[str]]:
     """The running process's key and the messages it waits for."""
-    instance = _running(case)
     if instance is None:
         return "", set()
     return instance.definition.key, set(runtime.waiting_messages(instance))
@@ -83,8 +82,10 @@ def _change_form(user: User, case: Case) -> ReportChangeForm:
 def case_actions_context(user: User, case: Case) -> dict[str, Any]:
     """The forms of portal/_case_actions.html; None for each action the user may not take."""
     roles = set(access.acting_roles(user))
-    key, waiting = _waiting(case) if roles & (CHECK_ROLES | OBJECTION_ROLES) else ("", set())
-    may_exit = _may_exit(roles, case) and exits.running_exit(case) is None
+    instance = _running(case) if roles else None
+    key, waiting = _waiting(instance) if roles & (CHECK_ROLES | OBJECTION_ROLES) else ("", set())
+    # One process at a time on a case (see do_start_exit).
+    may_exit = _may_exit(roles, case) and instance is None
     classify = _may_classify(roles, case)
     change_form = _change_form(user, case)
     checking = bool(roles & CHECK_ROLES) and "check_result" in waiting

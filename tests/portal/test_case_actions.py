@@ -123,6 +123,16 @@ def test_it_offers_no_exit_on_a_case_that_is_not_active(client, world):
     assert not running(case, "exit")
 
 
+def test_it_offers_no_exit_while_another_process_runs_on_the_case(client, world):
+    case = reviews.start_review(world)
+    assert 'id="action-exit"' not in page(client, world, "clerk", case)
+    response = post(client, world, "clerk", "case-exit", case, {"reason": "moved_away"})
+    assert said(response) == ["该案件已有正在办理的流程。"]
+    assert not running(case, "exit")
+    # The review still gets its check report.
+    assert 'id="action-review-check"' in page(client, world, "checker", case)
+
+
 # ---------------------------------------------------------------- review class
 
 
