@@ -2,7 +2,11 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+HASH   := $(shell sha256sum pyproject.toml | cut -c1-12)
+# One stamp per install kind: the demo installs Doudi alone, the tests add the dev extras.
+DEMO_STAMP := $(VENV)/.installed-demo-$(HASH)
+DEV_STAMP  := $(VENV)/.installed-dev-$(HASH)
+ADDR   ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test lint format typecheck pytest messages bench bench-queue vendor clean
@@ -10,16 +14,22 @@ STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+$(DEMO_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e .
+	rm -f $(VENV)/.installed-demo-* && touch $(DEMO_STAMP)
+
+$(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -e '.[dev]'
-	rm -f $(VENV)/.installed-* && touch $(STAMP)
+	rm -f $(VENV)/.installed-dev-* && touch $(DEV_STAMP)
 
-install: $(STAMP) ## Create .venv and install Doudi with its development tools
+install: $(DEV_STAMP) ## Create .venv and install Doudi with its development tools
 
-demo: install ## Start the portal with demo data at http://127.0.0.1:8000 (SQLite, no services)
-	$(BIN)/python manage.py demo
+demo: $(DEMO_STAMP) ## Start the portal with demo data at http://127.0.0.1:8000 (SQLite, no services; ADDR=host:port)
+	$(BIN)/python manage.py demo --addr $(ADDR)
 
 test: install lint typecheck pytest ## Run the whole test suite: ruff, mypy, pytest (PostgreSQL)
 

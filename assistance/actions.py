@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from assistance import access
+from assistance import access, locks
 from assistance.amounts import DEDUCTION_KINDS, INCOME_KINDS
 from assistance.ids import InvalidResidentId, parse_resident_id
 from assistance.kinds import kind_for
@@ -200,6 +200,9 @@ def _check_members(application: ApplicationData) -> list[str]:
             raise ActionError(f"{member.name}: {exc}") from exc
     if len(set(numbers)) != len(numbers):
         raise ActionError(_("The same resident ID appears twice."))
+    # Held until commit: a near-relative declaration or another application about one of these
+    # people waits for this one, then sees it (R7).
+    locks.lock_residents(numbers)
     open_case = (
         Case.objects.filter(
             household__members__resident_id__in=numbers,
@@ -359,13 +362,17 @@ def do_record_objection(case: Case, *, actor: User, objector: str, reason: str) 
 
 @transaction.atomic
 def do_declare_relative(*, actor: User, name: str, resident_id: str, relation: str) -> NearRelative:
-    """A staff member registers a near relative; open cases naming them are recused at once."""
+    """A staff member registers a near relative; open cases naming them are recused at once,
+    flagged, and sent to the county's own investigation if it is still ahead of them (R7)."""
     try:
         number = parse_resident_id(resident_id, today=clock.today()).number
     except InvalidResidentId as exc:
         raise ActionError(str(exc)) from exc
     if relation not in NearRelative.Relation.values:
         raise ActionError(_("Choose the relation."))
+    # An application about this person either committed before this point, and is found
+    # below, or waits for this declaration and finds it (see do_apply).
+    locks.lock_residents([number])
     declaration, created = NearRelative.objects.get_or_create(
         staff=actor,
         resident_id=number,
@@ -376,12 +383,13 @@ def do_declare_relative(*, actor: User, name: str, resident_id: str, relation: s
     open_cases = Case.objects.filter(
         household__members__resident_id=number, status__in=OPEN_STATUSES
     )
-    for case in open_cases.distinct():
+    for case in Case.objects.filter(pk__in=open_cases.values("pk")).select_for_update():
         CaseRecusal.objects.get_or_create(
             case=case,
             user=actor,
             defaults={"reason": f"near relative: {declaration.get_relation_display()}"},
         )
+        _flag_late_relative(case, actor)
     audit.record(
         "relative.declared",
         actor=actor,
@@ -389,6 +397,25 @@ def do_declare_relative(*, actor: User, name: str, resident_id: str, relation: s
         payload={"relation": relation, "resident_id_tail": number[-4:]},
     )
     return declaration
+
+
+def _flag_late_relative(case: Case, staff: User) -> None:
+    """The running process learns of the relative: the county investigates if not yet past."""
+    audit.record(
+        "case.relatives_flagged",
+        actor=None,
+        role="system",
+        region_id=case.region_id,
+        case_id=case.pk,
+        payload={"recused_staff": [staff.pk], "declared_after_application": True},
+    )
+    if case.relative_flag:
+        return
+    case.relative_flag = True
+    case.save(update_fields=["relative_flag"])
+    runtime.set_variables(
+        case.pk, {"county_investigation_required": True}, actor=None, role="system"
+    )
 
 
 @transaction.atomic

@@ -441,6 +441,38 @@ def send_message(
     return instance
 
 
+@transaction.atomic
+def set_variables(
+    case_id: int, values: Mapping[str, Any], *, actor: User | None, role: str = ""
+) -> list[ProcessInstance]:
+    """Tell the running processes of a case a fact learned outside them (a near relative
+    declared after the application, R7). Steps not yet reached read the new values; steps
+    already done keep what they saw."""
+    instances = list(
+        ProcessInstance.objects.select_for_update()
+        .filter(case_id=case_id, status=InstanceStatus.RUNNING)
+        .order_by("pk")
+    )
+    for instance in instances:
+        workflow = _load(instance)
+        live = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+        for task in workflow.get_tasks(state=live):
+            task.data.update(values)
+            # A waiting event copies its parent's data again when it fires, over its own.
+            if task.parent is not None:
+                task.parent.data.update(values)
+        audit.record(
+            "process.variables_set",
+            actor=actor,
+            role=role,
+            case_id=case_id,
+            instance_id=instance.pk,
+            payload={"values": dict(values)},
+        )
+        _save(instance, workflow)
+    return instances
+
+
 def waiting_messages(instance: ProcessInstance) -> list[str]:
     return sorted(_waiting_message_names(_load(instance)))
 

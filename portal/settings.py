@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.ChosenLanguageMiddleware",
@@ -129,10 +130,41 @@ WHITENOISE_USE_FINDERS = EMBEDDED
 if EMBEDDED:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Everything the pages load comes from this site; no inline script or style anywhere
+# (templates keep CSS in portal.css and JS in static files), so none is allowed.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    # bpmn-js draws its logo from a data: URL.
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'self'"],
+}
+
+# Production runs behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto (and
+# strips any the client sent): plain HTTP is redirected, browsers told to use HTTPS only.
+if not EMBEDDED:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("DOUDI_SSL_REDIRECT", not EMBEDDED)
+SECURE_HSTS_SECONDS = env_int("DOUDI_HSTS_SECONDS", 0 if EMBEDDED else 365 * 86400, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DOUDI_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DOUDI_HSTS_PRELOAD", True)
+
 SESSION_COOKIE_AGE = env_int("DOUDI_SESSION_IDLE_SECONDS", 1800, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("DOUDI_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("DOUDI_SECURE_COOKIES", not EMBEDDED)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Celery: with no broker configured, tasks run in-process (the embedded default).

@@ -50,6 +50,8 @@ class S3Server(NamedTuple):
     access_key: str
     secret_key: str
     secure: bool = False
+    # Where a server started here writes its own log files (None: a server given from outside).
+    logs: Path | None = None
 
     def client(self) -> Minio:
         return Minio(self.endpoint, self.access_key, self.secret_key, secure=self.secure)
@@ -139,8 +141,12 @@ def _free_ports(count: int) -> list[int]:
 
 
 def _weed_command(weed: Path, workdir: Path, ports: dict[str, int], config: Path) -> list[str]:
+    logs = workdir / "logs"
+    logs.mkdir(exist_ok=True)
     return [
         str(weed),
+        # Its own log files go to /tmp unless told otherwise; keep them with the test's files.
+        f"-logdir={logs}",
         "server",
         f"-dir={workdir / 'data'}",
         "-ip=127.0.0.1",
@@ -172,7 +178,9 @@ def _running_seaweedfs(weed: Path, workdir: Path) -> Iterator[S3Server]:
     (workdir / "data").mkdir()
     ports = dict(zip(WEED_PORT_FLAGS, _free_ports(len(WEED_PORT_FLAGS)), strict=True))
     log_path = workdir / "weed.log"
-    server = S3Server(f"127.0.0.1:{ports['s3.port']}", TEST_ACCESS_KEY, TEST_SECRET_KEY)
+    server = S3Server(
+        f"127.0.0.1:{ports['s3.port']}", TEST_ACCESS_KEY, TEST_SECRET_KEY, logs=workdir / "logs"
+    )
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             _weed_command(weed, workdir, ports, config),

@@ -14,6 +14,7 @@ ACTION_LABELS = {
     "task.completed": _("Step completed"),
     "timer.fired": _("Time limit reached"),
     "message.received": _("Received"),
+    "process.variables_set": _("Process told of a new fact"),
     "evidence.uploaded": _("Scan uploaded"),
     "evidence.viewed": _("Scan viewed"),
     "definition.deployed": _("Process deployed"),

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Callable
 from datetime import date
 
 import pytest
+from django.db import connection, transaction
 from django.http import Http404
 
 from assistance import access, actions
-from assistance.models import CaseRecusal
+from assistance.models import Case, CaseRecusal
 from engine.models import AuditEvent
-from tests.workflows.dibao import accept, apply, check, investigate, open_tasks, resident_id
+from tests.workflows.dibao import (
+    accept,
+    apply,
+    check,
+    complete,
+    investigate,
+    open_tasks,
+    resident_id,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
 
@@ -102,3 +114,99 @@ def test_it_refuses_a_malformed_or_repeated_declaration(world):
     declare(world, "clerk", number)
     with pytest.raises(actions.ActionError):
         declare(world, "clerk", number)
+
+
+def test_it_sends_a_case_with_a_relative_declared_late_to_the_county_investigation(world):
+    # Declared while the case waits for the check report: the home investigation has not
+    # started, and must now end with the county's own visit (R7).
+    case = apply(world)
+    number = case.household.members.get(is_applicant=True).resident_id
+    accept(world, case)
+    declare(world, "reviewer2", number)
+    case.refresh_from_db()
+    assert case.relative_flag
+    assert AuditEvent.objects.filter(case=case, action="case.relatives_flagged").exists()
+    check(world, case)
+    investigate(world, case)
+    assert open_tasks(case) == ["county_investigate"]
+
+
+def test_it_sends_a_case_to_the_county_when_the_relative_is_declared_during_the_visit(world):
+    case = apply(world)
+    number = case.household.members.get(is_applicant=True).resident_id
+    accept(world, case)
+    check(world, case)
+    assert open_tasks(case) == ["investigate"]
+    declare(world, "reviewer2", number)
+    investigate(world, case)
+    assert open_tasks(case) == ["county_investigate"]
+
+
+def test_it_leaves_a_case_past_the_investigation_where_it_is(world):
+    case = apply(world)
+    number = case.household.members.get(is_applicant=True).resident_id
+    accept(world, case)
+    check(world, case)
+    investigate(world, case)
+    assert open_tasks(case) == ["opinion"]
+    declare(world, "investigator", number)
+    case.refresh_from_db()
+    assert case.relative_flag
+    assert open_tasks(case) == ["opinion"]
+    complete(world, "reviewer", case, "opinion", opinion="approve")
+
+
+def _hold_open_until_both_wrote(barrier: threading.Barrier, action: Callable[[], object]):
+    """Run `action` and keep its transaction open until the other thread's action is done too,
+    so that without a lock neither can see what the other wrote."""
+
+    def run(errors: list[BaseException]) -> None:
+        try:
+            with transaction.atomic():
+                action()
+                # Broken: the other thread waits for our lock; commit and let it see us.
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    barrier.wait(timeout=3)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    return run
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_recuses_when_a_declaration_races_the_application(world):
+    number = resident_id(date(1974, 1, 1))
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    runs = [
+        _hold_open_until_both_wrote(barrier, lambda: apply_with(world, number)),
+        _hold_open_until_both_wrote(barrier, lambda: declare(world, "investigator", number)),
+    ]
+    threads = [threading.Thread(target=run, args=(errors,)) for run in runs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    case = Case.objects.get(household__members__resident_id=number)
+    assert case.relative_flag
+    assert CaseRecusal.objects.filter(case=case, user=world["investigator"]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_tells_the_second_of_two_clerks_registering_one_person_at_once(world):
+    # The same lock makes the second application wait for the first and then see its case,
+    # instead of failing on the database's unique resident ID.
+    number = resident_id(date(1975, 1, 1))
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    runs = [_hold_open_until_both_wrote(barrier, lambda: apply_with(world, number))] * 2
+    threads = [threading.Thread(target=run, args=(errors,)) for run in runs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [type(error) for error in errors] == [actions.ActionError]
+    assert Case.objects.filter(household__members__resident_id=number).count() == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -18,16 +19,35 @@ REDIS_URL = os.environ.get("DOUDI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 @pytest.fixture
 def redis_worker():
-    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
-    app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
-    # Celery caches the result backend per thread once any test touched it: build it anew.
-    app._local.__dict__.pop("backend", None)
+    """A worker on a queue of this run's own: two runs on one machine share the Redis
+    database, and a worker of one must not take the other's tasks (they would run against
+    the wrong test database)."""
+    queue = f"doudi-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    keys = ("broker_url", "result_backend", "task_always_eager", "task_default_queue")
+    saved = {key: app.conf[key] for key in keys}
+    app.conf.update(
+        broker_url=REDIS_URL,
+        result_backend=REDIS_URL,
+        task_always_eager=False,
+        task_default_queue=queue,
+    )
+    # Celery caches the result backend per thread once any test touched it, and the queues
+    # and router per app: build them anew.
+    _forget_cached_routing()
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]
+        ) as worker:
+            yield worker
     finally:
         app.conf.update(saved)
-        app._local.__dict__.pop("backend", None)
+        _forget_cached_routing()
+
+
+def _forget_cached_routing() -> None:
+    app._local.__dict__.pop("backend", None)
+    for cached in ("queues", "router", "_producer_pool"):
+        app.amqp.__dict__.pop(cached, None)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -42,6 +62,13 @@ def test_it_fires_due_timers_from_a_worker(world, redis_worker):
     # Redelivery of the same work finds nothing left to fire.
     instance_id = case.instances.get().pk
     assert tasks.fire_instance_timers.delay(instance_id).get(timeout=20) == 0
+
+
+def test_it_runs_the_worker_on_a_queue_of_this_run_only(redis_worker):
+    consumed = [queue.name for queue in redis_worker.consumer.task_consumer.queues]
+    assert consumed == [app.conf.task_default_queue]
+    assert consumed[0] != "celery" and str(os.getpid()) in consumed[0]
+    assert app.amqp.router.route({}, tasks.fire_due_timers.name)["queue"].name == consumed[0]
 
 
 def test_it_schedules_the_timer_task_every_minute(settings):

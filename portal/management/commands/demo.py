@@ -4,6 +4,7 @@ import threading
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -25,14 +26,26 @@ def _tick(interval: float) -> None:
             logging.getLogger("doudi.ticker").exception("timer tick failed")
 
 
+def hosts_for(addr: str, allowed: list[str]) -> list[str]:
+    """The host names the demo answers to when it listens on `addr` (host:port or a port):
+    an address on every interface is reached by names no one can list in advance."""
+    host = addr.rsplit(":", 1)[0].strip("[]") if ":" in addr else "127.0.0.1"
+    if host in {"0.0.0.0", "::"}:  # noqa: S104 - the person running the demo asked for it
+        return ["*"]
+    return allowed if host in allowed else [*allowed, host]
+
+
 class Command(BaseCommand):
     help = "Start the portal with demo data on the embedded default (SQLite, local evidence)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--addr", default="127.0.0.1:8000", help="host:port to listen on (make demo ADDR=…)"
+        )
         parser.add_argument("--tick", type=float, default=30.0, help="seconds between timer checks")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        settings.ALLOWED_HOSTS = hosts_for(options["addr"], list(settings.ALLOWED_HOSTS))
         call_command("migrate", interactive=False, verbosity=0)
         call_command("deploy_workflows")
         call_command("seed_demo")

@@ -1,0 +1,90 @@
+"""A clone stands alone: documentation inside the repository and current, the demo installs
+only what it needs, test fixtures and test servers' files stay out of the product."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+
+from assistance.policy import PARAMS
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+
+
+def test_it_documents_the_design_rules_and_operations_in_the_repository():
+    names = {path.name for path in DOCS}
+    assert {"design.md", "domain.md", "operations.md"} <= names
+    readme = (ROOT / "README.md").read_text()
+    for page in ("docs/design.md", "docs/domain.md", "docs/operations.md"):
+        assert f"]({page})" in readme
+
+
+def test_it_links_nothing_outside_the_repository():
+    broken = []
+    for path in DOCS:
+        text = path.read_text()
+        broken += [f"{path.name}: {m}" for m in re.findall(r"\.\./[\w./-]+", text)]
+        for target in LINK.findall(text):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            resolved = (path.parent / target).resolve()
+            if not resolved.is_relative_to(ROOT) or not resolved.exists():
+                broken.append(f"{path.name}: {target}")
+    assert broken == []
+
+
+def test_it_lists_every_policy_parameter_in_the_business_rules():
+    domain = (ROOT / "docs" / "domain.md").read_text()
+    assert [name for name in PARAMS if f"`{name}`" not in domain] == []
+
+
+def test_it_lists_every_setting_from_the_environment_in_the_operations_guide():
+    settings_source = (ROOT / "portal" / "settings.py").read_text()
+    variables = set(re.findall(r'env_[a-z]+\(\s*"([A-Z_]+)"', settings_source))
+    assert "DOUDI_SECRET_KEY" in variables
+    operations = (ROOT / "docs" / "operations.md").read_text()
+    example = (ROOT / ".env.example").read_text()
+    assert sorted(v for v in variables if f"`{v}`" not in operations) == []
+    # And every variable the example sets is one the guide explains.
+    set_there = re.findall(r"^([A-Z_]+)=", example, re.M)
+    assert sorted(v for v in set_there if f"`{v}`" not in operations) == []
+
+
+def dry_run(target: str, tmp_path: Path, *variables: str) -> str:
+    # A virtualenv that does not exist yet: make prints every step it would take.
+    return subprocess.run(
+        ["make", "-n", target, f"VENV={tmp_path / 'venv'}", *variables],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_it_installs_only_doudi_for_the_demo_and_takes_an_address(tmp_path):
+    steps = dry_run("demo", tmp_path, "ADDR=0.0.0.0:8000")
+    installs = [line for line in steps.splitlines() if "pip install" in line and "pip " in line]
+    assert any(line.endswith("install --quiet -e .") for line in installs), installs
+    assert "[dev]" not in steps
+    assert "manage.py demo --addr 0.0.0.0:8000" in steps
+
+
+def test_it_installs_the_development_tools_for_the_tests(tmp_path):
+    assert "-e '.[dev]'" in dry_run("pytest", tmp_path)
+
+
+def test_it_serves_no_test_fixture_as_a_static_file():
+    for name in ("portal/diagram-demo.html", "portal/diagram-demo.json"):
+        assert finders.find(name) is None, name
+
+
+def test_it_keeps_the_s3_servers_own_logs_in_the_tests_folder(s3_server, tmp_path_factory):
+    if s3_server.logs is None:
+        return  # a server given from outside writes its logs where its owner said
+    assert s3_server.logs.is_relative_to(tmp_path_factory.getbasetemp())
+    assert sorted(path.name for path in s3_server.logs.iterdir() if "weed" in path.name)
