@@ -38,7 +38,13 @@ def start_exit(page: Page, live_server: LiveServer, case: Case, name: str) -> No
     expect(actions).to_be_visible()
     actions.get_by_text("启动退出", exact=True).click()
     exit_form = page.locator("#action-exit")
+    died_on = exit_form.locator("input[name=died_on]")
+    # The date of death is asked for a death only.
+    expect(died_on).to_be_hidden()
+    exit_form.get_by_label("死亡", exact=True).check()
+    expect(died_on).to_be_visible()
     exit_form.get_by_label("户籍迁出").check()
+    expect(died_on).to_be_hidden()
     exit_form.locator("textarea[name=note]").fill("户籍已迁往外省，村委会核实")
     screenshot(page, f"{name}-form")
     exit_form.get_by_role("button", name="启动退出程序").click()
