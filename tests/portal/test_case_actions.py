@@ -453,3 +453,22 @@ def test_it_refuses_the_objection_to_other_roles_and_places(client, world):
     assert login(client, world, "clerk").get(url).status_code == 405
     assert case.tasks.filter(spec_name="investigate").count() == 0
     assert case.status == CaseStatus.IN_PROGRESS
+
+
+# ---------------------------------------------------------------- languages
+
+
+def test_it_speaks_english_on_request_and_chinese_by_default(client, world):
+    import re
+
+    case = active_case(world, "tekun")
+    html = page(client, world, "clerk", case)
+    assert "启动退出" in html and "报告变化情况" in html and "生活自理能力变化" in html
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = page(client, world, "clerk", case)
+    start = html.index('id="case-actions"')
+    actions = html[start : html.index('<div class="card', start)]
+    assert "Start an exit" in actions and "Self-care ability changed" in actions
+    # Only the household's own names (the member choice) stay in Chinese.
+    without_names = re.sub(r"<option[^>]*>[^<]*</option>", "", actions)
+    assert re.findall(r"[\u4e00-\u9fff]+", without_names) == []
