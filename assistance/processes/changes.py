@@ -67,10 +67,18 @@ def changes_for(case: Case) -> tuple[str, ...]:
     return kind_changes(case) if case.status == CaseStatus.ACTIVE else ()
 
 
-def changes_for_user(user: User, case: Case) -> list[str]:
-    """The changes this user may report on this case (for the form's choices)."""
+def changes_for_user(user: User, case: Case, *, busy: bool = False) -> list[str]:
+    """The changes this user may report on this case (for the form's choices).
+
+    `busy`: a process already runs on the case; only a death can be taken then (the running
+    exit takes it, or an exit starts beside the other process).
+    """
     roles = set(access.acting_roles(user))
-    return [change for change in changes_for(case) if roles & ROLES_BY_CHANGE[change]]
+    return [
+        change
+        for change in changes_for(case)
+        if roles & ROLES_BY_CHANGE[change] and (change == DEATH or not busy)
+    ]
 
 
 @dataclass(frozen=True)

@@ -72,9 +72,9 @@ def _may_classify(roles: set[str], case: Case) -> bool:
     )
 
 
-def _change_form(user: User, case: Case) -> ReportChangeForm:
+def _change_form(user: User, case: Case, busy: bool) -> ReportChangeForm:
     return ReportChangeForm(
-        changes=changes.changes_for_user(user, case),
+        changes=changes.changes_for_user(user, case, busy=busy),
         members=case.household.members.order_by("pk"),
     )
 
@@ -87,7 +87,7 @@ def case_actions_context(user: User, case: Case) -> dict[str, Any]:
     # One process at a time on a case (see do_start_exit).
     may_exit = _may_exit(roles, case) and instance is None
     classify = _may_classify(roles, case)
-    change_form = _change_form(user, case)
+    change_form = _change_form(user, case, busy=instance is not None)
     checking = bool(roles & CHECK_ROLES) and "check_result" in waiting
     return {
         "exit_form": (

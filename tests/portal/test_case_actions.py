@@ -234,6 +234,9 @@ def test_it_starts_a_review_when_a_change_of_income_is_reported(client, world):
     }
     event = AuditEvent.objects.get(case=case, action="case.change_reported")
     assert event.payload == {"change": "income", "note": form["note"]}
+    # While the review runs, only a death can be reported.
+    html = page(client, world, "clerk", case)
+    assert 'value="death"' in html and 'value="members"' not in html
     again = post(client, world, "clerk", "case-report-change", case, {**form, "change": "members"})
     assert said(again) == ["该案件已有正在办理的流程。"]
     assert len(running(case, "review")) == 1
