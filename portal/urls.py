@@ -28,6 +28,11 @@ urlpatterns = [
     ),
     path("households/<int:household_id>/", views.household_detail, name="household"),
     path("search/", views.search, name="search"),
+    path("cases/<int:case_id>/exit/", views.case_exit, name="case-exit"),
+    path("cases/<int:case_id>/classify/", views.case_classify, name="case-classify"),
+    path("cases/<int:case_id>/reclassify/", views.case_reclassify, name="case-reclassify"),
+    path("cases/<int:case_id>/change/", views.case_report_change, name="case-report-change"),
+    path("cases/<int:case_id>/review-check/", views.case_review_check, name="case-review-check"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -206,7 +206,8 @@ def exit_data(
         "objections": [],
         "county_investigation_required": case.relative_flag,
         "death_recorded": death is not None,
-        "died_on": death.died_on.isoformat() if death is not None else None,
+        # Without a registry record, the date staff were told, for the investigation to verify.
+        "died_on": death.died_on.isoformat() if death is not None else details.get("died_on"),
         "dead_member": str(details.get("member")) if details.get("member") else None,
         "offer_application": "none",
     }
@@ -260,6 +261,13 @@ def do_start_exit(
         json.dumps(details or {})
     except (TypeError, ValueError) as exc:
         raise ActionError(_("The details of the exit must be plain text and numbers.")) from exc
+    others = ProcessInstance.objects.filter(case=case, status=InstanceStatus.RUNNING).exclude(
+        definition__key=PROCESS_KEY
+    )
+    if others.exists():
+        # Messages go to a case's one running instance: a review or re-assessment under way
+        # would no longer receive its check report.
+        raise ActionError(_("This case already has a process under way."), case=case)
     death = None
     if reason == "death":
         death = DeathRecord.objects.filter(resident_id__in=_subject_ids(case)).first()

@@ -94,31 +94,97 @@ def next_review_date(case: Case, from_day: date) -> date:
     return add_months(from_day, cycle_months(case, policy_for(case.region, from_day)))
 
 
-@transaction.atomic
-def do_classify(case: Case, *, actor: User, review_class: str) -> Case:
-    """The township reviewer classifies an open case; its next review follows the class."""
-    access.require_role_in_region(actor, case.region, {"township_reviewer"})
+# The county approver classifies at confirmation; the township reviewer, who sees the
+# household at each review, may classify too and change the class later.
+CLASSIFY_ROLES = {"township_reviewer", "county_approver"}
+# Kinds reviewed by this process; the others have their own yearly checks (elderly, orphans)
+# or end on their own (temporary aid, disability subsidies).
+REVIEWED_KINDS = frozenset({"dibao", "tekun"})
+
+
+def _lock_for_classification(case: Case, actor: User, review_class: str) -> Case:
+    access.require_role_in_region(actor, case.region, CLASSIFY_ROLES)
     if case.recusals.filter(user=actor).exists():
         # Recused staff take no part in the case's review either (R7).
         raise Http404("No such case.")
     if review_class not in REVIEW_CLASSES:
         raise ActionError(_("Choose review class A, B or C."), case=case)
     locked = Case.objects.select_for_update().select_related("household", "region").get(pk=case.pk)
+    if locked.assistance_type not in REVIEWED_KINDS:
+        raise ActionError(_("This kind of assistance has no periodic review."), case=case)
     if locked.status not in (CaseStatus.IN_PROGRESS, CaseStatus.ACTIVE):
         raise ActionError(_("Only an open case can be classified for review."), case=case)
-    previous = locked.review_class
+    return locked
+
+
+def _classifying_role(actor: User) -> str:
+    return next(role for role in access.acting_roles(actor) if role in CLASSIFY_ROLES)
+
+
+@transaction.atomic
+def do_classify(case: Case, *, actor: User, review_class: str) -> Case:
+    """The first classification of an open case; its next review follows the class."""
+    locked = _lock_for_classification(case, actor, review_class)
+    if locked.review_class:
+        raise ActionError(
+            _("This case is already classified; change its class with a reason."), case=case
+        )
     locked.review_class = review_class
     locked.next_review_on = next_review_date(locked, clock.today())
     locked.save(update_fields=["review_class", "next_review_on"])
     audit.record(
         "case.classified",
         actor=actor,
-        role="township_reviewer",
+        role=_classifying_role(actor),
+        region_id=locked.region_id,
+        case_id=locked.pk,
+        payload={
+            "review_class": review_class,
+            "previous_class": "",
+            "next_review_on": locked.next_review_on.isoformat(),
+        },
+    )
+    case.review_class, case.next_review_on = locked.review_class, locked.next_review_on
+    return case
+
+
+def _last_reviewed(case: Case, today: date) -> date:
+    last = case.details.get("last_review_on")
+    if last:
+        return date.fromisoformat(str(last)[:10])
+    return case.decided_on or today
+
+
+@transaction.atomic
+def do_change_review_class(case: Case, *, actor: User, review_class: str, reason: str) -> Case:
+    """A later change of class, with its reason on the record.
+
+    The next review is counted from the last one (or the decision) under the new cycle, so a
+    household moved to class C is not left waiting out the rest of a class-A year; a review
+    that would already be overdue falls due today.
+    """
+    locked = _lock_for_classification(case, actor, review_class)
+    previous = locked.review_class
+    if not previous:
+        raise ActionError(_("Classify the case first."), case=case)
+    if review_class == previous:
+        raise ActionError(_("The case is already in this class."), case=case)
+    if len(reason.strip()) < 2:
+        raise ActionError(_("Give the reason for the change of class."), case=case)
+    locked.review_class = review_class
+    today = clock.today()
+    locked.next_review_on = max(next_review_date(locked, _last_reviewed(locked, today)), today)
+    locked.save(update_fields=["review_class", "next_review_on"])
+    audit.record(
+        "case.reclassified",
+        actor=actor,
+        role=_classifying_role(actor),
         region_id=locked.region_id,
         case_id=locked.pk,
         payload={
             "review_class": review_class,
             "previous_class": previous,
+            "reason": reason.strip(),
             "next_review_on": locked.next_review_on.isoformat(),
         },
     )
@@ -204,6 +270,16 @@ def review_data(case: Case, due_on: date) -> dict[str, Any]:
 # ---------------------------------------------------------------- the check centre's report
 
 
+def running_review(case: Case) -> ProcessInstance | None:
+    return (
+        ProcessInstance.objects.filter(
+            case=case, status=InstanceStatus.RUNNING, definition__key=PROCESS_KEY
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
 @transaction.atomic
 def do_record_review_check(
     case: Case,
@@ -219,6 +295,8 @@ def do_record_review_check(
     A change in income, property or members sends the household to a new home investigation.
     """
     access.require_role_in_region(actor, case.region, {"county_checker"})
+    if running_review(case) is None:
+        raise ActionError(_("This case is not under review."), case=case)
     if (not eligible or changed) and len(reasons.strip()) < 2:
         raise ActionError(_("Describe what changed or why the household no longer qualifies."))
     payload = {

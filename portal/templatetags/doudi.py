@@ -22,6 +22,13 @@ ACTION_LABELS = {
     "evidence.uploaded": _("Scan uploaded"),
     "evidence.viewed": _("Scan viewed"),
     "definition.deployed": _("Process deployed"),
+    "case.exit_started": _("Exit started"),
+    "case.classified": _("Classified for periodic review"),
+    "case.reclassified": _("Review class changed"),
+    "case.change_reported": _("Change reported"),
+    "case.care_change_reported": _("Change in self-care reported"),
+    "death.recorded": _("Death recorded"),
+    "death.noted": _("Death noted on the exit under way"),
 }
 
 

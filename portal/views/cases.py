@@ -16,13 +16,9 @@ from assistance import access, actions
 from assistance.roles import ROLES
 from engine import runtime
 from portal import case_queries, workflow_text
-from portal.forms import (
-    CheckResultForm,
-    EvidenceForm,
-    ExtensionForm,
-    ObjectionForm,
-)
+from portal.forms import EvidenceForm, ExtensionForm
 from portal.http import AuthedRequest
+from portal.views.case_actions import case_actions_context
 
 
 @login_required
@@ -33,7 +29,6 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     members = list(case.household.members.prefetch_related("incomes").order_by("pk"))
     deductions = list(case.household.deductions.order_by("pk"))
     file = case_queries.case_file(case, members=members, deductions=deductions)
-    waiting_for = {name for wait in case.waits.all() for name in wait.messages.split(",")}
     context = {
         "case": case,
         "members": members,
@@ -46,12 +41,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
         "lane_labels_json": json.dumps(
             {code: str(label) for code, label in ROLES.items()}, ensure_ascii=False
         ),
-        # What the process waits for, as the engine projects it (not the stage's wording).
-        "show_check_form": "county_checker" in roles and "check_result" in waiting_for,
-        "show_objection_form": bool(roles & {"township_clerk", "village_clerk"})
-        and "objection" in waiting_for,
-        "check_form": CheckResultForm(),
-        "objection_form": ObjectionForm(),
+        "actions": case_actions_context(request.user, case),
         "extension_form": ExtensionForm()
         if roles & actions.EXTENSION_ROLES and file.procedure.can_extend
         else None,
@@ -69,25 +59,6 @@ def case_diagram(request: AuthedRequest, case_id: int) -> JsonResponse:
     data = runtime.diagram(instance)
     data["labels"] = workflow_text.diagram_labels(data["xml"])
     return JsonResponse(data)
-
-
-@login_required
-@require_POST
-def case_objection(request: AuthedRequest, case_id: int) -> HttpResponse:
-    case = access.get_case_for_user(request.user, case_id)
-    form = ObjectionForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_record_objection(case, actor=request.user, **form.cleaned_data)
-        except (actions.ActionError, runtime.NoSuchMessage) as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(
-                request, _("The objection was recorded; the case goes back to investigation.")
-            )
-    else:
-        messages.error(request, _("Please describe the objection."))
-    return redirect("case", case_id=case.pk)
 
 
 @login_required

@@ -22,6 +22,7 @@ from assistance import actions
 from assistance.models import Evidence
 from engine.clock import clock
 from storage.base import get_store, reset_store_cache
+from tests.workflows import review as reviews
 from tests.workflows.dibao import accept, apply, complete, resident_id, task
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
@@ -66,6 +67,16 @@ MATRIX: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
                         (404, 404, 404, 404, 200, 200, 200, 200, 200, 200)),
     "extend":          ((403, 403, 403, 302, 302, 403, 403, 403, 403, 404),
                         (404, 404, 404, 404, 302, 403, 403, 403, 403, 403)),
+    "exit":            ((403, 302, 403, 302, 403, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 403, 403, 403, 403, 403, 302)),
+    "classify":        ((403, 403, 403, 302, 302, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 302, 403, 403, 403, 403, 403)),
+    "reclassify":      ((403, 403, 403, 302, 302, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 302, 403, 403, 403, 403, 403)),
+    "report_change":   ((302, 302, 403, 403, 403, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 403, 403, 403, 403, 403, 302)),
+    "review_check":    ((403, 403, 403, 403, 403, 403, 302, 403, 403, 404),
+                        (404, 404, 404, 404, 403, 403, 302, 403, 403, 403)),
 }  # fmt: skip
 
 # Policy staff and auditors land on a home page that says what they can do, not a 403.
@@ -76,7 +87,17 @@ PAGES = {
 APPLICATION = (200, 200, 403, 403, 403, 403, 403, 403, 403, 200)
 
 
+def make_active_case(world: Any, where: str, stage: str):
+    """An active dibao case: unclassified, of class A, or with its review waiting for the check."""
+    village = world.village_a1 if where == "A" else world.village_b1
+    if stage == "review":
+        return reviews.start_review(world, village=village)
+    return reviews.active_case(world, village=village, review_class="A" * (stage == "classified"))
+
+
 def make_case(world: Any, where: str, stage: str):
+    if stage in ("active", "classified", "review"):
+        return make_active_case(world, where, stage)
     if where == "A":
         case = apply(world)
     else:
@@ -159,6 +180,20 @@ def request(client: Any, world: Any, action: str, case: Any) -> int:
         "extend": lambda: client.post(
             reverse("case-extend-procedure", args=[case.pk]), {"reason": "需跨省核查"}
         ),
+        "exit": lambda: client.post(reverse("case-exit", args=[case.pk]), {"reason": "moved_away"}),
+        "classify": lambda: client.post(
+            reverse("case-classify", args=[case.pk]), {"review_class": "A"}
+        ),
+        "reclassify": lambda: client.post(
+            reverse("case-reclassify", args=[case.pk]), {"review_class": "C", "reason": "不稳定"}
+        ),
+        "report_change": lambda: client.post(
+            reverse("case-report-change", args=[case.pk]), {"change": "income", "note": "收入增加"}
+        ),
+        "review_check": lambda: client.post(
+            reverse("case-review-check", args=[case.pk]),
+            {"eligible": "yes", "changed": "no", "report_no": "FH-1"},
+        ),
     }
     return calls[action]().status_code
 
@@ -171,7 +206,16 @@ def found(response: Any, case: Any) -> Any:
     return response
 
 
-STAGE = {"check_result": "check", "check_form": "check", "objection": "notice"}
+STAGE = {
+    "check_result": "check",
+    "check_form": "check",
+    "objection": "notice",
+    "exit": "active",
+    "classify": "active",
+    "reclassify": "classified",
+    "report_change": "active",
+    "review_check": "review",
+}
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 
@@ -236,7 +280,16 @@ def test_it_refuses_wrong_methods_everywhere(client, world):
     assert client.post(reverse("inbox")).status_code == 405
     assert client.post(reverse("case", args=[case.pk])).status_code == 405
     assert client.post(reverse("case-diagram", args=[case.pk])).status_code == 405
-    for name in ("case-objection", "evidence-upload", "case-extend-procedure"):
+    for name in (
+        "case-objection",
+        "evidence-upload",
+        "case-extend-procedure",
+        "case-exit",
+        "case-classify",
+        "case-reclassify",
+        "case-report-change",
+        "case-review-check",
+    ):
         assert client.get(reverse(name, args=[case.pk])).status_code == 405
     assert client.put(reverse("case-check-result", args=[case.pk])).status_code == 405
     other = apply(world)
