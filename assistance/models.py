@@ -323,6 +323,12 @@ class EvidenceKind(models.TextChoices):
     DIAGNOSIS = "diagnosis", _("Hospital diagnosis")
     CARE_AGREEMENT = "care_agreement", _("Care entrustment agreement")
     SCHOOL_ENROLMENT = "school_enrolment", _("Proof of full-time schooling")
+    # Notices the township issues (assistance.documents), kept like scans with their sha256.
+    ACCEPTANCE_NOTICE = "acceptance_notice", _("Acceptance notice")
+    CORRECTION_NOTICE = "correction_notice", _("One-time notice of missing documents")
+    REFUSAL_NOTICE = "refusal_notice", _("Refusal notice with remedies")
+    TERMINATION_NOTICE = "termination_notice", _("Termination notice")
+    PUBLIC_NOTICE_SHEET = "public_notice_sheet", _("Public notice sheet for the village")
     OTHER = "other", _("Other")
 
 

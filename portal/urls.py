@@ -20,6 +20,11 @@ urlpatterns = [
     path("evidence/<int:evidence_id>/", views.evidence_download, name="evidence-download"),
     path("cases/<int:case_id>/check-result/", views.case_check_result, name="case-check-result"),
     path("cases/<int:case_id>/objection/", views.case_objection, name="case-objection"),
+    path(
+        "cases/<int:case_id>/documents/<slug:code>/",
+        views.document_issue,
+        name="document-issue",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,7 @@ register = template.Library()
 ACTION_LABELS = {
     "case.created": _("Application registered"),
     "case.decided": _("Case decided"),
+    "document.issued": _("Document issued"),
     "case.relatives_flagged": _("Near relative of staff flagged"),
     "instance.started": _("Process started"),
     "task.claimed": _("Task claimed"),

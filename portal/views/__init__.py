@@ -2,6 +2,7 @@
 
 from portal.views.applications import application_new
 from portal.views.cases import case_check_result, case_detail, case_diagram, case_objection
+from portal.views.documents import document_issue
 from portal.views.evidence import evidence_download, evidence_upload
 from portal.views.queue import inbox
 from portal.views.relatives import relatives
@@ -13,6 +14,7 @@ __all__ = [
     "case_detail",
     "case_diagram",
     "case_objection",
+    "document_issue",
     "evidence_download",
     "evidence_upload",
     "inbox",
