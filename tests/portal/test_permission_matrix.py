@@ -55,6 +55,8 @@ MATRIX: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
                         (404, 404, 404, 404, 302, 302, 302, 403, 403, 302)),
     "download":        ((200, 200, 200, 200, 200, 200, 200, 200, 200, 404),
                         (404, 404, 404, 404, 200, 200, 200, 200, 200, 200)),
+    "issue_document":  ((302, 302, 403, 403, 403, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 403, 403, 403, 403, 403, 302)),
 }  # fmt: skip
 
 PAGES = {"inbox": (200, 200, 200, 200, 200, 200, 200, 403, 403, 200)}
@@ -137,11 +139,14 @@ def request(client: Any, world: Any, action: str, case: Any) -> int:
         "download": lambda: client.get(
             reverse("evidence-download", args=[scan_of(case, world).pk])
         ),
+        "issue_document": lambda: client.post(
+            reverse("document-issue", args=[case.pk, "public_notice"])
+        ),
     }
     return calls[action]().status_code
 
 
-STAGE = {"check_result": "check", "objection": "notice"}
+STAGE = {"check_result": "check", "objection": "notice", "issue_document": "notice"}
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 
@@ -206,6 +211,8 @@ def test_it_refuses_wrong_methods_everywhere(client, world):
     assert client.post(reverse("case-diagram", args=[case.pk])).status_code == 405
     for name in ("case-check-result", "case-objection", "evidence-upload"):
         assert client.get(reverse(name, args=[case.pk])).status_code == 405
+    issue = reverse("document-issue", args=[case.pk, "acceptance"])
+    assert client.get(issue).status_code == 405
     other = apply(world)
     for name in ("task-claim", "task-unclaim", "task-assign"):
         assert client.get(reverse(name, args=[task(other, "acceptance").pk])).status_code == 405
