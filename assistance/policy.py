@@ -98,11 +98,24 @@ def clean_values(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def policy_for(region: Region, day: date) -> dict[str, Any]:
     """The parameters in force for `region` on `day`, JSON-safe (money as strings)."""
+    merged = _merged(region, day)
+    missing = sorted(set(PARAMS) - set(merged))
+    if missing:
+        raise PolicyError(
+            _("No policy in force for %(region)s on %(day)s: %(keys)s")
+            % {"region": region.name, "day": day.isoformat(), "keys": ", ".join(missing)}
+        )
+    return merged
+
+
+def _merged(region: Region, day: date, *, without: int | None = None) -> dict[str, Any]:
     ancestor_ids = region.ancestor_ids()
     depth = {region_id: index for index, region_id in enumerate(ancestor_ids)}
-    records = RegionPolicy.objects.filter(
-        region_id__in=ancestor_ids, effective_from__lte=day
-    ).order_by("effective_from")
+    records = (
+        RegionPolicy.objects.filter(region_id__in=ancestor_ids, effective_from__lte=day)
+        .exclude(pk=without)
+        .order_by("effective_from")
+    )
     by_depth: dict[int, list[RegionPolicy]] = {}
     for record in records:
         by_depth.setdefault(depth[record.region_id], []).append(record)
@@ -111,10 +124,33 @@ def policy_for(region: Region, day: date) -> dict[str, Any]:
     for level in sorted(by_depth):
         for record in by_depth[level]:
             merged.update(clean_values(record.values))
-    missing = sorted(set(PARAMS) - set(merged))
-    if missing:
-        raise PolicyError(
-            _("No policy in force for %(region)s on %(day)s: %(keys)s")
-            % {"region": region.name, "day": day.isoformat(), "keys": ", ".join(missing)}
-        )
     return merged
+
+
+# Seeds 000 and 003: standards "只升不降"; lowering one is a decision someone must own.
+STANDARD_KEYS = ("dibao_standard_urban", "dibao_standard_rural")
+
+
+def check_policy_record(record: RegionPolicy) -> None:
+    """Validate a policy record before it is saved: known, well-formed values, and no dibao
+    standard below the one in force on its effective date unless the record says it lowers
+    it on purpose, with a reason."""
+    values = clean_values(record.values)
+    if record.lowers_standard:
+        if not record.override_reason.strip():
+            raise PolicyError(_("Give the reason for lowering the standard."))
+        return
+    raised = [key for key in STANDARD_KEYS if key in values]
+    if not raised:
+        return
+    region = Region.objects.get(pk=record.region_id)
+    in_force = _merged(region, record.effective_from, without=record.pk)
+    for key in raised:
+        if key in in_force and Decimal(values[key]) < Decimal(in_force[key]):
+            raise PolicyError(
+                _(
+                    "Dibao standards only go up: %(label)s would fall from %(old)s to "
+                    "%(new)s yuan. Lowering it needs an explicit override with a reason."
+                )
+                % {"label": PARAMS[key].label, "old": in_force[key], "new": values[key]}
+            )
