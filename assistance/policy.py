@@ -111,11 +111,11 @@ def policy_for(region: Region, day: date) -> dict[str, Any]:
 def _merged(region: Region, day: date, *, without: int | None = None) -> dict[str, Any]:
     ancestor_ids = region.ancestor_ids()
     depth = {region_id: index for index, region_id in enumerate(ancestor_ids)}
-    records = (
-        RegionPolicy.objects.filter(region_id__in=ancestor_ids, effective_from__lte=day)
-        .exclude(pk=without)
-        .order_by("effective_from")
-    )
+    records = RegionPolicy.objects.filter(
+        region_id__in=ancestor_ids, effective_from__lte=day
+    ).order_by("effective_from")
+    if without is not None:
+        records = records.exclude(pk=without)
     by_depth: dict[int, list[RegionPolicy]] = {}
     for record in records:
         by_depth.setdefault(depth[record.region_id], []).append(record)
