@@ -46,6 +46,12 @@ def clean_flag(value: Any) -> bool:
     return value
 
 
+def clean_age(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 50 <= value <= 100:
+        raise PolicyError(_("Expected an age in whole years from 50 to 100."))
+    return value
+
+
 def clean_confirm_level(value: Any) -> str:
     if value not in ("county", "township"):
         raise PolicyError(_("Confirmation is by the county or by the township."))
@@ -71,6 +77,20 @@ PARAMS: dict[str, Param] = {
     "confirmation_working_days": Param(_("Working days to confirm after the notice"), clean_count),
     "refusal_notice_working_days": Param(_("Working days to notify a refusal"), clean_count),
     "procedure_working_days": Param(_("Working days for the whole procedure"), clean_count),
+    # 增发 (seed 000): extra dibao per covered member of a special group, yuan/month.
+    "dibao_supplement_elderly": Param(
+        _("Extra dibao per elderly member (yuan/month)"), clean_money
+    ),
+    "dibao_supplement_elderly_age": Param(
+        _("Age from which a member counts as elderly"), clean_age
+    ),
+    "dibao_supplement_minor": Param(_("Extra dibao per minor (yuan/month)"), clean_money),
+    "dibao_supplement_severe_disability": Param(
+        _("Extra dibao per severely disabled member, grade 1-2 (yuan/month)"), clean_money
+    ),
+    "dibao_supplement_serious_illness": Param(
+        _("Extra dibao per seriously ill member (yuan/month)"), clean_money
+    ),
 }
 
 
