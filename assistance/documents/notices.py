@@ -19,7 +19,7 @@ from assistance.models import Case, CaseStatus, EvidenceKind, Member, Region, Re
 from assistance.policy import policy_for
 from engine import runtime
 from engine.clock import clock
-from engine.models import AuditEvent, InstanceStatus, Task
+from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Task
 
 from .pdf import Page, Table
 
@@ -275,9 +275,42 @@ def mask_resident_id(number: str) -> str:
 
 
 def notice_facts(case: Case) -> Facts | None:
-    instance = case.instances.filter(status=InstanceStatus.RUNNING).order_by("-pk").first()
+    """The village's sheet: every case of this type in this village whose public notice of
+    the same kind (entry or termination) runs now, this one included."""
+    instance = _in_notice(case)
+    if instance is None:
+        return None
+    process = instance.definition.key
+    rows = []
+    neighbours = (
+        Case.objects.filter(region=case.region, assistance_type=case.assistance_type)
+        .filter(instances__status=InstanceStatus.RUNNING, instances__definition__key=process)
+        .select_related("household")
+        .distinct()
+        .order_by("pk")
+    )
+    for other in neighbours:
+        running = instance if other.pk == case.pk else _in_notice(other, process)
+        row = _notice_row(other, running) if running is not None else None
+        if row is not None:
+            rows.append(row)
+    if not any(row["case"] == case.number for row in rows):
+        return None
+    return {"exit": process == EXIT_PROCESS, "rows": rows}
+
+
+def _in_notice(case: Case, process: str | None = None) -> ProcessInstance | None:
+    """The case's running process while it waits for objections to its public notice."""
+    running = case.instances.filter(status=InstanceStatus.RUNNING).select_related("definition")
+    if process is not None:
+        running = running.filter(definition__key=process)
+    instance = running.order_by("-pk").first()
     if instance is None or OBJECTION_MESSAGE not in runtime.waiting_messages(instance):
         return None
+    return instance
+
+
+def _notice_row(case: Case, instance: ProcessInstance) -> dict[str, Any] | None:
     data = runtime.instance_data(instance)
     today = clock.today()
     covered = [m for m in case.household.members.order_by("pk") if _is_subject(case, m)]
@@ -286,15 +319,16 @@ def notice_facts(case: Case) -> Facts | None:
     named = next((m for m in adults if m.is_applicant), adults[0] if adults else None)
     if named is None:
         return None
-    amount = (data.get("amount") or {}).get("monthly_amount") or case.monthly_amount or ""
+    proposed = (data.get("amount") or {}).get("monthly_amount")
+    amount = case.monthly_amount if instance.definition.key == EXIT_PROCESS else proposed
     return {
+        "case": case.number,
         "name": named.name,
         "masked_id": mask_resident_id(named.resident_id),
         "size": len(covered),
-        "amount": str(amount),
+        "amount": str(amount if amount is not None else "—"),
         "from": str(data.get("notice_from", today))[:10],
         "until": str(data.get("notice_until", today))[:10],
-        "round": data.get("notice_round", 1),
     }
 
 
@@ -304,19 +338,41 @@ def _is_subject(case: Case, member: Member) -> bool:
     return member.covered
 
 
+def _short_day(value: str) -> str:
+    day = date.fromisoformat(value)
+    return f"{day.month}月{day.day}日"
+
+
 def notice_page(case: Case, facts: Facts) -> Page:
-    header = _header(case, "公示表")
+    exiting = facts["exit"]
+    header = _header(case, "终止保障公示表" if exiting else "公示表")
     township, _county = _offices(case)
+    who = "拟终止保障对象" if exiting else "拟保障对象"
     return Page(
-        **{**header, "addressee": ""},
+        **{**header, "number": f"{case.region.name} · {_kind_name(case)}", "addressee": ""},
         paragraphs=[
-            f"根据有关规定，现将{case.region.name}{_kind_name(case)}拟保障对象予以公示"
-            f"（第{facts['round']}次公示），公示期自{_day(facts['from'])}至{_day(facts['until'])}。",
+            f"根据有关规定，现将{case.region.name}{_kind_name(case)}{who}予以公示，"
+            "公示期满无异议的，按程序办理。",
         ],
         table=Table(
-            headings=["姓名", "公民身份号码", "家庭保障人数", "拟保障金额（元/月）"],
-            rows=[[facts["name"], facts["masked_id"], str(facts["size"]), facts["amount"]]],
-            widths=(2, 4, 2, 3),
+            headings=[
+                "姓名",
+                "公民身份号码",
+                "保障人数",
+                "现保障金额（元/月）" if exiting else "拟保障金额（元/月）",
+                "公示期",
+            ],
+            rows=[
+                [
+                    row["name"],
+                    row["masked_id"],
+                    str(row["size"]),
+                    row["amount"],
+                    f"{_short_day(row['from'])}至{_short_day(row['until'])}",
+                ]
+                for row in facts["rows"]
+            ],
+            widths=(2, 4, 2, 4, 4),
         ),
         after=[
             "公示期间，如有异议，请向村（居）民委员会或"

@@ -5,19 +5,22 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from pypdf import PdfReader
 
-from assistance.actions import ActionError
+from assistance.actions import ActionError, MemberData, do_apply
+from assistance.actions import ApplicationData as ActionsApplication
 from assistance.documents import issuable
 from assistance.documents.actions import do_issue_document
 from assistance.documents.notices import mask_resident_id
 from assistance.models import Case, CaseStatus, Evidence, EvidenceKind
 from engine.models import AuditEvent
 from storage.base import get_store, reset_store_cache
-from tests.workflows.dibao import accept, apply, complete, open_tasks, to_notice
+from tests.workflows.dibao import accept, apply, complete, open_tasks, resident_id, to_notice
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
 
@@ -112,20 +115,52 @@ def test_it_prints_the_termination_notice_of_a_closed_case(world):
     assert "行政复议" in text and "行政诉讼" in text
 
 
+def apply_in(world, village, name):
+    application = ActionsApplication(
+        region_id=village.pk,
+        address="南村9组",
+        hukou="rural",
+        members=[
+            MemberData(
+                name=name,
+                resident_id=resident_id(date(1975, 1, 1)),
+                is_applicant=True,
+                incomes=[("wage", Decimal("100.00"))],
+            )
+        ],
+    )
+    return do_apply(application, actor=world["clerk"])
+
+
 def test_it_masks_the_public_notice_sheet_and_names_no_minor(world):
     case = apply(world, members=3)
     to_notice(world, case)
+    neighbour = apply_in(world, world.village_a1, "邻居甲")
+    to_notice(world, neighbour)
+    elsewhere = apply_in(world, world.village_a2, "南村乙")
+    to_notice(world, elsewhere)
+    not_yet = apply_in(world, world.village_a1, "未公示丙")
     applicant = case.household.members.get(is_applicant=True)
     minors = list(case.household.members.filter(is_applicant=False))
     evidence = do_issue_document(case, actor=world["village_clerk"], code="public_notice")
     text = text_of(evidence)
-    assert "公示表" in text and applicant.name in text
+    assert "公示表" in text and "东村最低生活保障拟保障对象予以公示" in text
+    # The village's sheet: every household of this village in notice now, and no other.
+    assert applicant.name in text and "邻居甲" in text
+    assert "南村乙" not in text and "未公示丙" not in text and not_yet.number not in text
     assert mask_resident_id(applicant.resident_id) in text
     assert applicant.resident_id not in text
     assert case.household.address not in text
     assert all(minor.name not in text for minor in minors)
-    # The amount shown is the one the township proposes.
-    assert "家庭保障人数" in text
+    # (600 - 300) x 3 proposed for the three covered members; notice 2 to 10 March.
+    assert "900.00" in text and "3月2日至3月10日" in text
+
+
+def test_it_has_no_sheet_for_a_case_not_in_notice(world):
+    case = apply(world)
+    accept(world, case)
+    with pytest.raises(ActionError, match="not reached"):
+        do_issue_document(case, actor=world["village_clerk"], code="public_notice")
 
 
 def test_it_masks_all_but_region_and_last_digits():
