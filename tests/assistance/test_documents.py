@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,9 +18,12 @@ from assistance.documents import issuable
 from assistance.documents.actions import do_issue_document
 from assistance.documents.notices import mask_resident_id
 from assistance.models import Case, CaseStatus, Evidence, EvidenceKind
+from engine import runtime
+from engine.clock import clock
 from engine.models import AuditEvent
 from storage.base import get_store, reset_store_cache
 from tests.workflows.dibao import accept, apply, complete, open_tasks, resident_id, to_notice
+from tests.workflows.exit import active_case, approve_exit, investigate_exit, start_exit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
 
@@ -191,3 +194,23 @@ def test_it_offers_the_notices_the_case_has_reached(world):
     offers = issuable(case, world["clerk"])
     assert [(o.notice.code, o.may_issue, o.issued) for o in offers] == [("acceptance", True, None)]
     assert [o.may_issue for o in issuable(case, world["auditor"])] == [False]
+
+
+def test_it_follows_an_exit_from_the_termination_sheet_to_the_termination_notice(world):
+    case = active_case(world, "dibao", amount="500.00")
+    start_exit(world, case, "moved_away")
+    investigate_exit(world, case)
+    sheet = text_of(do_issue_document(case, actor=world["clerk"], code="public_notice"))
+    assert "终止保障公示表" in sheet and "拟终止保障对象" in sheet
+    assert "对象0" in sheet and "500.00" in sheet
+    clock.advance(timedelta(days=8))
+    runtime.fire_due_timers()
+    approve_exit(world, case)
+    # Printed for delivery while the written notice step is open; the case still runs.
+    assert open_tasks(case) == ["refusal_notice"]
+    notice = text_of(do_issue_document(case, actor=world["clerk"], code="termination"))
+    assert "终止通知书" in notice and "户籍迁出本地" in notice
+    assert "行政复议" in notice and "行政诉讼" in notice
+    # No refusal notice for an exit.
+    with pytest.raises(ActionError, match="not reached"):
+        do_issue_document(case, actor=world["clerk"], code="refusal")
