@@ -35,7 +35,8 @@ def do_issue_document(case: Case, *, actor: User, code: str) -> Evidence:
         raise ActionError(
             _("This case has not reached the point where this document is issued."), case=case
         )
-    content = render(notice.page(case, facts), created=clock.now())
+    page = notice.page(case, facts)
+    content = render(page, created=clock.now())
     try:
         stored = get_store().put(io.BytesIO(content), expected_size=len(content))
     except (RejectedFile, StoreUnavailable) as exc:
@@ -49,7 +50,7 @@ def do_issue_document(case: Case, *, actor: User, code: str) -> Evidence:
     evidence = Evidence.objects.create(
         case=case,
         kind=notice.kind,
-        original_name=f"{notice.title}-{case.number}.pdf",
+        original_name=f"{page.title}-{case.number}.pdf",
         key=stored.key,
         sha256=stored.sha256,
         size=stored.size,
@@ -65,7 +66,7 @@ def do_issue_document(case: Case, *, actor: User, code: str) -> Evidence:
         region_id=case.region_id,
         case_id=case.pk,
         payload={
-            "title": notice.title,
+            "title": page.title,
             "document": notice.code,
             "evidence_id": evidence.pk,
             "sha256": stored.sha256,

@@ -201,9 +201,15 @@ def _written_notice(case: Case) -> tuple[str, dict[str, Any]] | None:
 
 
 def refusal_facts(case: Case) -> Facts | None:
+    # Clearly ineligible at the counter: refused on the spot, "不予受理" rather than "不予批准".
+    at_acceptance = _last_step(case, acceptance_decision="ineligible") is not None
     if case.status == CaseStatus.REFUSED:
         decided = case.decided_on or clock.today()
-        return {"decided_on": decided.isoformat(), "reasons": case.outcome_reasons or "—"}
+        return {
+            "decided_on": decided.isoformat(),
+            "reasons": case.outcome_reasons or "—",
+            "at_acceptance": at_acceptance,
+        }
     pending = _written_notice(case)
     if pending is None or pending[0] == EXIT_PROCESS:
         return None
@@ -211,16 +217,22 @@ def refusal_facts(case: Case) -> Facts | None:
     return {
         "decided_on": str(data.get("decided_on") or clock.today().isoformat())[:10],
         "reasons": str(data.get("refusal_reasons") or "—"),
+        "at_acceptance": at_acceptance,
     }
 
 
 def refusal_page(case: Case, facts: Facts) -> Page:
-    header = _header(case, "不予批准通知书")
     _township, county = _offices(case)
+    if facts["at_acceptance"]:
+        title = "不予受理通知书"
+        decision = "经审查，不符合受理条件，决定不予受理。"
+    else:
+        title = "不予批准通知书"
+        decision = f"经审核，于{_day(facts['decided_on'])}决定不予批准。"
     return Page(
-        **header,
+        **_header(case, title),
         paragraphs=[
-            f"您提出的{_kind_name(case)}申请，经审核，于{_day(facts['decided_on'])}决定不予批准。",
+            f"您提出的{_kind_name(case)}申请，{decision}",
             f"理由：{facts['reasons']}",
             REMEDIES.format(county=county),
         ],

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pylopdf_fonts_zh_cn
 from fpdf import FPDF
-from fpdf.enums import WrapMode, XPos, YPos
+from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 # fontTools reports every glyph it subsets at INFO; a notice is not worth a page of log.
@@ -88,9 +88,26 @@ def _line(pdf: FPDF, text: str) -> None:
 
 def _paragraph(pdf: FPDF, text: str, *, indent: bool = True) -> None:
     # Chinese paragraphs open with two full-width spaces rather than a tab.
-    # Chinese breaks between any two characters, not only at spaces.
-    pdf.multi_cell(0, LINE, ("\u3000\u3000" if indent else "") + text, wrapmode=WrapMode.CHAR)
+    for line in wrap(pdf, ("\u3000\u3000" if indent else "") + text, pdf.epw):
+        pdf.cell(0, LINE, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
+
+
+# Never at the start of a line (避头): closing punctuation hangs at the end of the line before.
+NO_LINE_START = frozenset("，。、；：？！）》」』】〕…—,.;:?!)%")
+
+
+def wrap(pdf: FPDF, text: str, width: float) -> list[str]:
+    """Lines of at most `width`, breaking between any two characters as Chinese does, except
+    before closing punctuation, which stays with the character before it."""
+    lines: list[str] = []
+    line = ""
+    for char in text:
+        if line and pdf.get_string_width(line + char) > width and char not in NO_LINE_START:
+            lines.append(line)
+            line = ""
+        line += char
+    return [*lines, line] if line or not lines else lines
 
 
 def _table(pdf: FPDF, table: Table) -> None:

@@ -101,7 +101,9 @@ def test_it_gives_reasons_and_both_remedies_when_refusing(world):
     assert open_tasks(case) == ["refusal_notice"]
     evidence = do_issue_document(case, actor=world["reviewer"], code="refusal")
     text = text_of(evidence)
-    assert "不予批准通知书" in text and "非本乡镇户籍" in text
+    # Refused at the counter: not accepted, rather than not approved.
+    assert "不予受理通知书" in text and "决定不予受理" in text and "非本乡镇户籍" in text
+    assert evidence.original_name == f"不予受理通知书-{case.number}.pdf"
     assert "60日内" in text and "行政复议" in text
     assert "6个月内" in text and "行政诉讼" in text
     assert "示范县人民政府" in text
@@ -214,3 +216,39 @@ def test_it_follows_an_exit_from_the_termination_sheet_to_the_termination_notice
     # No refusal notice for an exit.
     with pytest.raises(ActionError, match="not reached"):
         do_issue_document(case, actor=world["clerk"], code="refusal")
+
+
+def test_it_never_starts_a_line_with_closing_punctuation():
+    import pylopdf_fonts_zh_cn
+    from fpdf import FPDF
+
+    from assistance.documents.pdf import FONT, wrap
+
+    pdf = FPDF()
+    pdf.add_font(FONT, fname=str(pylopdf_fonts_zh_cn.serif_path()))
+    pdf.set_font(FONT, size=12)
+    text = (
+        "根据有关规定，现将东村最低生活保障拟保障对象予以公示，公示期满无异议的，按程序办理。" * 3
+    )
+    width = pdf.get_string_width("根据有关规定，现将东村最低生活保障拟保障对象予以公示")
+    lines = wrap(pdf, text, width)
+    assert "".join(lines) == text and len(lines) > 3
+    assert not any(line[0] in "，。" for line in lines)
+
+
+def test_it_notifies_a_refusal_at_confirmation_as_not_approved(world):
+    case = apply(world)
+    to_notice(world, case)
+    clock.advance(timedelta(days=8))
+    runtime.fire_due_timers()
+    complete(
+        world,
+        "approver",
+        case,
+        "county_confirm",
+        decision="refuse",
+        decision_reasons="存在隐瞒收入",
+    )
+    text = text_of(do_issue_document(case, actor=world["clerk"], code="refusal"))
+    assert "不予批准通知书" in text and "2026年3月10日决定不予批准" in text
+    assert "存在隐瞒收入" in text and "行政复议" in text and "行政诉讼" in text
