@@ -251,7 +251,16 @@ def household_snapshot(case: Case, day: date) -> dict[str, Any]:
     return {
         "hukou": case.household.hukou,
         "members": [
-            {"key": str(m.pk), "name": m.name, "covered": m.covered, "minor": m.age_on(day) < 18}
+            {
+                "key": str(m.pk),
+                "name": m.name,
+                "covered": m.covered,
+                "minor": m.age_on(day) < 18,
+                # What the extra dibao for special groups (增发) looks at.
+                "age": m.age_on(day),
+                "disability_grade": m.disability_grade,
+                "seriously_ill": m.seriously_ill,
+            }
             for m in members
         ],
         "incomes": [

@@ -7,6 +7,10 @@ Counted income is wages (already net of tax and social insurance) minus
 capped employment costs, plus business, property and transfer income.
 Rigid expenditures (medical, disability, full-time education) are then
 deducted. Some incomes are ignored by policy (see INCOME_KINDS).
+
+An eligible household then gets the extra dibao for special groups (增发, seed 000): a
+per-region monthly supplement for each covered member who is elderly, a minor, severely
+disabled (grade 1-2) or seriously ill. A member in several groups gets the highest one, once.
 """
 
 from __future__ import annotations
@@ -54,6 +58,10 @@ class AmountInputError(UserFacingError):
 class MemberInput:
     key: str
     covered: bool = True
+    # What puts a member in a special group (增发); unknown facts put them in none.
+    age: int | None = None
+    disability_grade: int | None = None
+    seriously_ill: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,10 +79,47 @@ class DeductionInput:
     member: str | None = None
 
 
+# The special groups of 增发, in the order a tie between equal supplements is named.
+SUPPLEMENT_GROUPS: Final = ("severe_disability", "serious_illness", "elderly", "minor")
+SEVERE_DISABILITY_GRADES: Final = frozenset({1, 2})
+ADULT_AGE: Final = 18
+
+
+@dataclass(frozen=True)
+class SupplementPolicy:
+    """增发: yuan per month per covered member of each group; 0 where a region grants none."""
+
+    elderly: Decimal = _ZERO
+    minor: Decimal = _ZERO
+    severe_disability: Decimal = _ZERO
+    serious_illness: Decimal = _ZERO
+    elderly_age: int = 60
+
+    def groups_of(self, member: MemberInput) -> list[str]:
+        found = []
+        if member.disability_grade in SEVERE_DISABILITY_GRADES:
+            found.append("severe_disability")
+        if member.seriously_ill:
+            found.append("serious_illness")
+        if member.age is not None and member.age >= self.elderly_age:
+            found.append("elderly")
+        if member.age is not None and member.age < ADULT_AGE:
+            found.append("minor")
+        return found
+
+
 @dataclass(frozen=True)
 class DibaoPolicy:
     standard_monthly: Decimal
     employment_cost_cap: Decimal
+    supplements: SupplementPolicy = SupplementPolicy()
+
+
+@dataclass(frozen=True)
+class Supplement:
+    member: str
+    group: str
+    monthly: Decimal
 
 
 @dataclass(frozen=True)
@@ -84,6 +129,10 @@ class DibaoResult:
     per_capita_income: Decimal
     household_size: int
     covered_members: int
+    # (standard - per-capita income) x covered members, before 增发.
+    base_amount: Decimal
+    supplements: tuple[Supplement, ...]
+    # base_amount + every supplement: what is paid each month.
     monthly_amount: Decimal
     eligible: bool
 
@@ -129,6 +178,8 @@ def _validate(
         )
     _check_amount(policy.standard_monthly, "standard_monthly")
     _check_amount(policy.employment_cost_cap, "employment_cost_cap")
+    for group in SUPPLEMENT_GROUPS:
+        _check_amount(getattr(policy.supplements, group), f"supplement {group}")
     for income in incomes:
         if income.kind not in INCOME_KINDS:
             raise AmountInputError(
@@ -236,10 +287,11 @@ def dibao_breakdown(
 
     if single_person is not None:
         counted_keys = [single_person]
-        covered = 1
+        paid = [member for member in members if member.key == single_person]
     else:
         counted_keys = [member.key for member in members]
-        covered = sum(1 for member in members if member.covered)
+        paid = [member for member in members if member.covered]
+    covered = len(paid)
 
     lines = tuple(
         _member_line(key, [i for i in incomes if i.member == key], policy.employment_cost_cap)
@@ -258,13 +310,17 @@ def dibao_breakdown(
     # Compared after rounding so eligibility agrees with the figure shown.
     # With nobody covered there is no one to pay, whatever the income.
     eligible = per_capita < policy.standard_monthly and covered > 0
-    amount = (policy.standard_monthly - per_capita) * covered if eligible else _ZERO
+    amount = _cents((policy.standard_monthly - per_capita) * covered if eligible else _ZERO)
+    # 增发 is for those who get dibao and still struggle: none without the dibao itself.
+    extra = _supplements(paid, policy.supplements) if eligible else ()
     result = DibaoResult(
         counted_income=_cents(counted_income),
         per_capita_income=per_capita,
         household_size=household_size,
         covered_members=covered,
-        monthly_amount=_cents(amount),
+        base_amount=amount,
+        supplements=extra,
+        monthly_amount=_cents(amount + _total(line.monthly for line in extra)),
         eligible=eligible,
     )
     return DibaoBreakdown(
@@ -275,6 +331,17 @@ def dibao_breakdown(
         deducted=deducted,
         result=result,
     )
+
+
+def _supplements(paid: Sequence[MemberInput], policy: SupplementPolicy) -> tuple[Supplement, ...]:
+    lines = []
+    for member in paid:
+        offers = [(getattr(policy, group), group) for group in policy.groups_of(member)]
+        # The highest group counts, once: a severely disabled elder is not paid twice.
+        best = max(offers, key=lambda offer: offer[0], default=None)
+        if best is not None and best[0] > 0:
+            lines.append(Supplement(member=member.key, group=best[1], monthly=_cents(best[0])))
+    return tuple(lines)
 
 
 # JSON-facing wrapper -------------------------------------------------------
@@ -328,7 +395,51 @@ def _member(item: Mapping[str, Any], where: str) -> MemberInput:
     covered = item.get("covered", True)
     if not isinstance(covered, bool):
         raise _malformed(f"{where}.covered")
-    return MemberInput(key=_text(_required(item, "key", where), f"{where}.key"), covered=covered)
+    ill = item.get("seriously_ill", False)
+    if not isinstance(ill, bool):
+        raise _malformed(f"{where}.seriously_ill")
+    return MemberInput(
+        key=_text(_required(item, "key", where), f"{where}.key"),
+        covered=covered,
+        age=_optional_int(item.get("age"), f"{where}.age"),
+        disability_grade=_optional_int(item.get("disability_grade"), f"{where}.disability_grade"),
+        seriously_ill=ill,
+    )
+
+
+def _optional_int(value: object, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _malformed(where)
+    return value
+
+
+def _supplement_policy(value: object) -> SupplementPolicy:
+    """The `supplements` of a script's policy mapping; absent means no 增发."""
+    if value is None:
+        return SupplementPolicy()
+    item = _mapping(value, "policy.supplements")
+    where = "policy.supplements"
+    age = _optional_int(item.get("elderly_age", 60), f"{where}.elderly_age")
+    return SupplementPolicy(
+        elderly=_money(item.get("elderly", 0), f"{where}.elderly"),
+        minor=_money(item.get("minor", 0), f"{where}.minor"),
+        severe_disability=_money(item.get("severe_disability", 0), f"{where}.severe_disability"),
+        serious_illness=_money(item.get("serious_illness", 0), f"{where}.serious_illness"),
+        elderly_age=60 if age is None else age,
+    )
+
+
+def dibao_supplements(policy: Mapping[str, Any]) -> dict[str, Any]:
+    """The region policy's 增发 parameters, shaped for `dibao_amount` (a diagram helper)."""
+    return {
+        "elderly": policy["dibao_supplement_elderly"],
+        "minor": policy["dibao_supplement_minor"],
+        "severe_disability": policy["dibao_supplement_severe_disability"],
+        "serious_illness": policy["dibao_supplement_serious_illness"],
+        "elderly_age": policy["dibao_supplement_elderly_age"],
+    }
 
 
 def _income(item: Mapping[str, Any], where: str) -> IncomeInput:
@@ -369,6 +480,7 @@ def dibao_amount(household: Mapping[str, Any], policy: Mapping[str, Any]) -> dic
             employment_cost_cap=_money(
                 _required(policy, "employment_cost_cap", "policy"), "policy.employment_cost_cap"
             ),
+            supplements=_supplement_policy(policy.get("supplements")),
         ),
         members=[
             _member(item, f"members[{index}]")
@@ -389,6 +501,13 @@ def dibao_amount(household: Mapping[str, Any], policy: Mapping[str, Any]) -> dic
         "per_capita_income": _money_text(result.per_capita_income),
         "household_size": result.household_size,
         "covered_members": result.covered_members,
+        "base_amount": _money_text(result.base_amount),
+        # 增发, one line per member who gets it: who, for which group, how much.
+        "supplements": [
+            {"member": line.member, "group": line.group, "monthly": _money_text(line.monthly)}
+            for line in result.supplements
+        ],
+        "supplement_amount": _money_text(_total(line.monthly for line in result.supplements)),
         "monthly_amount": _money_text(result.monthly_amount),
         "eligible": result.eligible,
     }

@@ -38,6 +38,11 @@ BASE_POLICY = {
     "refusal_notice_working_days": 3,
     "procedure_working_days": 30,
     "procedure_extended_working_days": 45,
+    "dibao_supplement_elderly": "50.00",
+    "dibao_supplement_elderly_age": 70,
+    "dibao_supplement_minor": "50.00",
+    "dibao_supplement_severe_disability": "100.00",
+    "dibao_supplement_serious_illness": "100.00",
 }
 
 

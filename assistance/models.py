@@ -90,6 +90,9 @@ class RegionPolicy(models.Model):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="policies")
     effective_from = models.DateField()
     values = models.JSONField(default=dict)
+    # Standards only go up (只升不降); lowering one takes this flag and a reason, on the record.
+    lowers_standard = models.BooleanField(default=False)
+    override_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -101,6 +104,14 @@ class RegionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region} @ {self.effective_from}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Every save is validated, whoever saves (admin, seed, a command): a policy decides
+        # people's benefits. Queryset update() and bulk_create() bypass this on purpose.
+        from assistance.policy import check_policy_record
+
+        check_policy_record(self)
+        super().save(*args, **kwargs)
 
 
 class CalendarDay(models.Model):
@@ -326,6 +337,12 @@ class EvidenceKind(models.TextChoices):
     DIAGNOSIS = "diagnosis", _("Hospital diagnosis")
     CARE_AGREEMENT = "care_agreement", _("Care entrustment agreement")
     SCHOOL_ENROLMENT = "school_enrolment", _("Proof of full-time schooling")
+    # Notices the township issues (assistance.documents), kept like scans with their sha256.
+    ACCEPTANCE_NOTICE = "acceptance_notice", _("Acceptance notice")
+    CORRECTION_NOTICE = "correction_notice", _("One-time notice of missing documents")
+    REFUSAL_NOTICE = "refusal_notice", _("Refusal notice with remedies")
+    TERMINATION_NOTICE = "termination_notice", _("Termination notice")
+    PUBLIC_NOTICE_SHEET = "public_notice_sheet", _("Public notice sheet for the village")
     OTHER = "other", _("Other")
 
 

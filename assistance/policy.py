@@ -46,6 +46,12 @@ def clean_flag(value: Any) -> bool:
     return value
 
 
+def clean_age(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 50 <= value <= 100:
+        raise PolicyError(_("Expected an age in whole years from 50 to 100."))
+    return value
+
+
 def clean_confirm_level(value: Any) -> str:
     if value not in ("county", "township"):
         raise PolicyError(_("Confirmation is by the county or by the township."))
@@ -73,6 +79,20 @@ PARAMS: dict[str, Param] = {
     "procedure_working_days": Param(_("Working days for the whole procedure"), clean_count),
     "procedure_extended_working_days": Param(
         _("Working days for the whole procedure once extended"), clean_count
+    ),
+    # 增发 (seed 000): extra dibao per covered member of a special group, yuan/month.
+    "dibao_supplement_elderly": Param(
+        _("Extra dibao per elderly member (yuan/month)"), clean_money
+    ),
+    "dibao_supplement_elderly_age": Param(
+        _("Age from which a member counts as elderly"), clean_age
+    ),
+    "dibao_supplement_minor": Param(_("Extra dibao per minor (yuan/month)"), clean_money),
+    "dibao_supplement_severe_disability": Param(
+        _("Extra dibao per severely disabled member, grade 1-2 (yuan/month)"), clean_money
+    ),
+    "dibao_supplement_serious_illness": Param(
+        _("Extra dibao per seriously ill member (yuan/month)"), clean_money
     ),
 }
 
@@ -115,6 +135,19 @@ def policy_for(region: Region, day: date) -> dict[str, Any]:
 
 def policy_in_force(region: Region, day: date) -> tuple[dict[str, Any], dict[str, ParamSource]]:
     """policy_for, with the record each value comes from (to show "the standard of <date>")."""
+    merged, sources = _merged(region, day)
+    missing = sorted(set(PARAMS) - set(merged))
+    if missing:
+        raise PolicyError(
+            _("No policy in force for %(region)s on %(day)s: %(keys)s")
+            % {"region": region.name, "day": day.isoformat(), "keys": ", ".join(missing)}
+        )
+    return merged, sources
+
+
+def _merged(
+    region: Region, day: date, *, without: int | None = None
+) -> tuple[dict[str, Any], dict[str, ParamSource]]:
     ancestor_ids = region.ancestor_ids()
     depth = {region_id: index for index, region_id in enumerate(ancestor_ids)}
     records = (
@@ -122,6 +155,8 @@ def policy_in_force(region: Region, day: date) -> tuple[dict[str, Any], dict[str
         .select_related("region")
         .order_by("effective_from")
     )
+    if without is not None:
+        records = records.exclude(pk=without)
     by_depth: dict[int, list[RegionPolicy]] = {}
     for record in records:
         by_depth.setdefault(depth[record.region_id], []).append(record)
@@ -134,10 +169,33 @@ def policy_in_force(region: Region, day: date) -> tuple[dict[str, Any], dict[str
             merged.update(cleaned)
             source = ParamSource(record.region.name, record.effective_from)
             sources.update(dict.fromkeys(cleaned, source))
-    missing = sorted(set(PARAMS) - set(merged))
-    if missing:
-        raise PolicyError(
-            _("No policy in force for %(region)s on %(day)s: %(keys)s")
-            % {"region": region.name, "day": day.isoformat(), "keys": ", ".join(missing)}
-        )
     return merged, sources
+
+
+# Seeds 000 and 003: standards "只升不降"; lowering one is a decision someone must own.
+STANDARD_KEYS = ("dibao_standard_urban", "dibao_standard_rural")
+
+
+def check_policy_record(record: RegionPolicy) -> None:
+    """Validate a policy record before it is saved: known, well-formed values, and no dibao
+    standard below the one in force on its effective date unless the record says it lowers
+    it on purpose, with a reason."""
+    values = clean_values(record.values)
+    if record.lowers_standard:
+        if not record.override_reason.strip():
+            raise PolicyError(_("Give the reason for lowering the standard."))
+        return
+    raised = [key for key in STANDARD_KEYS if key in values]
+    if not raised:
+        return
+    region = Region.objects.get(pk=record.region_id)
+    in_force, _sources = _merged(region, record.effective_from, without=record.pk)
+    for key in raised:
+        if key in in_force and Decimal(values[key]) < Decimal(in_force[key]):
+            raise PolicyError(
+                _(
+                    "Dibao standards only go up: %(label)s would fall from %(old)s to "
+                    "%(new)s yuan. Lowering it needs an explicit override with a reason."
+                )
+                % {"label": PARAMS[key].label, "old": in_force[key], "new": values[key]}
+            )

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from assistance import workdays
-from assistance.amounts import dibao_amount
+from assistance.amounts import dibao_amount, dibao_supplements
 from engine.clock import clock
 
 
@@ -80,4 +80,5 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "notice_end": notice_end,
     "next_month": next_month,
     "dibao_amount": dibao_amount,
+    "dibao_supplements": dibao_supplements,
 }

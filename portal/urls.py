@@ -33,6 +33,11 @@ urlpatterns = [
     path("cases/<int:case_id>/reclassify/", views.case_reclassify, name="case-reclassify"),
     path("cases/<int:case_id>/change/", views.case_report_change, name="case-report-change"),
     path("cases/<int:case_id>/review-check/", views.case_review_check, name="case-review-check"),
+    path(
+        "cases/<int:case_id>/documents/<slug:code>/",
+        views.document_issue,
+        name="document-issue",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -29,6 +29,11 @@ TEST_OVERRIDES = {
     "dibao_standard_urban": "800.00",
     "dibao_standard_rural": "600.00",
     "employment_cost_cap": "600.00",
+    # No 增发 unless a test sets it, so amounts stay (standard - income) x members.
+    "dibao_supplement_elderly": "0.00",
+    "dibao_supplement_minor": "0.00",
+    "dibao_supplement_severe_disability": "0.00",
+    "dibao_supplement_serious_illness": "0.00",
 }
 
 

@@ -30,8 +30,15 @@ from assistance.actions import (
 )
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
 from assistance.kinds import Kind, register
-from assistance.models import AssistanceType, Case, CaseStatus
-from assistance.policy import Param, PolicyError, clean_count, register_params
+from assistance.models import AssistanceType, Case, CaseStatus, Region
+from assistance.policy import (
+    Param,
+    PolicyError,
+    clean_count,
+    clean_money,
+    policy_for,
+    register_params,
+)
 from assistance.projections import apply_application_outcome, register_outcome_handler
 from engine import registry, runtime
 from engine.clock import clock
@@ -40,13 +47,10 @@ from engine.models import ProcessInstance, Task
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from assistance.models import Region
 
 PROCESS_KEY = "temporary"
 AID_TYPES = ("emergency", "expenditure")
 ONE_OFF_PAID = "one_off_paid"
-# Aid for the same cause is granted at most once within this many days ("一年一次").
-SAME_CAUSE_WINDOW_DAYS = 365
 CENT = Decimal("0.01")
 # Refused and withdrawn applications granted nothing, so they do not use up the year.
 NOT_COUNTED = (CaseStatus.REFUSED, CaseStatus.WITHDRAWN)
@@ -69,6 +73,24 @@ def _multiple(value: Any) -> str:
     return str(number.normalize())
 
 
+def _fixed_sum(value: Any) -> str | None:
+    """A fixed sum in yuan that replaces the multiple of the standard; null keeps the multiple."""
+    if value is None:
+        return None
+    amount = clean_money(value)
+    if Decimal(amount) <= 0:
+        raise PolicyError(
+            gettext_lazy("A fixed sum is more than 0 yuan, or null to use the multiple.")
+        )
+    return amount
+
+
+def _window_days(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3660:
+        raise PolicyError(gettext_lazy("Expected a whole number of days from 1 to 3660."))
+    return value
+
+
 register_params(
     {
         "temporary_notice_days": Param(
@@ -80,6 +102,23 @@ register_params(
         ),
         "temporary_max_multiple": Param(
             gettext_lazy("Temporary aid: maximum amount (x monthly standard)"), _multiple
+        ),
+        # Local rules set either limit as a multiple of the standard or as a fixed sum
+        # (e.g. 5,000 yuan alone, 20,000 yuan with the county): a sum here wins over the multiple.
+        "temporary_township_limit_fixed": Param(
+            gettext_lazy(
+                "Temporary aid: township approves alone up to (fixed yuan, else multiple)"
+            ),
+            _fixed_sum,
+        ),
+        "temporary_max_fixed": Param(
+            gettext_lazy("Temporary aid: maximum amount (fixed yuan, else multiple)"), _fixed_sum
+        ),
+        "temporary_same_cause_window_days": Param(
+            gettext_lazy(
+                "Temporary aid: days before the same person may get aid for the same cause"
+            ),
+            _window_days,
         ),
         "temporary_procedure_working_days": Param(
             gettext_lazy("Temporary aid: working days for the whole procedure"), clean_count
@@ -95,6 +134,9 @@ DEMO_POLICY: dict[str, Any] = {
     "temporary_notice_days": 3,
     "temporary_township_limit_multiple": "3",
     "temporary_max_multiple": "6",
+    "temporary_township_limit_fixed": None,
+    "temporary_max_fixed": None,
+    "temporary_same_cause_window_days": 365,
     "temporary_procedure_working_days": 15,
     "temporary_paperwork_working_days": 5,
 }
@@ -114,13 +156,22 @@ def _decimal(value: Any, what: str) -> Decimal:
 
 
 def temporary_limits(policy: Mapping[str, Any], hukou: str) -> dict[str, str]:
-    """The township's approval limit and the maximum, from the standard of the hukou."""
+    """The township's approval limit and the maximum: each a fixed sum where the policy sets
+    one, else a multiple of the standard of the hukou."""
     standard = _decimal(policy[f"dibao_standard_{hukou}"], "the dibao standard")
-    maximum = (standard * Decimal(str(policy["temporary_max_multiple"]))).quantize(CENT)
-    township = (standard * Decimal(str(policy["temporary_township_limit_multiple"]))).quantize(CENT)
+    maximum = _limit(policy, standard, "temporary_max_fixed", "temporary_max_multiple")
+    township = _limit(
+        policy, standard, "temporary_township_limit_fixed", "temporary_township_limit_multiple"
+    )
     # A township can never approve more than anyone may be granted.
     township = min(township, maximum)
     return {"standard": str(standard), "township_limit": str(township), "maximum": str(maximum)}
+
+
+def _limit(policy: Mapping[str, Any], standard: Decimal, fixed: str, multiple: str) -> Decimal:
+    if policy.get(fixed) is not None:
+        return _decimal(policy[fixed], "the fixed limit")
+    return (standard * Decimal(str(policy[multiple]))).quantize(CENT)
 
 
 def temporary_amount(amount: Any, limits: Mapping[str, Any]) -> dict[str, Any]:
@@ -174,9 +225,11 @@ def _resident_numbers(application: ApplicationData) -> list[str]:
     return numbers
 
 
-def earlier_same_cause(resident_ids: list[str], cause: str, today: date) -> Case | None:
-    """Another temporary case for one of these people and this cause within the year."""
-    cutoff = today - timedelta(days=SAME_CAUSE_WINDOW_DAYS - 1)
+def earlier_same_cause(
+    resident_ids: list[str], cause: str, today: date, window_days: int
+) -> Case | None:
+    """Another temporary case for one of these people and this cause within the window."""
+    cutoff = today - timedelta(days=window_days - 1)
     # A decided case counts from its decision, an undecided one from its creation; the
     # creation date is a timestamp, so it is compared from the start of the cutoff day.
     cutoff_moment = datetime.combine(cutoff, time.min, ZoneInfo(settings.TIME_ZONE))
@@ -195,22 +248,51 @@ def earlier_same_cause(resident_ids: list[str], cause: str, today: date) -> Case
     )
 
 
+# Seed 004: people applying for dibao or 特困 may get temporary aid first, "再按照规定程序进行
+# 审核审批": such an application is a bridge, not a duplicate.
+BRIDGED_TYPES = (AssistanceType.DIBAO, AssistanceType.TEKUN)
+
+
 def check_application(application: ApplicationData) -> None:
-    """Refuse on the spot what the rules already refuse: bad details, the same cause twice."""
+    """Refuse on the spot what the rules already refuse: bad details, the same cause twice
+    within the policy's window; mark a bridge to a dibao or 特困 application under way."""
     details = application.details
     _check_details(details)
     # Stored as checked, so that "Fire " today and "fire" next month are the same cause.
     details["cause"] = str(details["cause"]).strip().lower()
-    earlier = earlier_same_cause(_resident_numbers(application), details["cause"], clock.today())
+    today = clock.today()
+    numbers = _resident_numbers(application)
+    region = Region.objects.get(pk=application.region_id)
+    window = int(policy_for(region, today)["temporary_same_cause_window_days"])
+    earlier = earlier_same_cause(numbers, details["cause"], today, window)
     if earlier is not None:
         raise ActionError(
             _(
                 "Temporary aid for the same person and the same cause is granted at most once "
-                "a year: see case %(number)s."
+                "in %(days)s days: see case %(number)s."
             )
-            % {"number": earlier.number},
+            % {"days": window, "number": earlier.number},
             case=earlier,
         )
+    pending = pending_application(numbers)
+    if pending is not None:
+        details["bridge"] = True
+        details["bridge_for_case"] = pending.number
+        details["bridge_for_type"] = pending.assistance_type
+
+
+def pending_application(resident_ids: list[str]) -> Case | None:
+    """A dibao or 特困 application of one of these people still being decided."""
+    return (
+        Case.objects.filter(
+            assistance_type__in=BRIDGED_TYPES,
+            status=CaseStatus.IN_PROGRESS,
+            household__members__resident_id__in=resident_ids,
+        )
+        .order_by("pk")
+        .distinct()
+        .first()
+    )
 
 
 def apply_temporary_outcome(case: Case, data: dict[str, Any]) -> list[str]:

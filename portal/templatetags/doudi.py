@@ -9,6 +9,7 @@ register = template.Library()
 ACTION_LABELS = {
     "case.created": _("Application registered"),
     "case.decided": _("Case decided"),
+    "document.issued": _("Document issued"),
     "case.relatives_flagged": _("Near relative of staff flagged"),
     "case.procedure_extended": _("Procedure extended"),
     "instance.started": _("Process started"),

@@ -11,6 +11,7 @@ from portal.views.case_actions import (
 )
 from portal.views.cases import case_detail, case_diagram, case_extend_procedure
 from portal.views.checks import case_check_result
+from portal.views.documents import document_issue
 from portal.views.errors import forbidden, not_found, server_error
 from portal.views.evidence import evidence_download, evidence_upload, evidence_view
 from portal.views.households import household_detail, search
@@ -30,6 +31,7 @@ __all__ = [
     "case_reclassify",
     "case_report_change",
     "case_review_check",
+    "document_issue",
     "evidence_download",
     "evidence_upload",
     "evidence_view",

@@ -14,9 +14,11 @@ from assistance.amounts import (
     DibaoResult,
     IncomeInput,
     MemberInput,
+    SupplementPolicy,
     calculate_dibao,
     dibao_amount,
     dibao_breakdown,
+    dibao_supplements,
 )
 
 # str() of a lazy message needs settings; the project's pytest setup provides
@@ -433,6 +435,9 @@ def test_it_round_trips_json_through_the_wrapper() -> None:
         "per_capita_income": "266.83",
         "household_size": 3,
         "covered_members": 2,
+        "base_amount": "866.34",
+        "supplements": [],
+        "supplement_amount": "0.00",
         "monthly_amount": "866.34",
         "eligible": True,
     }
@@ -450,6 +455,9 @@ def test_it_defaults_optional_wrapper_fields() -> None:
         "per_capita_income": "0.00",
         "household_size": 2,
         "covered_members": 2,
+        "base_amount": "1400.00",
+        "supplements": [],
+        "supplement_amount": "0.00",
         "monthly_amount": "1400.00",
         "eligible": True,
     }
@@ -471,6 +479,9 @@ def test_it_passes_single_person_and_household_deductions_through_the_wrapper() 
         "per_capita_income": "150.00",
         "household_size": 1,
         "covered_members": 1,
+        "base_amount": "550.00",
+        "supplements": [],
+        "supplement_amount": "0.00",
         "monthly_amount": "550.00",
         "eligible": True,
     }
@@ -480,6 +491,9 @@ def test_it_passes_single_person_and_household_deductions_through_the_wrapper() 
         "per_capita_income": "1025.00",
         "household_size": 2,
         "covered_members": 2,
+        "base_amount": "0.00",
+        "supplements": [],
+        "supplement_amount": "0.00",
         "monthly_amount": "0.00",
         "eligible": False,
     }
@@ -684,3 +698,137 @@ def test_it_breaks_down_a_single_person_cover_with_that_person_only() -> None:
     assert [line.key for line in breakdown.members] == ["b"]
     assert [d.kind for d in breakdown.deductions] == ["disability"]
     assert breakdown.result.monthly_amount == Decimal("570.00")
+
+
+# ---------------------------------------------------------------- 增发 for special groups
+
+SUPPLEMENTS = SupplementPolicy(
+    elderly=Decimal("50"),
+    minor=Decimal("40"),
+    severe_disability=Decimal("120"),
+    serious_illness=Decimal("100"),
+    elderly_age=70,
+)
+WITH_SUPPLEMENTS = DibaoPolicy(
+    standard_monthly=Decimal("700.00"),
+    employment_cost_cap=Decimal("200.00"),
+    supplements=SUPPLEMENTS,
+)
+
+
+def test_it_adds_the_supplement_of_each_special_group_member() -> None:
+    people = [
+        MemberInput("parent", age=45),
+        MemberInput("elder", age=72),
+        MemberInput("child", age=9),
+        MemberInput("ill", age=50, seriously_ill=True),
+    ]
+    result = calculate_dibao(
+        policy=WITH_SUPPLEMENTS, members=people, incomes=[income("parent", "wage", "1200")]
+    )
+    # 1200 / 4 = 300; (700 - 300) x 4 = 1600; then 50 + 40 + 100 for the elder, child, ill.
+    assert result.base_amount == Decimal("1600.00")
+    assert [(s.member, s.group, s.monthly) for s in result.supplements] == [
+        ("elder", "elderly", Decimal("50.00")),
+        ("child", "minor", Decimal("40.00")),
+        ("ill", "serious_illness", Decimal("100.00")),
+    ]
+    assert result.monthly_amount == Decimal("1790.00")
+
+
+def test_it_pays_one_supplement_per_person_the_highest() -> None:
+    elder = MemberInput("elder", age=80, disability_grade=1, seriously_ill=True)
+    result = calculate_dibao(policy=WITH_SUPPLEMENTS, members=[elder])
+    assert [(s.group, s.monthly) for s in result.supplements] == [
+        ("severe_disability", Decimal("120.00"))
+    ]
+    assert result.monthly_amount == Decimal("820.00")
+
+
+@pytest.mark.parametrize(
+    ("member", "supplemented"),
+    [
+        (MemberInput("m", age=69), False),  # below the region's elderly age
+        (MemberInput("m", age=70), True),
+        (MemberInput("m", age=18), False),  # an adult
+        (MemberInput("m", age=17), True),
+        (MemberInput("m", age=40, disability_grade=3), False),  # not severe
+        (MemberInput("m", age=40, disability_grade=2), True),
+        (MemberInput("m", age=75, covered=False), False),  # not paid for
+    ],
+)
+def test_it_supplements_only_covered_members_of_a_group(member, supplemented) -> None:
+    others = [MemberInput("a", age=40)]
+    result = calculate_dibao(policy=WITH_SUPPLEMENTS, members=[*others, member])
+    assert bool(result.supplements) is supplemented
+
+
+def test_it_adds_nothing_to_a_household_that_gets_no_dibao() -> None:
+    result = calculate_dibao(
+        policy=WITH_SUPPLEMENTS,
+        members=[MemberInput("elder", age=90)],
+        incomes=[income("elder", "transfer", "800")],
+    )
+    assert not result.eligible and result.supplements == () and result.monthly_amount == 0
+
+
+def test_it_supplements_only_the_single_person_covered_alone() -> None:
+    result = calculate_dibao(
+        policy=WITH_SUPPLEMENTS,
+        members=[MemberInput("ill", age=30, seriously_ill=True), MemberInput("kid", age=5)],
+        single_person="ill",
+    )
+    assert [s.member for s in result.supplements] == ["ill"]
+    assert result.monthly_amount == Decimal("800.00")
+
+
+def test_it_shows_the_supplements_in_the_wrapper_breakdown() -> None:
+    household = {
+        "members": [
+            {"key": "m1", "age": 45},
+            {"key": "m2", "age": 75, "disability_grade": None, "seriously_ill": False},
+        ],
+        "incomes": [{"member": "m1", "kind": "wage", "monthly": "600"}],
+    }
+    policy = {
+        **WRAPPER_POLICY,
+        "supplements": {
+            "elderly": "50.00",
+            "minor": "40.00",
+            "severe_disability": "120.00",
+            "serious_illness": "100.00",
+            "elderly_age": 70,
+        },
+    }
+    result = dibao_amount(household, policy)
+    # 600 / 2 = 300; (700 - 300) x 2 = 800; + 50 for the elder
+    assert result["base_amount"] == "800.00"
+    assert result["supplements"] == [{"member": "m2", "group": "elderly", "monthly": "50.00"}]
+    assert result["supplement_amount"] == "50.00"
+    assert result["monthly_amount"] == "850.00"
+
+
+def test_it_reads_the_supplements_from_the_region_policy() -> None:
+    policy = {
+        "dibao_supplement_elderly": "50.00",
+        "dibao_supplement_minor": "40.00",
+        "dibao_supplement_severe_disability": "120.00",
+        "dibao_supplement_serious_illness": "100.00",
+        "dibao_supplement_elderly_age": 70,
+    }
+    assert dibao_supplements(policy) == {
+        "elderly": "50.00",
+        "minor": "40.00",
+        "severe_disability": "120.00",
+        "serious_illness": "100.00",
+        "elderly_age": 70,
+    }
+
+
+@pytest.mark.parametrize(
+    "supplements",
+    [{"elderly": "-1"}, {"minor": "x"}, {"elderly_age": "70"}, "lots"],
+)
+def test_it_rejects_malformed_supplements(supplements) -> None:
+    with pytest.raises(AmountInputError):
+        dibao_amount({"members": [{"key": "a"}]}, {**WRAPPER_POLICY, "supplements": supplements})

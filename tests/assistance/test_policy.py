@@ -81,3 +81,58 @@ def test_it_registers_the_extended_procedure_limit(world):
     assert policy_for(world.village_a1, date(2026, 3, 2))["procedure_extended_working_days"] == 45
     with pytest.raises(PolicyError):
         clean_values({"procedure_extended_working_days": "forty-five"})
+
+
+def test_it_refuses_a_standard_below_the_one_in_force(world):
+    with pytest.raises(PolicyError, match="only go up") as refused:
+        RegionPolicy.objects.create(
+            region=world.county,
+            effective_from=date(2026, 7, 1),
+            values={"dibao_standard_rural": "550.00"},
+        )
+    assert "600.00" in str(refused.value) and "550.00" in str(refused.value)
+    # Nor may a township undercut the county's standard.
+    with pytest.raises(PolicyError, match="only go up"):
+        RegionPolicy.objects.create(
+            region=world.township_a,
+            effective_from=date(2026, 7, 1),
+            values={"dibao_standard_urban": "799.99"},
+        )
+    assert policy_for(world.village_a1, date(2026, 8, 1))["dibao_standard_rural"] == "600.00"
+
+
+def test_it_says_so_in_chinese(world):
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(PolicyError) as refused:
+        RegionPolicy.objects.create(
+            region=world.county,
+            effective_from=date(2026, 7, 1),
+            values={"dibao_standard_rural": "550"},
+        )
+    assert "低保标准只升不降" in str(refused.value)
+
+
+def test_it_lowers_a_standard_only_with_an_explicit_override_and_reason(world):
+    with pytest.raises(PolicyError, match="reason"):
+        RegionPolicy.objects.create(
+            region=world.county,
+            effective_from=date(2026, 7, 1),
+            values={"dibao_standard_rural": "550"},
+            lowers_standard=True,
+        )
+    RegionPolicy.objects.create(
+        region=world.county,
+        effective_from=date(2026, 7, 1),
+        values={"dibao_standard_rural": "550"},
+        lowers_standard=True,
+        override_reason="省厅通知：标准口径调整",
+    )
+    assert policy_for(world.village_a1, date(2026, 7, 1))["dibao_standard_rural"] == "550.00"
+
+
+def test_it_validates_values_when_a_record_is_saved(world):
+    with pytest.raises(PolicyError):
+        RegionPolicy.objects.create(
+            region=world.county, effective_from=date(2026, 7, 1), values={"notice_days": -1}
+        )

@@ -3,7 +3,7 @@ policy parameters, and "same person, same cause: at most once a year"."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,14 @@ from assistance.kinds.temporary import (
     temporary_amount,
     temporary_limits,
 )
-from assistance.models import AssistanceType, Case, CaseStatus, Household, Member
+from assistance.models import (
+    AssistanceType,
+    Case,
+    CaseStatus,
+    Household,
+    Member,
+    RegionPolicy,
+)
 from assistance.policy import PolicyError, clean_values
 from engine.clock import clock
 from tests.fixtures import SHANGHAI
@@ -255,8 +262,8 @@ def test_it_names_the_earlier_case_in_english(world, today):
     with pytest.raises(actions.ActionError) as error:
         check_application(application(world, aid_type="emergency", cause="fire", members=members))
     assert str(error.value) == (
-        "Temporary aid for the same person and the same cause is granted at most once a year: "
-        f"see case {case.number}."
+        "Temporary aid for the same person and the same cause is granted at most once "
+        f"in 365 days: see case {case.number}."
     )
 
 
@@ -272,3 +279,150 @@ def test_it_compares_causes_as_trimmed_lower_case_codes(world, today):
     with pytest.raises(actions.ActionError, match=case.number):
         check_application(app)
     assert app.details["cause"] == "fire"
+
+
+# ---------------------------------------------------------------- fixed limits, the window
+
+
+@pytest.mark.parametrize(
+    ("fixed", "expected"),
+    [
+        # A fixed township limit replaces 3 x 600; the maximum stays 6 x 600.
+        (
+            {"temporary_township_limit_fixed": "1000.00"},
+            {"standard": "600.00", "township_limit": "1000.00", "maximum": "3600.00"},
+        ),
+        # Seed-style sums: 5,000 alone, 20,000 with the county.
+        (
+            {"temporary_township_limit_fixed": "5000", "temporary_max_fixed": "20000"},
+            {"standard": "600.00", "township_limit": "5000.00", "maximum": "20000.00"},
+        ),
+        # Null keeps the multiple.
+        (
+            {"temporary_township_limit_fixed": None, "temporary_max_fixed": None},
+            {"standard": "600.00", "township_limit": "1800.00", "maximum": "3600.00"},
+        ),
+        # Still never above the maximum.
+        (
+            {"temporary_township_limit_fixed": "9000", "temporary_max_fixed": "4000"},
+            {"standard": "600.00", "township_limit": "4000.00", "maximum": "4000.00"},
+        ),
+    ],
+)
+def test_it_takes_a_fixed_sum_instead_of_the_multiple(fixed, expected):
+    assert temporary_limits({**POLICY, **fixed}, "rural") == expected
+
+
+def test_it_lets_the_township_approve_alone_up_to_its_fixed_sum():
+    policy = {**POLICY, "temporary_township_limit_fixed": "5000", "temporary_max_fixed": "20000"}
+    limits = temporary_limits(policy, "rural")
+    # 5,000 is above 3 x 600: the multiple no longer decides.
+    assert temporary_amount("4500", limits)["level"] == "township"
+    assert temporary_amount("5000.01", limits)["level"] == "county"
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"temporary_township_limit_fixed": 5000}, {"temporary_township_limit_fixed": "5000.00"}),
+        ({"temporary_max_fixed": None}, {"temporary_max_fixed": None}),
+        ({"temporary_same_cause_window_days": 180}, {"temporary_same_cause_window_days": 180}),
+    ],
+)
+def test_it_cleans_the_limit_and_window_parameters(values, expected):
+    assert clean_values(values) == expected
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"temporary_township_limit_fixed": "0"},
+        {"temporary_max_fixed": "-5"},
+        {"temporary_max_fixed": "lots"},
+        {"temporary_same_cause_window_days": 0},
+        {"temporary_same_cause_window_days": -30},
+        {"temporary_same_cause_window_days": "365"},
+    ],
+)
+def test_it_refuses_bad_limit_and_window_values(values):
+    with pytest.raises(PolicyError):
+        clean_values(values)
+
+
+@pytest.mark.parametrize(("window", "refused"), [(365, True), (180, False), (201, True)])
+def test_it_reads_the_same_cause_window_from_the_policy(world, today, window, refused):
+    RegionPolicy.objects.create(
+        region=world.township_a,
+        effective_from=date(2026, 1, 1),
+        values={"temporary_same_cause_window_days": window},
+    )
+    members = people()
+    case = earlier_case(world, members, decided_days_ago=200, created_days_ago=210)
+    app = application(world, aid_type="emergency", cause="fire", members=members)
+    if refused:
+        with pytest.raises(actions.ActionError, match=f"in {window} days: see case {case.number}"):
+            check_application(app)
+    else:
+        check_application(app)
+
+
+# ---------------------------------------------------------------- bridge to dibao or 特困
+
+
+@pytest.mark.usefixtures("deployed")
+@pytest.mark.parametrize("pending_type", [AssistanceType.DIBAO, AssistanceType.TEKUN])
+def test_it_records_temporary_aid_as_a_bridge_while_an_application_is_decided(
+    world, today, pending_type
+):
+    members = people()
+    pending = earlier_case(
+        world,
+        members,
+        status=CaseStatus.IN_PROGRESS,
+        decided_days_ago=None,
+        created_days_ago=3,
+        assistance_type=pending_type,
+    )
+    case = actions.do_apply(
+        application(world, aid_type="emergency", cause="fire", members=members),
+        actor=world["clerk"],
+    )
+    assert case.household_id == pending.household_id
+    assert case.details["bridge"] is True
+    assert case.details["bridge_for_case"] == pending.number
+    assert case.details["bridge_for_type"] == pending_type
+
+
+@pytest.mark.usefixtures("deployed")
+def test_it_is_no_bridge_once_the_other_application_is_decided(world, today):
+    members = people()
+    earlier_case(world, members, status=CaseStatus.ACTIVE, assistance_type=AssistanceType.DIBAO)
+    case = actions.do_apply(
+        application(world, aid_type="emergency", cause="fire", members=members),
+        actor=world["clerk"],
+    )
+    assert "bridge" not in case.details
+
+
+def test_it_keeps_the_once_a_window_rule_for_a_bridge(world, today):
+    members = people()
+    pending = earlier_case(
+        world,
+        members,
+        status=CaseStatus.IN_PROGRESS,
+        decided_days_ago=None,
+        created_days_ago=3,
+        assistance_type=AssistanceType.DIBAO,
+    )
+    aid = Case.objects.create(
+        number="LS-BRIDGED-BEFORE",
+        assistance_type=AssistanceType.TEMPORARY,
+        household=pending.household,
+        region=world.village_a1,
+        status=CaseStatus.CLOSED,
+        details={"aid_type": "emergency", "cause": "fire", "bridge": True},
+        decided_on=today - timedelta(days=30),
+    )
+    app = application(world, aid_type="emergency", cause="fire", members=members)
+    with pytest.raises(actions.ActionError, match=aid.number):
+        check_application(app)

@@ -77,6 +77,8 @@ MATRIX: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
                         (404, 404, 404, 404, 403, 403, 403, 403, 403, 302)),
     "review_check":    ((403, 403, 403, 403, 403, 403, 302, 403, 403, 404),
                         (404, 404, 404, 404, 403, 403, 302, 403, 403, 403)),
+    "issue_document":  ((302, 302, 403, 403, 403, 403, 403, 403, 403, 404),
+                        (404, 404, 404, 404, 403, 403, 403, 403, 403, 302)),
 }  # fmt: skip
 
 # Policy staff and auditors land on a home page that says what they can do, not a 403.
@@ -194,6 +196,9 @@ def request(client: Any, world: Any, action: str, case: Any) -> int:
             reverse("case-review-check", args=[case.pk]),
             {"eligible": "yes", "changed": "no", "report_no": "FH-1"},
         ),
+        "issue_document": lambda: client.post(
+            reverse("document-issue", args=[case.pk, "public_notice"])
+        ),
     }
     return calls[action]().status_code
 
@@ -215,6 +220,7 @@ STAGE = {
     "reclassify": "classified",
     "report_change": "active",
     "review_check": "review",
+    "issue_document": "notice",
 }
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -292,6 +298,8 @@ def test_it_refuses_wrong_methods_everywhere(client, world):
     ):
         assert client.get(reverse(name, args=[case.pk])).status_code == 405
     assert client.put(reverse("case-check-result", args=[case.pk])).status_code == 405
+    issue = reverse("document-issue", args=[case.pk, "acceptance"])
+    assert client.get(issue).status_code == 405
     other = apply(world)
     for name in ("task-claim", "task-unclaim", "task-assign"):
         assert client.get(reverse(name, args=[task(other, "acceptance").pk])).status_code == 405
