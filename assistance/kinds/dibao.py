@@ -13,5 +13,12 @@ def start_data(case: Case, common: dict[str, Any]) -> dict[str, Any]:
 
 
 KIND = register(
-    Kind(code=AssistanceType.DIBAO, process_key="dibao", case_prefix="DB", start_data=start_data)
+    Kind(
+        code=AssistanceType.DIBAO,
+        process_key="dibao",
+        case_prefix="DB",
+        start_data=start_data,
+        intake_form="intake_dibao.json",
+        single_person_cover=True,
+    )
 )

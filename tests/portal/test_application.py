@@ -17,6 +17,7 @@ URL = "application-new"
 
 def form(world, *people, village=None, **extra):
     data = {
+        "assistance_type": "dibao",
         "village": (village or world.village_a1).pk,
         "address": "东村3组",
         "hukou": "rural",
