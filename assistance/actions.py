@@ -161,10 +161,7 @@ def _as_seen_by(actor: User, error: ActionError) -> ActionError:
         return error
     township = case.region.ancestor_of_level(RegionLevel.TOWNSHIP) or case.region
     return ActionError(
-        _(
-            "A member already has a case of this type that is handled elsewhere: "
-            "ask %(office)s."
-        )
+        _("A member already has a case of this type that is handled elsewhere: ask %(office)s.")
         % {"office": township.name}
     )
 

@@ -69,7 +69,7 @@ def application_new(request: AuthedRequest) -> HttpResponse:
 
 
 def _kinds() -> list[tuple[str, str]]:
-    return [(code, label) for code, label in AssistanceType.choices if code in KINDS]
+    return [(code, str(label)) for code, label in AssistanceType.choices if code in KINDS]
 
 
 def _rows(raw: str | None) -> int:
@@ -105,7 +105,9 @@ def _application(
     payment = None
     if data.get("bank_card"):
         payment = actions.PaymentAccount(
-            payee_name=data["payee_name"], bank_name=data["bank_name"], card_number=data["bank_card"]
+            payee_name=data["payee_name"],
+            bank_name=data["bank_name"],
+            card_number=data["bank_card"],
         )
     return actions.ApplicationData(
         region_id=data["village"],
