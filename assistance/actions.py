@@ -140,7 +140,14 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
         role=_role_for(actor, APPLICATION_ROLES),
         region_id=region.pk,
         case_id=case.pk,
-        payload={"number": case.number, "type": case.assistance_type, "members": len(members)},
+        payload={
+            "number": case.number,
+            "type": case.assistance_type,
+            "members": len(members),
+            "single_person": single.pk if single is not None else None,
+            # Who set the payment account matters to audits (R10); the tail identifies it.
+            "card_tail": case.bank_card[-4:],
+        },
     )
     runtime.start(
         kind.process_key,

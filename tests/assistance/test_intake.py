@@ -250,3 +250,27 @@ def test_it_tells_the_second_of_two_simultaneous_clerks_what_happened(world):
     assert outcomes["first"] == "ok"
     assert outcomes["second"].startswith("refused: 王五 was registered by another clerk")
     assert Case.objects.count() == 1 and Member.objects.filter(resident_id=number).count() == 1
+
+
+# ---------------------------------------------------------------- disability grade
+
+
+def disability(world, grade_on_member):
+    from tests.workflows.disability import details
+
+    people = [member("残疾人", date(1980, 1, 1), applicant=True, disability_grade=grade_on_member)]
+    return dibao(world, people, assistance_type=AssistanceType.DISABILITY, details=details(grade=1))
+
+
+@pytest.mark.django_db
+def test_it_records_the_certificate_grade_on_the_disabled_member(world):
+    deploy_only("disability.bpmn", actor=world["policy"])
+    case = actions.do_apply(disability(world, None), actor=world["clerk"])
+    assert case.household.members.get().disability_grade == 1
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_member_grade_the_certificate_contradicts(world):
+    deploy_only("disability.bpmn", actor=world["policy"])
+    with pytest.raises(actions.ActionError, match="grade 3, the certificate says 1"):
+        actions.do_apply(disability(world, 3), actor=world["clerk"])
