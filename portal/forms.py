@@ -4,8 +4,9 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
-from assistance.ids import InvalidBankCard, parse_bank_card
+from assistance.ids import InvalidBankCard, InvalidResidentId, parse_bank_card, parse_resident_id
 from assistance.models import AssistanceType, EvidenceKind, NearRelative, Relation
+from engine.clock import clock
 from engine.forms import FormInvalid, validate_submission
 from portal.schema_forms import SchemaForm
 
@@ -109,6 +110,13 @@ class MemberForm(forms.Form):
     business = money(_("Business income"))
     property = money(_("Property income"))
     transfer = money(_("Transfer income"))
+
+    def clean_resident_id(self) -> str:
+        # Checked here too, so the error stands on the member's row, not atop the page.
+        try:
+            return parse_resident_id(self.cleaned_data["resident_id"], today=clock.today()).number
+        except InvalidResidentId as exc:
+            raise forms.ValidationError(str(exc)) from exc
 
     def has_changed(self) -> bool:
         # A row without a name or ID is no member, whatever its defaults (relation, covered):

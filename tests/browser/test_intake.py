@@ -173,3 +173,33 @@ def test_it_registers_households_of_three_and_of_one(
     page.click("#application button.primary")
     one = expect_started(page, code, f"{code}丁")
     assert one.household.members.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fixed_clock", "deployed")
+def test_it_lets_the_clerk_remove_a_server_rendered_row_after_a_refusal(
+    page: Page, live_server: LiveServer, world: World
+) -> None:
+    sign_in(page, live_server, "clerk")
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_form(page, live_server, "dibao")
+    fill_member(page, 0, "户主", ADULT, True)
+    page.click("#add-member")
+    page.click("#add-member")
+    fill_member(page, 1, "错号", ADULT, True)
+    page.fill("#id_m-1-resident_id", "110105194912310021")  # wrong check character
+    fill_member(page, 2, "孩子", CHILD, True)
+    page.fill("#id_address", "东村3组")
+    page.click("#application button.primary")
+
+    # Refused: the server renders the three rows again, with the error on the wrong one.
+    expect(page.locator("[data-member-row]")).to_have_count(3)
+    expect(page.locator("[data-member-row]").nth(1)).to_contain_text("校验位")
+    assert no_sideways_scroll(page)
+    screenshot(page, "intake-refused-row-390")
+    page.locator("[data-member-row]").nth(1).locator("[data-remove-member]").click()
+    expect(page.locator("[data-member-row]")).to_have_count(2)
+    expect(page.locator("#id_m-1-name")).to_have_value("孩子")
+    page.click("#application button.primary")
+    case = expect_started(page, "dibao", "户主")
+    assert sorted(case.household.members.values_list("name", flat=True)) == ["孩子", "户主"]
