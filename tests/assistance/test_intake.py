@@ -274,3 +274,20 @@ def test_it_refuses_a_member_grade_the_certificate_contradicts(world):
     deploy_only("disability.bpmn", actor=world["policy"])
     with pytest.raises(actions.ActionError, match="grade 3, the certificate says 1"):
         actions.do_apply(disability(world, 3), actor=world["clerk"])
+
+
+# ---------------------------------------------------------------- intake schemas
+
+
+def test_it_gives_every_kind_a_valid_intake_schema():
+    from jsonschema import Draft202012Validator
+
+    from assistance.kinds import KINDS, intake_schema
+
+    assert set(KINDS) == set(AssistanceType.values)
+    for kind in KINDS.values():
+        schema = intake_schema(kind)
+        Draft202012Validator.check_schema(schema)
+        assert kind.intake_form == f"intake_{kind.code}.json"
+        assert schema["additionalProperties"] is False
+        assert set(schema.get("required", [])) <= set(schema["properties"])
