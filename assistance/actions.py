@@ -106,7 +106,10 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
         kind.check_application(application)
         numbers = _check_members(application)
     except ActionError as exc:
-        raise _as_seen_by(actor, exc) from exc
+        seen = _as_seen_by(actor, exc)
+        if seen is exc:
+            raise
+        raise seen from None  # the hidden case stays out of the chain too
     household, known = _household_for(application, region, numbers)
     members = [
         known.get(number) or _create_member(household, data)
