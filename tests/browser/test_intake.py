@@ -182,6 +182,10 @@ def test_it_lets_the_clerk_remove_a_server_rendered_row_after_a_refusal(
 ) -> None:
     sign_in(page, live_server, "clerk")
     page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + "/applications/new/")
+    expect(page.locator(".kind-choice a")).to_have_count(6)
+    assert no_sideways_scroll(page)
+    screenshot(page, "intake-choose-390")
     open_form(page, live_server, "dibao")
     fill_member(page, 0, "户主", ADULT, True)
     page.click("#add-member")
