@@ -11,13 +11,13 @@ from uuid import uuid4
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from assistance import access, locks
 from assistance.amounts import DEDUCTION_KINDS, INCOME_KINDS
-from assistance.ids import InvalidResidentId, parse_resident_id
-from assistance.kinds import kind_for
+from assistance.ids import InvalidBankCard, InvalidResidentId, parse_bank_card, parse_resident_id
+from assistance.kinds import Kind, kind_for
 from assistance.models import (
     OPEN_STATUSES,
     AssistanceType,
@@ -34,6 +34,7 @@ from assistance.models import (
     Region,
     RegionLevel,
 )
+from assistance.models import Relation as MemberRelation
 from assistance.policy import policy_for
 from engine import audit, runtime
 from engine.clock import clock
@@ -64,6 +65,13 @@ class MemberData:
 
 
 @dataclass
+class PaymentAccount:
+    payee_name: str
+    bank_name: str
+    card_number: str
+
+
+@dataclass
 class ApplicationData:
     region_id: int
     address: str
@@ -74,6 +82,15 @@ class ApplicationData:
     assistance_type: str = AssistanceType.DIBAO
     # Facts of this kind of application (cause of a temporary aid, disability grade…).
     details: dict[str, Any] = field(default_factory=dict)
+    # The account benefits are paid to; None when not yet known (temporary aid in cash).
+    payment: PaymentAccount | None = None
+
+
+# Single-person cover (单人户施保, seeds 000, 004): an adult without work, severely disabled
+# (grade 1-2) or seriously ill. Work shows as wage or business income.
+SINGLE_PERSON_ADULT_AGE = 18
+SINGLE_PERSON_GRADES = frozenset({1, 2})
+WORK_INCOMES = frozenset({"wage", "business"})
 
 
 @transaction.atomic
@@ -85,13 +102,21 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
     kind = kind_for(application.assistance_type)
     if kind is None:
         raise ActionError(_("This assistance type cannot be applied for yet."))
-    kind.check_application(application)
-    numbers = _check_members(application)
+    payment = _check_payment(application.payment)
+    try:
+        kind.check_application(application)
+        numbers = _check_members(application)
+    except ActionError as exc:
+        seen = _as_seen_by(actor, exc)
+        if seen is exc:
+            raise
+        raise seen from None  # the hidden case stays out of the chain too
     household, known = _household_for(application, region, numbers)
     members = [
         known.get(number) or _create_member(household, data)
         for number, data in zip(numbers, application.members, strict=True)
     ]
+    single = _single_person(kind, application, household, members)
     # A registered household keeps its recorded deductions; new ones come with a new household.
     for deduction_kind, amount, member_index in application.deductions if not known else ():
         if deduction_kind not in DEDUCTION_KINDS:
@@ -100,11 +125,6 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
         Deduction.objects.create(
             household=household, member=member, kind=deduction_kind, monthly_amount=amount
         )
-    single = (
-        members[application.single_person_index]
-        if application.single_person_index is not None
-        else None
-    )
     case = Case.objects.create(
         number=uuid4().hex,
         assistance_type=application.assistance_type,
@@ -113,6 +133,7 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
         single_person=single,
         details=application.details,
         created_by=actor,
+        **payment,
     )
     case.number = f"{kind.case_prefix}{clock.today():%Y}{case.pk:08d}"
     case.relative_flag = _recuse_relatives(case, [m.resident_id for m in members])
@@ -123,7 +144,14 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
         role=_role_for(actor, APPLICATION_ROLES),
         region_id=region.pk,
         case_id=case.pk,
-        payload={"number": case.number, "type": case.assistance_type, "members": len(members)},
+        payload={
+            "number": case.number,
+            "type": case.assistance_type,
+            "members": len(members),
+            "single_person": single.pk if single is not None else None,
+            # Who set the payment account matters to audits (R10); the tail identifies it.
+            "card_tail": case.bank_card[-4:],
+        },
     )
     runtime.start(
         kind.process_key,
@@ -134,6 +162,66 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
         data=process_data(case),
     )
     return case
+
+
+def _as_seen_by(actor: User, error: ActionError) -> ActionError:
+    """The refusal as this clerk may see it: a case outside their jurisdiction, or one they
+    are recused from, is neither named nor linked, only the township to ask (R7, R9)."""
+    case = error.case
+    if case is None or access.cases_for_user(actor).filter(pk=case.pk).exists():
+        return error
+    township = case.region.ancestor_of_level(RegionLevel.TOWNSHIP) or case.region
+    return ActionError(
+        _("A member already has a case of this type that is handled elsewhere: ask %(office)s.")
+        % {"office": township.name}
+    )
+
+
+def _check_payment(payment: PaymentAccount | None) -> dict[str, str]:
+    if payment is None or not payment.card_number.strip():
+        return {}
+    try:
+        card = parse_bank_card(payment.card_number)
+    except InvalidBankCard as exc:
+        raise ActionError(str(exc)) from exc
+    if not payment.payee_name.strip() or not payment.bank_name.strip():
+        raise ActionError(_("Give the bank and the account holder's name with the card number."))
+    return {
+        "payee_name": payment.payee_name.strip()[:50],
+        "bank_name": payment.bank_name.strip()[:100],
+        "bank_card": card,
+    }
+
+
+def _single_person(
+    kind: Kind, application: ApplicationData, household: Household, members: list[Member]
+) -> Member | None:
+    """The member covered alone, when the application asks for it and the rules allow it."""
+    index = application.single_person_index
+    if index is None:
+        return None
+    if not kind.single_person_cover:
+        raise ActionError(_("This assistance type has no single-person cover."))
+    if not 0 <= index < len(members):
+        raise ActionError(_("Choose the member to be covered alone among the household members."))
+    member = members[index]
+    refusals = []
+    if member.age_on(clock.today()) < SINGLE_PERSON_ADULT_AGE:
+        refusals.append(_("is not an adult"))
+    if member.disability_grade not in SINGLE_PERSON_GRADES and not member.seriously_ill:
+        refusals.append(_("has neither a grade 1-2 disability nor a serious illness"))
+    if member.incomes.filter(kind__in=WORK_INCOMES).exists():
+        refusals.append(_("has income from work"))
+    if Case.objects.filter(
+        household=household, assistance_type=AssistanceType.DIBAO, status__in=OPEN_STATUSES
+    ).exists():
+        refusals.append(_("lives in a household that already receives or applies for dibao"))
+    if refusals:
+        raise ActionError(
+            _("Single-person cover is refused: %(name)s %(reasons)s.")
+            % {"name": member.name, "reasons": _("; ").join(str(r) for r in refusals)}
+        )
+    return member
 
 
 def _recuse_relatives(case: Case, resident_ids: list[str]) -> bool:
@@ -224,18 +312,32 @@ def _check_members(application: ApplicationData) -> list[str]:
 
 def _create_member(household: Household, data: MemberData) -> Member:
     resident = parse_resident_id(data.resident_id, today=clock.today())
-    member = Member.objects.create(
-        household=household,
-        name=data.name,
-        resident_id=resident.number,
-        birth_date=resident.birth_date,
-        sex=resident.sex,
-        relation=data.relation,
-        is_applicant=data.is_applicant,
-        covered=data.covered,
-        disability_grade=data.disability_grade,
-        seriously_ill=data.seriously_ill,
-    )
+    if data.relation not in MemberRelation.values:
+        raise ActionError(_("Choose the relation of %(name)s.") % {"name": data.name})
+    try:
+        # A savepoint: another clerk registering the same person commits first, and the
+        # unique resident ID refuses this row; the transaction must stay usable to refuse.
+        with transaction.atomic():
+            member = Member.objects.create(
+                household=household,
+                name=data.name,
+                resident_id=resident.number,
+                birth_date=resident.birth_date,
+                sex=resident.sex,
+                relation=data.relation,
+                is_applicant=data.is_applicant,
+                covered=data.covered,
+                disability_grade=data.disability_grade,
+                seriously_ill=data.seriously_ill,
+            )
+    except IntegrityError as exc:
+        raise ActionError(
+            _(
+                "%(name)s was registered by another clerk a moment ago. Nothing was saved: "
+                "look the person up and do not register them twice."
+            )
+            % {"name": data.name}
+        ) from exc
     for kind, amount in data.incomes:
         if kind not in INCOME_KINDS:
             raise ActionError(_("Unknown income kind: %(kind)s") % {"kind": kind})

@@ -251,6 +251,11 @@ class Case(models.Model):
     # R6: the whole procedure may be extended once, with a reason (30 -> 45 working days).
     procedure_extended_at = models.DateTimeField(null=True, blank=True)
     procedure_extension_reason = models.TextField(blank=True)
+    # Where benefits are paid (按月打卡发放, R8): kept off the process data, which names no
+    # account; the card number is Luhn-checked at intake.
+    payee_name = models.CharField(max_length=50, blank=True)
+    bank_name = models.CharField(max_length=100, blank=True)
+    bank_card = models.CharField(max_length=19, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
     # The engine's clock, so rules counting from the application day hold under a set clock.
     created_at = models.DateTimeField(default=_engine_now)

@@ -8,8 +8,10 @@ when Django starts.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -45,6 +47,22 @@ class Kind:
     # The amount with every figure behind it, for the task and case pages:
     # (case, members with incomes prefetched, deductions, policy values) -> a breakdown.
     amount_breakdown: Callable[..., Any] | None = None
+    # The JSON Schema of this kind's own intake fields (its `details`), a file in
+    # workflows/forms/ that policy staff edit like task forms.
+    intake_form: str = ""
+    # Whether one member of a household may be covered alone (单人户施保).
+    single_person_cover: bool = False
+
+
+def intake_schema(kind: Kind) -> dict[str, Any]:
+    """The kind's intake schema, read on each use so an edited file applies at once."""
+    from django.conf import settings
+
+    if not kind.intake_form:
+        return {"type": "object", "properties": {}, "additionalProperties": False}
+    path = Path(settings.WORKFLOWS_DIR) / "forms" / kind.intake_form
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return schema
 
 
 KINDS: dict[str, Kind] = {}

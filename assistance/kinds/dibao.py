@@ -68,5 +68,7 @@ KIND = register(
         case_prefix="DB",
         start_data=start_data,
         amount_breakdown=amount_breakdown,
+        intake_form="intake_dibao.json",
+        single_person_cover=True,
     )
 )

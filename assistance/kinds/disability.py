@@ -167,6 +167,21 @@ def _details(application: ApplicationData) -> dict[str, Any]:
     return details
 
 
+def _match_member_grade(member: MemberData, grade: int) -> None:
+    """The certificate's grade is the member's: recorded on the member when not given there,
+    so later rules reading members (extreme poverty, single-person cover) see it too."""
+    if member.disability_grade is None:
+        member.disability_grade = grade
+    elif member.disability_grade != grade:
+        raise ActionError(
+            _(
+                "%(name)s is recorded with disability grade %(member)s, the certificate "
+                "says %(grade)s: correct one of them."
+            )
+            % {"name": member.name, "member": member.disability_grade, "grade": grade}
+        )
+
+
 def _resident_numbers(application: ApplicationData) -> list[str]:
     numbers = []
     for member in application.members:
@@ -188,6 +203,7 @@ def is_dibao_household(resident_ids: list[str]) -> bool:
 
 def check_application(application: ApplicationData) -> None:
     details = _details(application)
+    _match_member_grade(application.members[details["disabled_member"]], details["grade"])
     subsidy = details["subsidy"]
     if subsidy in ("living", "both") and not is_dibao_household(_resident_numbers(application)):
         raise ActionError(_("The living subsidy is only for disabled members of dibao households."))
@@ -322,5 +338,6 @@ KIND = register(
         check_application=check_application,
         seed_demo=seed_demo,
         demo_policy=DEMO_POLICY,
+        intake_form="intake_disability.json",
     )
 )

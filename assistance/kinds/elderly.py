@@ -147,13 +147,20 @@ def check_application(application: ApplicationData) -> None:
     allowance = application.details.get("allowance")
     if allowance not in ALLOWANCES:
         raise ActionError(_("Choose the old-age allowance or the needy-elderly subsidy."))
-    if len(application.members) != 1:
+    applicants = [member for member in application.members if member.is_applicant]
+    if len(applicants) != 1:
+        return  # do_apply's member checks say what is wrong
+    # The household may be listed, but the allowance is the elderly applicant's alone.
+    if any(member.covered for member in application.members if not member.is_applicant):
         raise ActionError(
-            _("An elderly allowance is applied for by the elderly person alone, one by one.")
+            _(
+                "An elderly allowance covers the elderly applicant alone: "
+                "untick Covered for the other members."
+            )
         )
     today = clock.today()
     try:
-        resident = parse_resident_id(application.members[0].resident_id, today=today)
+        resident = parse_resident_id(applicants[0].resident_id, today=today)
     except InvalidResidentId:
         return  # the common member checks report it with the member's name
     region = Region.objects.filter(pk=application.region_id).first()
@@ -355,5 +362,6 @@ KIND = register(
         check_application=check_application,
         seed_demo=seed_demo,
         demo_policy=DEMO_POLICY,
+        intake_form="intake_elderly.json",
     )
 )

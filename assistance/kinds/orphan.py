@@ -44,7 +44,9 @@ from engine.clock import clock
 from engine.models import ProcessInstance
 
 CATEGORIES = ("orphan", "unattended")
-DETAIL_KEYS = frozenset({"category", "guardian_name", "guardian_resident_id", "in_school"})
+DETAIL_KEYS = frozenset(
+    {"category", "guardian_name", "guardian_resident_id", "guardian_relation", "in_school"}
+)
 ADULT_AGE = 18
 SUPPORT_PROCESS = "orphan_support"
 MAX_RECHECK_MONTHS = 24
@@ -382,5 +384,6 @@ KIND = register(
         check_application=check_application,
         seed_demo=seed_demo,
         demo_policy=DEMO_POLICY,
+        intake_form="intake_orphan.json",
     )
 )

@@ -460,5 +460,6 @@ KIND = register(
         check_application=check_application,
         seed_demo=seed_demo,
         demo_policy=DEMO_POLICY,
+        intake_form="intake_tekun.json",
     )
 )

@@ -1,4 +1,4 @@
-"""Join the procedure-extension and documents branches; give existing base policies the
+"""Join the procedure-extension, documents and intake branches; give existing base policies the
 extended whole-procedure limit (R6: 45 working days nationally)."""
 
 from django.db import migrations
@@ -16,6 +16,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("assistance", "0007_decide_procedure_extension"),
         ("assistance", "0009_documents_policy_defaults"),
+        ("assistance", "0007_intake_case_payment_account"),
     ]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]
