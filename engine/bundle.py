@@ -40,6 +40,10 @@ FORM_UI_PROPERTY = "formUiSchemaFilename"
 DUE_PROPERTY = "dueDate"
 EXCLUDE_PROPERTY = "excludeActorsOf"
 EVIDENCE_PROPERTY = "evidenceRequired"
+# A condition on the submitted data (e.g. "acceptance_decision == 'complete'"): when it holds,
+# the engine refuses to complete the step while a kind named by evidenceRequired is missing.
+# Without it, evidenceRequired is a checklist shown to staff, not enforced.
+EVIDENCE_WHEN_PROPERTY = "evidenceRequiredWhen"
 
 
 class DeploymentError(ValueError):
@@ -56,6 +60,13 @@ class UserTaskInfo:
     ui_form: str | None
     due: str | None
     exclude_actors_of: list[str] = field(default_factory=list)
+    evidence_required: list[str] = field(default_factory=list)
+    evidence_when: str | None = None
+
+
+def evidence_kinds(properties: Mapping[str, str]) -> list[str]:
+    raw = properties.get(EVIDENCE_PROPERTY, "")
+    return [kind.strip() for kind in raw.split(",") if kind.strip()]
 
 
 @dataclass
@@ -168,9 +179,10 @@ def _scripts(specs: list[Any]) -> Iterator[tuple[str, str, str]]:
         expression = getattr(event, "expression", None)
         if isinstance(expression, str) and expression:
             yield where, "eval", expression
-        due = _properties(task_spec).get(DUE_PROPERTY)
-        if due:
-            yield where, "eval", due
+        for name in (DUE_PROPERTY, EVIDENCE_WHEN_PROPERTY):
+            expression = _properties(task_spec).get(name)
+            if expression:
+                yield where, "eval", expression
 
 
 def _where(task_spec: Any) -> str:
@@ -283,6 +295,7 @@ def _user_tasks(
         exclude = [
             name.strip() for name in properties.get(EXCLUDE_PROPERTY, "").split(",") if name.strip()
         ]
+        problems += _check_evidence(where, properties)
         tasks[task_spec.name] = UserTaskInfo(
             title=task_spec.bpmn_name or task_spec.name,
             lane=task_spec.lane or "",
@@ -290,6 +303,8 @@ def _user_tasks(
             ui_form=ui_form,
             due=properties.get(DUE_PROPERTY),
             exclude_actors_of=exclude,
+            evidence_required=evidence_kinds(properties),
+            evidence_when=properties.get(EVIDENCE_WHEN_PROPERTY),
         )
     for name, info in tasks.items():
         for other in info.exclude_actors_of:
@@ -298,6 +313,21 @@ def _user_tasks(
                     f"{name}: {EXCLUDE_PROPERTY} names {other!r}, which is not a user task"
                 )
     return tasks, problems
+
+
+def _check_evidence(where: str, properties: Mapping[str, str]) -> list[str]:
+    known = registry.evidence_kinds()
+    required = evidence_kinds(properties)
+    problems = [
+        f"{where}: {EVIDENCE_PROPERTY} names {kind!r}, which is not a known kind of evidence"
+        for kind in required
+        if known and kind not in known
+    ]
+    if properties.get(EVIDENCE_WHEN_PROPERTY) and not required:
+        problems.append(
+            f"{where}: {EVIDENCE_WHEN_PROPERTY} is set but {EVIDENCE_PROPERTY} is empty"
+        )
+    return problems
 
 
 def _form_path(filename: str) -> str:

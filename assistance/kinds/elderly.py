@@ -31,7 +31,6 @@ from assistance.actions import (
     ApplicationData,
     MemberData,
     do_apply,
-    do_complete_task,
     process_data,
 )
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
@@ -48,7 +47,7 @@ from assistance.policy import (
 from assistance.projections import apply_application_outcome, register_outcome_handler
 from engine import registry, runtime
 from engine.clock import clock
-from engine.models import InstanceStatus, ProcessInstance, Task
+from engine.models import InstanceStatus, ProcessInstance
 
 PROCESS_KEY = "elderly"
 YEARLY_CHECK_KEY = "elderly_yearly_check"
@@ -342,8 +341,9 @@ def _demo_case(
 def _demo_complete(
     users: Mapping[str, User], case: Case, username: str, spec_name: str, **data: object
 ) -> None:
-    task = Task.objects.get(case=case, spec_name=spec_name)
-    do_complete_task(task.pk, actor=users[username], data=data)
+    from assistance.demo import complete_step
+
+    complete_step(users, case, username, spec_name, **data)
 
 
 KIND = register(

@@ -33,7 +33,7 @@ from assistance.policy import Param, PolicyError, policy_for, register_params
 from assistance.projections import register_outcome_handler
 from engine import audit, registry, runtime
 from engine.clock import clock
-from engine.models import InstanceStatus, ProcessInstance, Task
+from engine.models import InstanceStatus, ProcessInstance
 
 logger = logging.getLogger(__name__)
 
@@ -418,5 +418,6 @@ def _demo_investigate(users: Mapping[str, User], case: Case) -> None:
 def _demo_complete(
     users: Mapping[str, User], case: Case, username: str, spec_name: str, **data: object
 ) -> None:
-    task = Task.objects.get(case=case, spec_name=spec_name)
-    actions.do_complete_task(task.pk, actor=users[username], data=data)
+    from assistance.demo import complete_step
+
+    complete_step(users, case, username, spec_name, **data)

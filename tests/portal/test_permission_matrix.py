@@ -22,6 +22,8 @@ from assistance.models import Evidence
 from engine.clock import clock
 from storage.base import get_store, reset_store_cache
 from tests.workflows.dibao import accept, apply, complete, resident_id, task
+from tests.workflows.evidence import APPLICATION as APPLICATION_SCANS
+from tests.workflows.evidence import upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
 
@@ -57,6 +59,7 @@ MATRIX: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
                         (404, 404, 404, 404, 200, 200, 200, 200, 200, 200)),
 }  # fmt: skip
 
+SCANS = (*APPLICATION_SCANS, "investigation_record")
 PAGES = {"inbox": (200, 200, 200, 200, 200, 200, 200, 403, 403, 200)}
 APPLICATION = (200, 200, 403, 403, 403, 403, 403, 403, 403, 200)
 
@@ -76,6 +79,8 @@ def make_case(world: Any, where: str, stage: str):
             ],
         )
         case = actions.do_apply(application, actor=world["outsider"])
+    # Scanned at the counter, so acceptance as complete may go through.
+    upload(world, case, *SCANS, user="clerk" if where == "A" else "outsider")
     if stage in ("check", "notice"):
         # Acceptance by the township's own clerk.
         clerk = "clerk" if where == "A" else "outsider"
