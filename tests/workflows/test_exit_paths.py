@@ -429,3 +429,12 @@ def test_it_refuses_an_exit_the_rules_do_not_allow(world):
     with pytest.raises(actions.ActionError, match="Only an active case"):
         start_exit(world, closed, "moved_away")
     assert ProcessInstance.objects.filter(definition__key="exit").count() == 1
+
+
+def test_it_makes_the_exit_approval_due_ten_working_days_after_the_termination_notice(world):
+    case = active_case(world, "dibao")
+    start_exit(world, case, "moved_away")
+    investigate_exit(world, case)
+    # Notice posted Monday 2 March, last day Monday 9 March: due ten working days later.
+    assert pass_notice(days=9) == 1
+    assert task(case, "county_approval").due_date == date(2026, 3, 23)
