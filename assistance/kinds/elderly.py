@@ -5,6 +5,8 @@ The application's `details` name the allowance: {"allowance": "old_age" | "needy
 The applicant is the elderly person alone. The monthly amount comes from the decision table
 workflows/elderly_age_bands.dmn (the province default; a county that pays other bands
 deploys its own version of the processes with its own table, as for any diagram change).
+The needy-elderly age range has one source, the parameters elderly_needy_min_age and
+elderly_needy_max_age: the on-the-spot check reads them and the table's row reads them too.
 
 After approval a yearly check runs as its own process, one instance per year: each instance
 waits for the anniversary, has the clerk confirm the person is alive and resident, runs the

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from assistance.models import RegionPolicy
-from assistance.policy import PolicyError, clean_values, policy_for
+from assistance.policy import PARAMS, PolicyError, clean_values, policy_for
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +54,23 @@ def test_it_refuses_a_region_without_policy(world):
 def test_it_validates_values(values):
     with pytest.raises(PolicyError):
         clean_values(values)
+
+
+DAY_COUNTS = sorted(key for key in PARAMS if key.endswith("_days") and key != "notice_working_days")
+
+
+def test_it_knows_day_counts_of_every_kind():
+    assert {"notice_days", "confirmation_working_days", "temporary_notice_days"} <= set(DAY_COUNTS)
+    assert len(DAY_COUNTS) >= 15
+
+
+@pytest.mark.parametrize("key", DAY_COUNTS)
+@pytest.mark.parametrize("days", [0, -1, -30])
+def test_it_refuses_zero_and_negative_day_counts(key, days):
+    with pytest.raises(PolicyError):
+        clean_values({key: days})
+
+
+@pytest.mark.parametrize("key", DAY_COUNTS)
+def test_it_accepts_one_day_and_up(key):
+    assert clean_values({key: 1}) == {key: 1}
