@@ -388,6 +388,9 @@ def apply_exit_outcome(case: Case, data: dict[str, Any]) -> list[str]:
         case.end_reason = reason
         case.outcome_reasons = str(data.get("refusal_reasons", ""))
         entry.update(decided_on=data.get("decided_on"), ended_on=case.ended_on.isoformat())
+        if data.get("overpaid_from"):
+            # Paid past the month of the death: those months are to be recovered (R10).
+            entry.update(died_on=data.get("died_on"), overpaid_from=data["overpaid_from"])
         fields += ["status", "ended_on", "end_reason", "outcome_reasons"]
         offer = _monitor(case, reason, str(data.get("offer_application") or "none"))
         if offer:

@@ -438,3 +438,64 @@ def test_it_makes_the_exit_approval_due_ten_working_days_after_the_termination_n
     # Notice posted Monday 2 March, last day Monday 9 March: due ten working days later.
     assert pass_notice(days=9) == 1
     assert task(case, "county_approval").due_date == date(2026, 3, 23)
+
+
+@pytest.mark.reaches("exit", "end_closed")
+def test_it_stops_payment_the_month_after_a_death_reported_late(world):
+    case = active_case(world, "tekun")
+    # Died 20 January, reported on 2 March: no benefit from February, whatever the decision date.
+    do_report_death(subject(case).resident_id, date(2026, 1, 20), actor=None, source="公安户籍注销")
+    approve_exit(world, case)
+    deliver_notice(world, case)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED
+    assert case.ended_on == date(2026, 2, 1)
+    assert case.details["exits"][0]["overpaid_from"] == "2026-02-01"
+    assert case.details["exits"][0]["died_on"] == "2026-01-20"
+
+
+def test_it_stops_payment_the_month_after_a_death_staff_found_on_the_visit(world):
+    case = active_case(world, "elderly")
+    start_exit(world, case, "death")
+    complete(
+        world,
+        "investigator",
+        case,
+        "investigate_exit",
+        visited_on=clock.today().isoformat(),
+        findings="经入户核实，对象已于1月去世",
+        reason_confirmed=True,
+        died_on="2026-01-05",
+    )
+    approve_exit(world, case)
+    deliver_notice(world, case)
+    case.refresh_from_db()
+    assert case.ended_on == date(2026, 2, 1)
+
+
+@pytest.mark.reaches("exit", "end_closed")
+def test_it_ends_a_gradual_exit_the_month_after_the_death_not_the_report(world):
+    case = active_case(world, "dibao")
+    start_exit(world, case, "income_above_standard")
+    investigate_exit(world, case)
+    pass_notice()
+    approve_exit(world, case)
+    deliver_notice(world, case)
+    clock.advance(timedelta(days=60))  # 9 May
+    do_report_death(subject(case).resident_id, date(2026, 4, 20), actor=None, source="医院")
+    case.refresh_from_db()
+    assert case.end_reason == "death"
+    assert case.ended_on == date(2026, 5, 1)
+
+
+@pytest.mark.reaches("exit", "end_recalculated")
+def test_it_recalculates_from_the_month_after_a_member_died(world):
+    case = active_dibao(world, wage="900.00", members=3)
+    clock.advance(timedelta(days=40))  # 19 April
+    child = case.household.members.order_by("pk")[1]
+    do_report_death(child.resident_id, date(2026, 3, 28), actor=None, source="医院")
+    approve_exit(world, case)
+    deliver_notice(world, case)
+    case.refresh_from_db()
+    assert case.monthly_amount == Decimal("300.00")
+    assert case.details["exits"][0]["amount_from"] == "2026-04-01"
