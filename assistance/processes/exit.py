@@ -75,15 +75,44 @@ def _months(value: Any) -> int:
     return value
 
 
+COMBINATIONS = ("extension", "added", "longer")
+
+
+def _combination(value: Any) -> str:
+    if value not in COMBINATIONS:
+        raise PolicyError(
+            gettext_lazy(
+                "Registered-poor households get the extension's months (extension), both "
+                "periods added up (added) or the longer of the two (longer)."
+            )
+        )
+    return str(value)
+
+
 PARAMS = {
     "exit_gradual_months": Param(
         gettext_lazy("Gradual exit after employment (months of continued benefit)"), _months
     ),
     "exit_registered_poor_months": Param(
-        gettext_lazy("Extra months of benefit for registered poor households on exit"), _months
+        gettext_lazy(
+            "Registered-poor households: months of continued benefit once they no longer qualify"
+        ),
+        _months,
+    ),
+    "exit_registered_poor_combination": Param(
+        gettext_lazy(
+            "Registered-poor households: the extension alone, added to the gradual exit, "
+            "or the longer of the two"
+        ),
+        _combination,
     ),
 }
-DEMO_POLICY: dict[str, Any] = {"exit_gradual_months": 6, "exit_registered_poor_months": 6}
+# Seed 004: registered-poor households keep their benefit 6 months (全部延长低保待遇6个月).
+DEMO_POLICY: dict[str, Any] = {
+    "exit_gradual_months": 6,
+    "exit_registered_poor_months": 6,
+    "exit_registered_poor_combination": "extension",
+}
 
 
 def add_months(day: Any, months: int) -> str:
@@ -116,14 +145,27 @@ def without_member(household: Mapping[str, Any], member: Any) -> dict[str, Any]:
 
 
 def gradual_months(policy: Mapping[str, Any], registered_poor: bool) -> int:
-    """Months of continued benefit; the diagram's gradual_start script says the same."""
-    extra = int(policy["exit_registered_poor_months"]) if registered_poor else 0
-    return int(policy["exit_gradual_months"]) + extra
+    """Months of continued benefit after an exit for income (the diagram calls this).
+
+    Gradual exit and the registered-poor extension are two rules: a registered-poor household
+    gets the extension's months, not both added up, unless the county chose otherwise.
+    """
+    gradual = int(policy["exit_gradual_months"])
+    if not registered_poor:
+        return gradual
+    extension = int(policy["exit_registered_poor_months"])
+    combination = policy.get("exit_registered_poor_combination", "extension")
+    if combination == "added":
+        return gradual + extension
+    if combination == "longer":
+        return max(gradual, extension)
+    return extension
 
 
 def _register() -> None:
     register_params(PARAMS)
     registry.register_helper("add_months", add_months)
+    registry.register_helper("gradual_months", gradual_months)
     registry.register_helper("day_start", day_start)
     registry.register_helper("without_member", without_member)
     register_outcome_handler(PROCESS_KEY, apply_exit_outcome)

@@ -192,22 +192,28 @@ def test_it_keeps_paying_through_the_gradual_exit_then_stops(world):
 
 
 @pytest.mark.parametrize(
-    ("region_months", "registered_poor", "months", "until"),
+    ("region_values", "registered_poor", "months", "until"),
     [
-        (None, False, 6, date(2026, 10, 1)),
-        (None, True, 12, date(2027, 4, 1)),
-        (12, False, 12, date(2027, 4, 1)),
-        (12, True, 18, date(2027, 10, 1)),
+        ({}, False, 6, date(2026, 10, 1)),
+        # The registered-poor extension (6 months) replaces the gradual exit, not adds to it.
+        ({}, True, 6, date(2026, 10, 1)),
+        ({"exit_gradual_months": 12}, False, 12, date(2027, 4, 1)),
+        ({"exit_gradual_months": 3}, True, 6, date(2026, 10, 1)),
+        ({"exit_gradual_months": 3}, False, 3, date(2026, 7, 1)),
+        (
+            {"exit_gradual_months": 12, "exit_registered_poor_combination": "added"},
+            True,
+            18,
+            date(2027, 10, 1),
+        ),
     ],
 )
 def test_it_sets_the_gradual_period_from_the_region_policy(
-    world, region_months, registered_poor, months, until
+    world, region_values, registered_poor, months, until
 ):
-    if region_months is not None:
+    if region_values:
         RegionPolicy.objects.create(
-            region=world.township_a,
-            effective_from=date(2026, 1, 1),
-            values={"exit_gradual_months": region_months},
+            region=world.township_a, effective_from=date(2026, 1, 1), values=region_values
         )
     case = active_case(world, "dibao", details={"registered_poor": registered_poor})
     start_exit(world, case, "income_above_standard")
@@ -217,7 +223,7 @@ def test_it_sets_the_gradual_period_from_the_region_policy(
     approve_exit(world, case)
     deliver_notice(world, case)
     data = exit_data(case)
-    assert data["gradual_months"] == months
+    assert data["continued_months"] == months
     assert data["gradual_until"] == until.isoformat()
     timer = Timer.objects.get(instance=exit_instance(case))
     assert timer.due_at == datetime(until.year, until.month, until.day, tzinfo=SHANGHAI)
