@@ -222,8 +222,15 @@ def running_exit(case: Case) -> ProcessInstance | None:
 
 
 def exit_data(
-    case: Case, reason: str, details: Mapping[str, Any], death: DeathRecord | None = None
+    case: Case,
+    reason: str,
+    details: Mapping[str, Any],
+    death: DeathRecord | None = None,
+    *,
+    review_reasons: str | None = None,
 ) -> dict[str, Any]:
+    """`review_reasons` set: the periodic review decided the exit after its own check and
+    investigation, so the exit starts at the termination notice with the review's reasons."""
     day = clock.today()
     policy = policy_for(case.region, day)
     household = household_snapshot(case, day)
@@ -251,6 +258,8 @@ def exit_data(
         "died_on": death.died_on.isoformat() if death is not None else None,
         "dead_member": str(details.get("member")) if details.get("member") else None,
         "offer_application": "none",
+        "decided_at_review": review_reasons is not None,
+        "review_reasons": review_reasons or "",
     }
 
 
@@ -262,6 +271,7 @@ def _start(
     reason: str,
     details: Mapping[str, Any],
     death: DeathRecord | None = None,
+    review_reasons: str | None = None,
 ) -> ProcessInstance:
     if running_exit(case) is not None:
         raise ActionError(_("An exit is already under way for this case."), case=case)
@@ -271,7 +281,7 @@ def _start(
         region_id=case.region_id,
         actor=actor,
         role=role,
-        data=exit_data(case, reason, details, death),
+        data=exit_data(case, reason, details, death, review_reasons=review_reasons),
     )
     audit.record(
         "case.exit_started",
@@ -280,9 +290,25 @@ def _start(
         region_id=case.region_id,
         case_id=case.pk,
         instance_id=instance.pk,
-        payload={"reason": reason},
+        payload={"reason": reason, "decided_at_review": review_reasons is not None},
     )
     return instance
+
+
+def start_exit_from_review(case: Case, *, reason: str, reasons: str) -> ProcessInstance:
+    """The periodic review decided to stop the benefit: the exit process takes it from there
+    (termination notice where required, county approval, written notice with the remedies,
+    gradual exit or the registered-poor extension, then the stop)."""
+    if reason not in allowed_reasons(case.assistance_type):
+        reason = "income_above_standard"
+    return _start(
+        case,
+        actor=None,
+        role="system",
+        reason=reason,
+        details={"review": True},
+        review_reasons=reasons,
+    )
 
 
 @transaction.atomic
@@ -430,6 +456,8 @@ def apply_exit_outcome(case: Case, data: dict[str, Any]) -> list[str]:
         case.end_reason = reason
         case.outcome_reasons = str(data.get("refusal_reasons", ""))
         entry.update(decided_on=data.get("decided_on"), ended_on=case.ended_on.isoformat())
+        if data.get("decided_at_review"):
+            entry["decided_at_review"] = True
         if data.get("overpaid_from"):
             # Paid past the month of the death: those months are to be recovered (R10).
             entry.update(died_on=data.get("died_on"), overpaid_from=data["overpaid_from"])
