@@ -295,12 +295,28 @@ def _start(
     return instance
 
 
-def start_exit_from_review(case: Case, *, reason: str, reasons: str) -> ProcessInstance:
+def start_exit_from_review(case: Case, *, reason: str, reasons: str) -> ProcessInstance | None:
     """The periodic review decided to stop the benefit: the exit process takes it from there
     (termination notice where required, county approval, written notice with the remedies,
-    gradual exit or the registered-poor extension, then the stop)."""
+    gradual exit or the registered-poor extension, then the stop).
+
+    An exit staff started meanwhile already decides the case: the review's finding goes on
+    its record for the staff handling it, and no second exit starts.
+    """
     if reason not in allowed_reasons(case.assistance_type):
         reason = "income_above_standard"
+    running = running_exit(case)
+    if running is not None:
+        audit.record(
+            "case.exit_noted",
+            actor=None,
+            role="system",
+            region_id=case.region_id,
+            case_id=case.pk,
+            instance_id=running.pk,
+            payload={"source": "review", "reason": reason, "reasons": reasons},
+        )
+        return None
     return _start(
         case,
         actor=None,

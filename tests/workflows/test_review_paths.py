@@ -12,7 +12,7 @@ from assistance.models import CaseStatus, MonitoringEntry, RegionPolicy
 from assistance.processes import review
 from engine import runtime
 from engine.clock import clock
-from engine.models import AuditEvent, Task
+from engine.models import AuditEvent, ProcessInstance, Task
 from tests.fixtures import SHANGHAI
 from tests.workflows.dibao import complete, open_tasks
 from tests.workflows.exit import exit_instance
@@ -289,3 +289,19 @@ def test_it_requires_written_reasons_for_a_change(world):
     with pytest.raises(Exception, match="decision_reasons"):
         complete(world, "reviewer", case, "decide", review_decision="exit")
     assert open_tasks(case) == ["decide"]
+
+
+def test_it_notes_a_review_exit_on_an_exit_already_under_way(world):
+    from assistance.processes.exit import do_start_exit
+
+    case = start_review(world, wage="2100.00", amount="900.00")
+    check(world, case, changed=True, reasons="新增工资收入")
+    reinvestigate(world, case)
+    case.refresh_from_db()
+    do_start_exit(case, actor=world["clerk"], reason="moved_away")
+    decide(world, case, "exit", decision_reasons="家庭人均收入高于低保标准")
+    assert review_instance(case).status == "completed"
+    exits = ProcessInstance.objects.filter(case=case, definition__key="exit")
+    assert [instance.status for instance in exits] == ["running"]
+    noted = AuditEvent.objects.get(case=case, action="case.exit_noted")
+    assert noted.payload["reasons"] == "家庭人均收入高于低保标准"
