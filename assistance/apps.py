@@ -7,13 +7,17 @@ class AssistanceConfig(AppConfig):
 
     def ready(self) -> None:
         from assistance import projections, roles, script_helpers
+        from assistance.evidence import evidence_on_file
         from assistance.kinds import discover
+        from assistance.models import EvidenceKind
         from engine import registry
         from engine.runtime import instance_changed
 
         for name, function in script_helpers.HELPERS.items():
             registry.register_helper(name, function)
         registry.register_roles(roles.ROLES)
+        registry.register_evidence_kinds(dict(EvidenceKind.choices))
+        registry.register_evidence_lookup(evidence_on_file)
         discover()
         instance_changed.connect(
             projections.on_instance_changed, dispatch_uid="assistance.case_projection"

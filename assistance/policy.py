@@ -35,8 +35,9 @@ def clean_money(value: Any) -> str:
 
 
 def clean_count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 366:
-        raise PolicyError(_("Expected a whole number of days from 0 to 366."))
+    """A number of days: a limit of zero days (or fewer) would make every case overdue at once."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 366:
+        raise PolicyError(_("Expected a whole number of days from 1 to 366."))
     return value
 
 

@@ -63,6 +63,16 @@ def notice_end(start: Any, days: int, working_days: bool = False) -> str:
     return end.isoformat()
 
 
+def notice_last_day(notice_until: Any) -> str:
+    """The last full day of a notice that ends at `notice_until` (midnight after that day).
+
+    Limits "after the notice ends" count from this day: counting from the day the timer
+    fires would add a working day (R5: confirmation within 10 working days, not 11).
+    """
+    moment = datetime.fromisoformat(str(notice_until)).astimezone(ZoneInfo(settings.TIME_ZONE))
+    return (moment - timedelta(microseconds=1)).date().isoformat()
+
+
 def next_month(day: Any) -> str:
     current = _day(day)
     year, month = (
@@ -78,6 +88,7 @@ HELPERS: dict[str, Callable[..., Any]] = {
     "add_working_days": add_working_days,
     "working_days_between": working_days_between,
     "notice_end": notice_end,
+    "notice_last_day": notice_last_day,
     "next_month": next_month,
     "dibao_amount": dibao_amount,
     "dibao_supplements": dibao_supplements,

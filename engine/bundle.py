@@ -42,6 +42,10 @@ EXCLUDE_PROPERTY = "excludeActorsOf"
 EVIDENCE_PROPERTY = "evidenceRequired"
 # On a message catch event (or the event gateway before it): the role whose record it awaits.
 WAIT_ROLE_PROPERTY = "waitRole"
+# A condition on the submitted data (e.g. "acceptance_decision == 'complete'"): when it holds,
+# the engine refuses to complete the step while a kind named by evidenceRequired is missing.
+# Without it, evidenceRequired is a checklist shown to staff, not enforced.
+EVIDENCE_WHEN_PROPERTY = "evidenceRequiredWhen"
 
 
 class DeploymentError(ValueError):
@@ -58,6 +62,13 @@ class UserTaskInfo:
     ui_form: str | None
     due: str | None
     exclude_actors_of: list[str] = field(default_factory=list)
+    evidence_required: list[str] = field(default_factory=list)
+    evidence_when: str | None = None
+
+
+def evidence_kinds(properties: Mapping[str, str]) -> list[str]:
+    raw = properties.get(EVIDENCE_PROPERTY, "")
+    return [kind.strip() for kind in raw.split(",") if kind.strip()]
 
 
 @dataclass
@@ -171,9 +182,10 @@ def _scripts(specs: list[Any]) -> Iterator[tuple[str, str, str]]:
         expression = getattr(event, "expression", None)
         if isinstance(expression, str) and expression:
             yield where, "eval", expression
-        due = _properties(task_spec).get(DUE_PROPERTY)
-        if due:
-            yield where, "eval", due
+        for name in (DUE_PROPERTY, EVIDENCE_WHEN_PROPERTY):
+            expression = _properties(task_spec).get(name)
+            if expression:
+                yield where, "eval", expression
 
 
 def _where(task_spec: Any) -> str:
@@ -286,6 +298,7 @@ def _user_tasks(
         exclude = [
             name.strip() for name in properties.get(EXCLUDE_PROPERTY, "").split(",") if name.strip()
         ]
+        problems += _check_evidence(where, properties)
         tasks[task_spec.name] = UserTaskInfo(
             title=task_spec.bpmn_name or task_spec.name,
             lane=task_spec.lane or "",
@@ -293,6 +306,8 @@ def _user_tasks(
             ui_form=ui_form,
             due=properties.get(DUE_PROPERTY),
             exclude_actors_of=exclude,
+            evidence_required=evidence_kinds(properties),
+            evidence_when=properties.get(EVIDENCE_WHEN_PROPERTY),
         )
     for name, info in tasks.items():
         for other in info.exclude_actors_of:
@@ -310,6 +325,21 @@ def _check_wait_roles(specs: list[Any]) -> list[str]:
         for task_spec in _all_task_specs(specs)
         if (role := _properties(task_spec).get(WAIT_ROLE_PROPERTY)) and role not in roles
     ]
+
+
+def _check_evidence(where: str, properties: Mapping[str, str]) -> list[str]:
+    known = registry.evidence_kinds()
+    required = evidence_kinds(properties)
+    problems = [
+        f"{where}: {EVIDENCE_PROPERTY} names {kind!r}, which is not a known kind of evidence"
+        for kind in required
+        if known and kind not in known
+    ]
+    if properties.get(EVIDENCE_WHEN_PROPERTY) and not required:
+        problems.append(
+            f"{where}: {EVIDENCE_WHEN_PROPERTY} is set but {EVIDENCE_PROPERTY} is empty"
+        )
+    return problems
 
 
 def _form_path(filename: str) -> str:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
@@ -30,14 +31,16 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
-from engine import audit
+from engine import audit, registry
 from engine.bundle import (
     DUE_PROPERTY,
     EVIDENCE_PROPERTY,
+    EVIDENCE_WHEN_PROPERTY,
     EXCLUDE_PROPERTY,
     FORM_SCHEMA_PROPERTY,
     WAIT_ROLE_PROPERTY,
     Bundle,
+    evidence_kinds,
     form_schema,
     load_bundle,
     sources_sha256,
@@ -77,6 +80,14 @@ class SeparationOfDuties(EngineError):
 
 class NoSuchMessage(EngineError):
     pass
+
+
+class EvidenceMissing(EngineError):
+    """The step claims an outcome the diagram allows only with these kinds of evidence on file."""
+
+    def __init__(self, message: str, missing: list[str]) -> None:
+        super().__init__(message)
+        self.missing = missing
 
 
 class ProcessFailed(EngineError):
@@ -303,6 +314,7 @@ def complete(
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise TaskConflict(_("This task has already been completed by someone else."))
     _check_separation(instance, task.spec_name, actor, _exclusions(instance, task))
+    _check_evidence(instance, spiff_task, data)
     spiff_task.data.update(data)
     _advance(spiff_task.run, workflow.do_engine_steps)
     actors = dict(instance.actors)
@@ -335,6 +347,38 @@ def _check_separation(
             raise SeparationOfDuties(
                 _("You took part in an earlier step of this case; someone else must do this one.")
             )
+
+
+def _check_evidence(
+    instance: ProcessInstance, spiff_task: SpiffTask, data: Mapping[str, Any]
+) -> None:
+    """Refuse an outcome the diagram ties to evidence while a required kind is not on file."""
+    properties = (spiff_task.task_spec.extensions or {}).get("properties", {})
+    condition = properties.get(EVIDENCE_WHEN_PROPERTY)
+    required = evidence_kinds(properties)
+    if not condition or not required:
+        return
+    try:
+        applies = evaluate_standalone(condition, {**spiff_task.data, **data})
+    except (ScriptFailed, ScriptRejected, NameError, KeyError, TypeError) as exc:
+        name = spiff_task.task_spec.bpmn_name or spiff_task.task_spec.name
+        raise ProcessFailed(
+            _("The process could not continue at %(step)s: %(error)s")
+            % {"step": name, "error": exc}
+        ) from exc
+    if not applies:
+        return
+    on_file = registry.evidence_on_file(instance.case_id)
+    missing = [kind for kind in required if kind not in on_file]
+    if missing:
+        names = pgettext("list separator", ", ").join(
+            registry.evidence_label(kind) for kind in missing
+        )
+        raise EvidenceMissing(
+            _("Upload the missing evidence before this step can be completed: %(items)s.")
+            % {"items": names},
+            missing,
+        )
 
 
 def _record_task_event(

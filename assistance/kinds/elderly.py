@@ -5,6 +5,8 @@ The application's `details` name the allowance: {"allowance": "old_age" | "needy
 The applicant is the elderly person alone. The monthly amount comes from the decision table
 workflows/elderly_age_bands.dmn (the province default; a county that pays other bands
 deploys its own version of the processes with its own table, as for any diagram change).
+The needy-elderly age range has one source, the parameters elderly_needy_min_age and
+elderly_needy_max_age: the on-the-spot check reads them and the table's row reads them too.
 
 After approval a yearly check runs as its own process, one instance per year: each instance
 waits for the anniversary, has the clerk confirm the person is alive and resident, runs the
@@ -31,7 +33,6 @@ from assistance.actions import (
     ApplicationData,
     MemberData,
     do_apply,
-    do_complete_task,
     process_data,
 )
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
@@ -48,7 +49,7 @@ from assistance.policy import (
 from assistance.projections import apply_application_outcome, register_outcome_handler
 from engine import registry, runtime
 from engine.clock import clock
-from engine.models import InstanceStatus, ProcessInstance, Task
+from engine.models import InstanceStatus, ProcessInstance
 
 PROCESS_KEY = "elderly"
 YEARLY_CHECK_KEY = "elderly_yearly_check"
@@ -349,8 +350,9 @@ def _demo_case(
 def _demo_complete(
     users: Mapping[str, User], case: Case, username: str, spec_name: str, **data: object
 ) -> None:
-    task = Task.objects.get(case=case, spec_name=spec_name)
-    do_complete_task(task.pk, actor=users[username], data=data)
+    from assistance.demo import complete_step
+
+    complete_step(users, case, username, spec_name, **data)
 
 
 KIND = register(

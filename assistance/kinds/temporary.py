@@ -25,7 +25,6 @@ from assistance.actions import (
     ApplicationData,
     MemberData,
     do_apply,
-    do_complete_task,
     do_record_check_result,
 )
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
@@ -42,7 +41,7 @@ from assistance.policy import (
 from assistance.projections import apply_application_outcome, register_outcome_handler
 from engine import registry, runtime
 from engine.clock import clock
-from engine.models import ProcessInstance, Task
+from engine.models import ProcessInstance
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -475,8 +474,9 @@ DEMO_PAPERWORK: dict[str, Any] = {
 def _demo_step(
     users: Mapping[str, User], case: Case, username: str, spec_name: str, **data: Any
 ) -> None:
-    task = Task.objects.get(case=case, spec_name=spec_name)
-    do_complete_task(task.pk, actor=users[username], data=data)
+    from assistance.demo import complete_step
+
+    complete_step(users, case, username, spec_name, **data)
 
 
 KIND = register(

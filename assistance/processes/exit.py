@@ -75,15 +75,44 @@ def _months(value: Any) -> int:
     return value
 
 
+COMBINATIONS = ("extension", "added", "longer")
+
+
+def _combination(value: Any) -> str:
+    if value not in COMBINATIONS:
+        raise PolicyError(
+            gettext_lazy(
+                "Registered-poor households get the extension's months (extension), both "
+                "periods added up (added) or the longer of the two (longer)."
+            )
+        )
+    return str(value)
+
+
 PARAMS = {
     "exit_gradual_months": Param(
         gettext_lazy("Gradual exit after employment (months of continued benefit)"), _months
     ),
     "exit_registered_poor_months": Param(
-        gettext_lazy("Extra months of benefit for registered poor households on exit"), _months
+        gettext_lazy(
+            "Registered-poor households: months of continued benefit once they no longer qualify"
+        ),
+        _months,
+    ),
+    "exit_registered_poor_combination": Param(
+        gettext_lazy(
+            "Registered-poor households: the extension alone, added to the gradual exit, "
+            "or the longer of the two"
+        ),
+        _combination,
     ),
 }
-DEMO_POLICY: dict[str, Any] = {"exit_gradual_months": 6, "exit_registered_poor_months": 6}
+# Seed 004: registered-poor households keep their benefit 6 months (全部延长低保待遇6个月).
+DEMO_POLICY: dict[str, Any] = {
+    "exit_gradual_months": 6,
+    "exit_registered_poor_months": 6,
+    "exit_registered_poor_combination": "extension",
+}
 
 
 def add_months(day: Any, months: int) -> str:
@@ -116,14 +145,27 @@ def without_member(household: Mapping[str, Any], member: Any) -> dict[str, Any]:
 
 
 def gradual_months(policy: Mapping[str, Any], registered_poor: bool) -> int:
-    """Months of continued benefit; the diagram's gradual_start script says the same."""
-    extra = int(policy["exit_registered_poor_months"]) if registered_poor else 0
-    return int(policy["exit_gradual_months"]) + extra
+    """Months of continued benefit after an exit for income (the diagram calls this).
+
+    Gradual exit and the registered-poor extension are two rules: a registered-poor household
+    gets the extension's months, not both added up, unless the county chose otherwise.
+    """
+    gradual = int(policy["exit_gradual_months"])
+    if not registered_poor:
+        return gradual
+    extension = int(policy["exit_registered_poor_months"])
+    combination = policy.get("exit_registered_poor_combination", "extension")
+    if combination == "added":
+        return gradual + extension
+    if combination == "longer":
+        return max(gradual, extension)
+    return extension
 
 
 def _register() -> None:
     register_params(PARAMS)
     registry.register_helper("add_months", add_months)
+    registry.register_helper("gradual_months", gradual_months)
     registry.register_helper("day_start", day_start)
     registry.register_helper("without_member", without_member)
     register_outcome_handler(PROCESS_KEY, apply_exit_outcome)
@@ -180,8 +222,15 @@ def running_exit(case: Case) -> ProcessInstance | None:
 
 
 def exit_data(
-    case: Case, reason: str, details: Mapping[str, Any], death: DeathRecord | None = None
+    case: Case,
+    reason: str,
+    details: Mapping[str, Any],
+    death: DeathRecord | None = None,
+    *,
+    review_reasons: str | None = None,
 ) -> dict[str, Any]:
+    """`review_reasons` set: the periodic review decided the exit after its own check and
+    investigation, so the exit starts at the termination notice with the review's reasons."""
     day = clock.today()
     policy = policy_for(case.region, day)
     household = household_snapshot(case, day)
@@ -210,6 +259,8 @@ def exit_data(
         "died_on": death.died_on.isoformat() if death is not None else details.get("died_on"),
         "dead_member": str(details.get("member")) if details.get("member") else None,
         "offer_application": "none",
+        "decided_at_review": review_reasons is not None,
+        "review_reasons": review_reasons or "",
     }
 
 
@@ -221,6 +272,7 @@ def _start(
     reason: str,
     details: Mapping[str, Any],
     death: DeathRecord | None = None,
+    review_reasons: str | None = None,
 ) -> ProcessInstance:
     if running_exit(case) is not None:
         raise ActionError(_("An exit is already under way for this case."), case=case)
@@ -230,7 +282,7 @@ def _start(
         region_id=case.region_id,
         actor=actor,
         role=role,
-        data=exit_data(case, reason, details, death),
+        data=exit_data(case, reason, details, death, review_reasons=review_reasons),
     )
     audit.record(
         "case.exit_started",
@@ -239,9 +291,41 @@ def _start(
         region_id=case.region_id,
         case_id=case.pk,
         instance_id=instance.pk,
-        payload={"reason": reason},
+        payload={"reason": reason, "decided_at_review": review_reasons is not None},
     )
     return instance
+
+
+def start_exit_from_review(case: Case, *, reason: str, reasons: str) -> ProcessInstance | None:
+    """The periodic review decided to stop the benefit: the exit process takes it from there
+    (termination notice where required, county approval, written notice with the remedies,
+    gradual exit or the registered-poor extension, then the stop).
+
+    An exit staff started meanwhile already decides the case: the review's finding goes on
+    its record for the staff handling it, and no second exit starts.
+    """
+    if reason not in allowed_reasons(case.assistance_type):
+        reason = "income_above_standard"
+    running = running_exit(case)
+    if running is not None:
+        audit.record(
+            "case.exit_noted",
+            actor=None,
+            role="system",
+            region_id=case.region_id,
+            case_id=case.pk,
+            instance_id=running.pk,
+            payload={"source": "review", "reason": reason, "reasons": reasons},
+        )
+        return None
+    return _start(
+        case,
+        actor=None,
+        role="system",
+        reason=reason,
+        details={"review": True},
+        review_reasons=reasons,
+    )
 
 
 @transaction.atomic
@@ -396,6 +480,11 @@ def apply_exit_outcome(case: Case, data: dict[str, Any]) -> list[str]:
         case.end_reason = reason
         case.outcome_reasons = str(data.get("refusal_reasons", ""))
         entry.update(decided_on=data.get("decided_on"), ended_on=case.ended_on.isoformat())
+        if data.get("decided_at_review"):
+            entry["decided_at_review"] = True
+        if data.get("overpaid_from"):
+            # Paid past the month of the death: those months are to be recovered (R10).
+            entry.update(died_on=data.get("died_on"), overpaid_from=data["overpaid_from"])
         fields += ["status", "ended_on", "end_reason", "outcome_reasons"]
         offer = _monitor(case, reason, str(data.get("offer_application") or "none"))
         if offer:

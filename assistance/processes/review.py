@@ -7,7 +7,7 @@ quarter (urban) or half-year (rural); each cycle is a policy parameter of the re
 A daily job (`start_due_reviews`, run by Celery beat through assistance.tasks) starts the
 "review" process for every active case whose review is due and moves its due date on by one
 cycle. The process ends with outcome "reviewed" (new amount, case stays active) or "exit"
-(benefits stop from the next month); `apply_review_outcome` writes either onto the case.
+(handed to the exit process, which ends the case); `apply_review_outcome` does either.
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from django.utils.translation import gettext_lazy
 from assistance import access, actions
 from assistance.actions import ActionError, process_data
 from assistance.ids import make_resident_id
-from assistance.models import Case, CaseStatus, Hukou, MonitoringEntry, Region
+from assistance.models import Case, CaseStatus, Hukou, Region
 from assistance.policy import Param, PolicyError, policy_for, register_params
 from assistance.projections import register_outcome_handler
 from engine import audit, registry, runtime
 from engine.clock import clock
-from engine.models import InstanceStatus, ProcessInstance, Task
+from engine.models import InstanceStatus, ProcessInstance
 
 logger = logging.getLogger(__name__)
 
@@ -363,7 +363,7 @@ registry.register_helper("review_settlement", review_settlement)
 
 
 def apply_review_outcome(case: Case, data: dict[str, Any]) -> list[str]:
-    """A finished review: the new amount on an active case, or the case closed from next month."""
+    """A finished review: the new amount on an active case, or the exit process started."""
     outcome = str(data.get("outcome", ""))
     decided_on = str(data.get("decided_on") or clock.today().isoformat())
     details = dict(case.details)
@@ -375,19 +375,16 @@ def apply_review_outcome(case: Case, data: dict[str, Any]) -> list[str]:
         case.status = CaseStatus.ACTIVE
         return ["details", "monthly_amount", "status"]
     if outcome == "exit":
-        case.status = CaseStatus.CLOSED
-        case.end_reason = "review"
-        case.ended_on = date.fromisoformat(str(data["ended_on"]))
-        case.outcome_reasons = str(data.get("exit_reasons", ""))
-        case.next_review_on = None
-        # An exited household is watched as low-income (R11), not forgotten.
-        MonitoringEntry.objects.create(
-            household_id=case.household_id,
-            source_case=case,
-            reason="exited: review",
-            added_on=date.fromisoformat(decided_on),
+        # The review does not end the case itself: the exit process gives the written notice
+        # with the remedies, the termination notice, the gradual exit or extension, the stop.
+        from assistance.processes.exit import start_exit_from_review
+
+        start_exit_from_review(
+            case,
+            reason=str(data.get("exit_reason") or "income_above_standard"),
+            reasons=str(data.get("exit_reasons", "")),
         )
-        return ["details", "status", "end_reason", "ended_on", "outcome_reasons", "next_review_on"]
+        return ["details"]
     raise ValueError(f"the review ended without a known outcome (got {outcome!r})")
 
 
@@ -496,5 +493,6 @@ def _demo_investigate(users: Mapping[str, User], case: Case) -> None:
 def _demo_complete(
     users: Mapping[str, User], case: Case, username: str, spec_name: str, **data: object
 ) -> None:
-    task = Task.objects.get(case=case, spec_name=spec_name)
-    actions.do_complete_task(task.pk, actor=users[username], data=data)
+    from assistance.demo import complete_step
+
+    complete_step(users, case, username, spec_name, **data)

@@ -7,6 +7,10 @@ from portal import workflow_text
 register = template.Library()
 
 ACTION_LABELS = {
+    "case.exit_noted": _("Exit decided at review noted on the exit under way"),
+    "case.review_due": _("Periodic review due"),
+    "monitoring.added": _("Added to the monitoring list"),
+    "relative.declared": _("Near relative declared"),
     "case.created": _("Application registered"),
     "case.decided": _("Case decided"),
     "document.issued": _("Document issued"),

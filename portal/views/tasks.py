@@ -49,6 +49,9 @@ def task_detail(request: AuthedRequest, task_id: int) -> HttpResponse:
             actions.do_complete_task(task.pk, actor=request.user, data=form.submission())
         except FormInvalid as exc:
             form.add_schema_errors(exc.errors)
+        except runtime.EvidenceMissing as exc:
+            # Back to the form with what was entered: upload the scans, then submit again.
+            messages.error(request, str(exc))
         except (runtime.TaskConflict, runtime.SeparationOfDuties, runtime.ProcessFailed) as exc:
             messages.warning(request, str(exc))
             return redirect("case", case_id=task.case_id)

@@ -78,6 +78,37 @@ def test_it_bands_the_needy_elderly_subsidy(world, age, monthly):
     assert data_of(case)["amount"]["monthly_amount"] == monthly
 
 
+@pytest.mark.django_db
+@pytest.mark.usefixtures("fixed_clock", "elderly_deployed")
+@pytest.mark.parametrize(("age", "monthly"), [(64, None), (65, "50.00"), (104, "50.00")])
+def test_it_takes_the_needy_elderly_age_range_from_the_policy_alone(world, age, monthly):
+    # The county moves the range to 65-104: the table pays whom the parameters admit.
+    RegionPolicy.objects.create(
+        region=world.county,
+        effective_from=date(2026, 1, 1),
+        values={"elderly_needy_min_age": 65, "elderly_needy_max_age": 104},
+    )
+    dibao, elder = active_dibao_member(world, born_aged(age))
+    if monthly is None:
+        with pytest.raises(actions.ActionError, match="for people aged 65 to 104"):
+            apply_needy_in_dibao_household(world, dibao, elder)
+        return
+    case = apply_needy_in_dibao_household(world, dibao, elder)
+    assert data_of(case)["amount"]["monthly_amount"] == monthly
+
+
+def test_it_writes_no_needy_elderly_ages_into_the_table():
+    root = etree.parse(str(DMN)).getroot()
+    rule = next(
+        rule
+        for rule in root.iterfind(".//dmn:rule", DMN_NS)
+        if rule.findtext("dmn:inputEntry/dmn:text", namespaces=DMN_NS) == '"needy_elderly"'
+    )
+    age_cell = rule.findall("dmn:inputEntry/dmn:text", DMN_NS)[1].text or ""
+    assert not re.search(r"\d", age_cell), age_cell
+    assert "elderly_needy_min_age" in age_cell and "elderly_needy_max_age" in age_cell
+
+
 def sandboxed_cell(text: str) -> str:
     """The expression SpiffWorkflow's DMN engine evaluates for a cell (see DMNEngine.evaluate):
     `?` stands for the input; a cell that is no expression alone, like `>= 100`, follows it."""

@@ -75,12 +75,34 @@ def test_it_starts_a_day_at_midnight_in_china():
 
 
 @pytest.mark.parametrize(
-    ("gradual", "extra", "registered_poor", "months"),
-    [(6, 6, False, 6), (6, 6, True, 12), (12, 6, False, 12), (12, 6, True, 18), (6, 0, True, 6)],
+    ("gradual", "extension", "registered_poor", "combine", "months"),
+    [
+        (6, 6, False, None, 6),
+        (12, 6, False, None, 12),
+        # Seed 004: registered-poor households keep 6 months, not the gradual months on top.
+        (6, 6, True, None, 6),
+        (12, 6, True, None, 6),
+        (3, 6, True, None, 6),
+        (6, 0, True, None, 0),
+        (12, 6, True, "extension", 6),
+        # Unless the county says the two add up, or that the longer one applies.
+        (12, 6, True, "added", 18),
+        (12, 6, True, "longer", 12),
+        (3, 6, True, "longer", 6),
+        (12, 6, False, "added", 12),
+    ],
 )
-def test_it_counts_the_gradual_months(gradual, extra, registered_poor, months):
-    policy = {"exit_gradual_months": gradual, "exit_registered_poor_months": extra}
+def test_it_counts_the_gradual_months(gradual, extension, registered_poor, combine, months):
+    policy = {"exit_gradual_months": gradual, "exit_registered_poor_months": extension}
+    if combine is not None:
+        policy["exit_registered_poor_combination"] = combine
     assert gradual_months(policy, registered_poor) == months
+
+
+@pytest.mark.parametrize("value", ["sum", "", True, 1])
+def test_it_refuses_an_unknown_way_to_combine_the_two_periods(value):
+    with pytest.raises(PolicyError):
+        clean_values({"exit_registered_poor_combination": value})
 
 
 def test_it_drops_a_member_with_their_incomes_and_deductions():

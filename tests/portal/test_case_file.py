@@ -21,7 +21,8 @@ from engine.clock import clock
 from engine.models import AuditEvent
 from storage.base import reset_store_cache
 from tests.fixtures import World
-from tests.workflows.dibao import check, complete, resident_id, task
+from tests.workflows import evidence as scans
+from tests.workflows.dibao import accept, check, complete, resident_id, task
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
 
@@ -82,8 +83,9 @@ def upload(world: World, case: Case, kind: str, name: str, content: bytes) -> Ev
 def to_confirmation(world: World, case: Case, *, objection: bool = True, rounds: int = 0) -> None:
     """Acceptance, check, investigation and cosign, opinion, notice (with an objection and a
     second round, or `rounds` of them), until the county confirmation waits."""
-    complete(world, "clerk", case, "acceptance", acceptance_decision="complete")
+    accept(world, case)
     check(world, case)
+    scans.upload(world, case, "investigation_record", user="investigator")
     rounds = rounds or (2 if objection else 1)
     for round_ in range(rounds):
         complete(
@@ -145,7 +147,9 @@ def test_it_shows_the_approver_everything_before_confirming(client, world, local
     assert "示范县，2020-01-01起执行" in page
     assert "保障人数 2" in page
     # Deadlines: this task's countdown and the whole procedure from acceptance.
-    assert "本环节" in page and "剩余10个工作日" in page
+    assert (
+        "本环节" in page and "剩余9个工作日" in page
+    )  # due 10 working days after the last notice day
     assert "全程办理时限" in page and "自2026-03-02受理起30个工作日" in page
     # Scans open in the page.
     for item in Evidence.objects.filter(case=case):
@@ -258,7 +262,7 @@ def test_it_keeps_the_decision_pages_flat_with_a_long_history(
 
 def test_it_shows_when_the_public_notice_ends(client, world):
     case = two_member_case(world)
-    complete(world, "clerk", case, "acceptance", acceptance_decision="complete")
+    accept(world, case)
     check(world, case)
     complete(
         world,
@@ -317,14 +321,14 @@ def test_it_speaks_english_on_request(client, world):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = text_of(client.get(reverse("task", args=[task(case, "county_confirm").pk])))
     assert "What earlier steps found" in page and "Economic check report" in page
-    assert "This task: 2026-03-24 · 10 working days left" in page
+    assert "This task: 2026-03-23 · 9 working days left" in page
     assert "Per-capita income 300.00" in page and "Monthly amount: 600.00 yuan" in page
     assert "30 working days from acceptance on 2026-03-02" in page
 
 
 def test_it_shows_the_objection_on_the_reinvestigation_task(client, world):
     case = two_member_case(world)
-    complete(world, "clerk", case, "acceptance", acceptance_decision="complete")
+    accept(world, case)
     check(world, case)
     complete(
         world,

@@ -24,6 +24,8 @@ from engine.clock import clock
 from storage.base import get_store, reset_store_cache
 from tests.workflows import review as reviews
 from tests.workflows.dibao import accept, apply, complete, resident_id, task
+from tests.workflows.evidence import APPLICATION as APPLICATION_SCANS
+from tests.workflows.evidence import upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
 
@@ -81,6 +83,7 @@ MATRIX: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
                         (404, 404, 404, 404, 403, 403, 403, 403, 403, 302)),
 }  # fmt: skip
 
+SCANS = (*APPLICATION_SCANS, "investigation_record")
 # Policy staff and auditors land on a home page that says what they can do, not a 403.
 PAGES = {
     "inbox": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
@@ -114,6 +117,8 @@ def make_case(world: Any, where: str, stage: str):
             ],
         )
         case = actions.do_apply(application, actor=world["outsider"])
+    # Scanned at the counter, so acceptance as complete may go through.
+    upload(world, case, *SCANS, user="clerk" if where == "A" else "outsider")
     if stage in ("check", "notice"):
         # Acceptance by the township's own clerk.
         clerk = "clerk" if where == "A" else "outsider"

@@ -88,7 +88,7 @@ def test_it_refuses_claims_outside_role_and_jurisdiction(client, world):
 
 
 def test_it_renders_and_completes_a_task(client, world):
-    case = apply(world)
+    case = apply(world, scans=True)
     url = reverse("task", args=[task(case, "acceptance").pk])
     login(client, world, "clerk")
     page = client.get(url)
@@ -168,7 +168,7 @@ def test_it_tells_plainly_when_a_colleague_completed_the_task_first(client, worl
     from tests.fixtures import make_user
 
     colleague = make_user("clerk2", "township_clerk", world.township_a)
-    case = apply(world)
+    case = apply(world, scans=True)
     url = reverse("task", args=[task(case, "acceptance").pk])
     login(client, world, "clerk").get(url)
     accept_as = {"acceptance_decision": "complete"}

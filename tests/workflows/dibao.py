@@ -13,6 +13,7 @@ from assistance.models import Case
 from engine.clock import clock
 from engine.models import Task
 from tests.fixtures import World
+from tests.workflows.evidence import APPLICATION, upload
 
 _counter = itertools.count()
 
@@ -30,6 +31,7 @@ def apply(
     members: int = 3,
     minors_only: bool = False,
     hukou: str = "rural",
+    scans: bool = False,
 ) -> Case:
     people = []
     for index in range(members):
@@ -46,7 +48,11 @@ def apply(
     application = actions.ApplicationData(
         region_id=world.village_a1.pk, address="东村1组", hukou=hukou, members=people
     )
-    return actions.do_apply(application, actor=world["clerk"])
+    case = actions.do_apply(application, actor=world["clerk"])
+    if scans:
+        # The clerk scans the documents at the counter, as acceptance requires (R1).
+        upload(world, case, *APPLICATION)
+    return case
 
 
 def task(case: Case, spec_name: str) -> Task:
@@ -62,6 +68,8 @@ def complete(world: World, user: str, case: Case, spec_name: str, **data: Any) -
 
 
 def accept(world: World, case: Case) -> None:
+    # The clerk scans the documents before accepting the application as complete.
+    upload(world, case, *APPLICATION)
     complete(world, "clerk", case, "acceptance", acceptance_decision="complete")
 
 
@@ -78,6 +86,7 @@ def check(world: World, case: Case, eligible: bool = True) -> None:
 
 def investigate(world: World, case: Case) -> None:
     today = clock.today().isoformat()
+    upload(world, case, "investigation_record", user="investigator")
     complete(
         world,
         "investigator",

@@ -13,6 +13,7 @@ from engine import runtime
 from engine.clock import clock
 from tests.fixtures import World, deploy_only, make_user
 from tests.workflows.dibao import complete, resident_id
+from tests.workflows.evidence import upload
 
 
 def deploy_disability(world: World) -> None:
@@ -69,8 +70,16 @@ def application(
     )
 
 
-def apply(world: World, **kwargs: Any) -> Case:
-    return actions.do_apply(application(world, **kwargs), actor=world["clerk"])
+def apply(world: World, *, scans: bool = True, **kwargs: Any) -> Case:
+    case = actions.do_apply(application(world, **kwargs), actor=world["clerk"])
+    if scans:
+        upload_scans(world, case)
+    return case
+
+
+def upload_scans(world: World, case: Case) -> None:
+    """What the township review and the county decision need on file."""
+    upload(world, case, "application_form", "hukou", "id_cards", "disability_certificate")
 
 
 def active_dibao_case(

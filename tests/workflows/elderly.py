@@ -16,6 +16,7 @@ from engine import runtime
 from engine.clock import clock
 from engine.models import InstanceStatus, ProcessInstance, Task, Timer
 from tests.fixtures import World, deploy_only
+from tests.workflows.evidence import upload
 
 # The fixed clock's day (tests.fixtures.fixed_clock): ages below are counted on it.
 TODAY = date(2026, 3, 2)
@@ -122,6 +123,8 @@ def complete(world: World, user: str, case: Case, spec_name: str, **data: Any) -
 
 def verify(world: World, case: Case, passed: bool = True) -> None:
     extra = {} if passed else {"verify_reasons": "户籍已于去年迁出本镇"}
+    # The application form and ID card, which confirmation needs on file.
+    upload(world, case, "application_form", "id_cards")
     complete(
         world,
         "clerk",

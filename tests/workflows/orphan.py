@@ -13,6 +13,7 @@ from engine.clock import clock
 from engine.models import ProcessInstance
 from tests.fixtures import World
 from tests.workflows.dibao import complete
+from tests.workflows.evidence import upload
 
 _sequence = itertools.count()
 
@@ -47,8 +48,11 @@ def application(
     )
 
 
-def apply(world: World, **kwargs: Any) -> Case:
-    return actions.do_apply(application(world, **kwargs), actor=world["clerk"])
+def apply(world: World, *, scans: bool = True, **kwargs: Any) -> Case:
+    case = actions.do_apply(application(world, **kwargs), actor=world["clerk"])
+    if scans:
+        upload(world, case, "application_form", "hukou", "id_cards")
+    return case
 
 
 def verify(world: World, case: Case, *, verified: bool = True, reasons: str = "") -> None:

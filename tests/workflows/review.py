@@ -119,4 +119,5 @@ def deploy_review(world: World) -> None:
 
     The `deployed` fixture deploys every process in workflows/; the review needs one.
     """
-    deploy_only("review.bpmn", actor=world["policy"])
+    # An exit decided at review continues in the exit process.
+    deploy_only("review.bpmn", "exit.bpmn", actor=world["policy"])

@@ -14,6 +14,7 @@ from assistance.models import AssistanceType, Case
 from engine.clock import clock
 from tests.fixtures import World
 from tests.workflows.dibao import check, complete, investigate
+from tests.workflows.evidence import APPLICATION, upload
 
 _counter = itertools.count()
 
@@ -54,8 +55,11 @@ def application(
     )
 
 
-def apply(world: World, **options: Any) -> Case:
-    return actions.do_apply(application(world, **options), actor=world["clerk"])
+def apply(world: World, *, scans: bool = True, **options: Any) -> Case:
+    case = actions.do_apply(application(world, **options), actor=world["clerk"])
+    if scans:
+        upload(world, case, *APPLICATION)
+    return case
 
 
 def abilities(failed: int) -> dict[str, bool]:

@@ -14,6 +14,7 @@ from engine import runtime
 from engine.models import ProcessInstance
 from tests.fixtures import World
 from tests.workflows.dibao import check, complete, investigate, resident_id
+from tests.workflows.evidence import APPLICATION, upload
 
 PAPERWORK = {
     "application_signed": True,
@@ -53,8 +54,11 @@ def application(
     )
 
 
-def apply(world: World, **kwargs: Any) -> Case:
-    return actions.do_apply(application(world, **kwargs), actor=world["clerk"])
+def apply(world: World, *, scans: bool = True, **kwargs: Any) -> Case:
+    case = actions.do_apply(application(world, **kwargs), actor=world["clerk"])
+    if scans:
+        upload(world, case, *APPLICATION)
+    return case
 
 
 def data(case: Case) -> dict[str, Any]:

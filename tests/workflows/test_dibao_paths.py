@@ -281,6 +281,27 @@ def test_it_sets_statutory_due_dates_in_working_days(world):
     assert task(case, "acceptance").due_date == date(2026, 3, 9)
 
 
+@pytest.mark.parametrize("days", [8, 9])
+def test_it_makes_confirmation_due_ten_working_days_after_the_notice_ends(world, days):
+    case = apply(world)
+    to_notice(world, case)
+    # Posted Monday 2 March, 7 days: the last day is Monday 9 March. Ten working days after
+    # it is Monday 23 March, however late the timer fires (here up to Wednesday 11 March).
+    assert pass_notice(days) == 1
+    assert task(case, "county_confirm").due_date == date(2026, 3, 23)
+
+
+def test_it_counts_confirmation_from_the_notice_in_working_days_too(world):
+    RegionPolicy.objects.create(
+        region=world.county, effective_from=date(2026, 1, 1), values={"notice_working_days": True}
+    )
+    case = apply(world)
+    to_notice(world, case)
+    # 7 working days from Monday 2 March: the last day is Wednesday 11 March.
+    assert pass_notice(days=10) == 1
+    assert task(case, "county_confirm").due_date == date(2026, 3, 25)
+
+
 @pytest.mark.reaches("dibao", "end_approved")
 def test_it_keeps_the_policy_a_case_started_with(world):
     case = apply(world, wage="900.00", members=3)

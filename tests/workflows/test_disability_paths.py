@@ -50,7 +50,9 @@ def dibao_household(monkeypatch, world):
     def apply_from_dibao_household(world, **kwargs):
         app = helpers.application(world, **kwargs)
         helpers.active_dibao_case(world, [member.resident_id for member in app.members])
-        return actions.do_apply(app, actor=world["clerk"])
+        case = actions.do_apply(app, actor=world["clerk"])
+        helpers.upload_scans(world, case)
+        return case
 
     monkeypatch.setattr(f"{__name__}.apply", apply_from_dibao_household)
 

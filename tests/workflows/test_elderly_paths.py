@@ -260,3 +260,21 @@ def test_it_keeps_the_amount_when_the_band_is_unchanged(world):
     assert running_check(case).pk != first_instance.pk
     finished = data_of(case, "elderly_yearly_check", nth=0)
     assert finished["band_changed"] is False and finished["age"] == 85
+
+
+def test_it_refuses_confirmation_without_the_application_form_and_id_card(world):
+    case = apply(world, born_aged(85))
+    complete(
+        world,
+        "clerk",
+        case,
+        "verify",
+        verified_on=clock.today().isoformat(),
+        compared_with=["hukou", "id_card", "funeral"],
+        verify_result="pass",
+    )
+    with pytest.raises(runtime.EvidenceMissing) as refused:
+        complete(world, "approver", case, "county_confirm", decision="approve")
+    assert refused.value.missing == ["application_form", "id_cards"]
+    assert "Application form, ID cards" in str(refused.value)
+    assert open_tasks(case) == ["county_confirm"]

@@ -192,22 +192,28 @@ def test_it_keeps_paying_through_the_gradual_exit_then_stops(world):
 
 
 @pytest.mark.parametrize(
-    ("region_months", "registered_poor", "months", "until"),
+    ("region_values", "registered_poor", "months", "until"),
     [
-        (None, False, 6, date(2026, 10, 1)),
-        (None, True, 12, date(2027, 4, 1)),
-        (12, False, 12, date(2027, 4, 1)),
-        (12, True, 18, date(2027, 10, 1)),
+        ({}, False, 6, date(2026, 10, 1)),
+        # The registered-poor extension (6 months) replaces the gradual exit, not adds to it.
+        ({}, True, 6, date(2026, 10, 1)),
+        ({"exit_gradual_months": 12}, False, 12, date(2027, 4, 1)),
+        ({"exit_gradual_months": 3}, True, 6, date(2026, 10, 1)),
+        ({"exit_gradual_months": 3}, False, 3, date(2026, 7, 1)),
+        (
+            {"exit_gradual_months": 12, "exit_registered_poor_combination": "added"},
+            True,
+            18,
+            date(2027, 10, 1),
+        ),
     ],
 )
 def test_it_sets_the_gradual_period_from_the_region_policy(
-    world, region_months, registered_poor, months, until
+    world, region_values, registered_poor, months, until
 ):
-    if region_months is not None:
+    if region_values:
         RegionPolicy.objects.create(
-            region=world.township_a,
-            effective_from=date(2026, 1, 1),
-            values={"exit_gradual_months": region_months},
+            region=world.township_a, effective_from=date(2026, 1, 1), values=region_values
         )
     case = active_case(world, "dibao", details={"registered_poor": registered_poor})
     start_exit(world, case, "income_above_standard")
@@ -217,7 +223,7 @@ def test_it_sets_the_gradual_period_from_the_region_policy(
     approve_exit(world, case)
     deliver_notice(world, case)
     data = exit_data(case)
-    assert data["gradual_months"] == months
+    assert data["continued_months"] == months
     assert data["gradual_until"] == until.isoformat()
     timer = Timer.objects.get(instance=exit_instance(case))
     assert timer.due_at == datetime(until.year, until.month, until.day, tzinfo=SHANGHAI)
@@ -429,3 +435,73 @@ def test_it_refuses_an_exit_the_rules_do_not_allow(world):
     with pytest.raises(actions.ActionError, match="Only an active case"):
         start_exit(world, closed, "moved_away")
     assert ProcessInstance.objects.filter(definition__key="exit").count() == 1
+
+
+def test_it_makes_the_exit_approval_due_ten_working_days_after_the_termination_notice(world):
+    case = active_case(world, "dibao")
+    start_exit(world, case, "moved_away")
+    investigate_exit(world, case)
+    # Notice posted Monday 2 March, last day Monday 9 March: due ten working days later.
+    assert pass_notice(days=9) == 1
+    assert task(case, "county_approval").due_date == date(2026, 3, 23)
+
+
+@pytest.mark.reaches("exit", "end_closed")
+def test_it_stops_payment_the_month_after_a_death_reported_late(world):
+    case = active_case(world, "tekun")
+    # Died 20 January, reported on 2 March: no benefit from February, whatever the decision date.
+    do_report_death(subject(case).resident_id, date(2026, 1, 20), actor=None, source="公安户籍注销")
+    approve_exit(world, case)
+    deliver_notice(world, case)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED
+    assert case.ended_on == date(2026, 2, 1)
+    assert case.details["exits"][0]["overpaid_from"] == "2026-02-01"
+    assert case.details["exits"][0]["died_on"] == "2026-01-20"
+
+
+def test_it_stops_payment_the_month_after_a_death_staff_found_on_the_visit(world):
+    case = active_case(world, "elderly")
+    start_exit(world, case, "death")
+    complete(
+        world,
+        "investigator",
+        case,
+        "investigate_exit",
+        visited_on=clock.today().isoformat(),
+        findings="经入户核实，对象已于1月去世",
+        reason_confirmed=True,
+        died_on="2026-01-05",
+    )
+    approve_exit(world, case)
+    deliver_notice(world, case)
+    case.refresh_from_db()
+    assert case.ended_on == date(2026, 2, 1)
+
+
+@pytest.mark.reaches("exit", "end_closed")
+def test_it_ends_a_gradual_exit_the_month_after_the_death_not_the_report(world):
+    case = active_case(world, "dibao")
+    start_exit(world, case, "income_above_standard")
+    investigate_exit(world, case)
+    pass_notice()
+    approve_exit(world, case)
+    deliver_notice(world, case)
+    clock.advance(timedelta(days=60))  # 9 May
+    do_report_death(subject(case).resident_id, date(2026, 4, 20), actor=None, source="医院")
+    case.refresh_from_db()
+    assert case.end_reason == "death"
+    assert case.ended_on == date(2026, 5, 1)
+
+
+@pytest.mark.reaches("exit", "end_recalculated")
+def test_it_recalculates_from_the_month_after_a_member_died(world):
+    case = active_dibao(world, wage="900.00", members=3)
+    clock.advance(timedelta(days=40))  # 19 April
+    child = case.household.members.order_by("pk")[1]
+    do_report_death(child.resident_id, date(2026, 3, 28), actor=None, source="医院")
+    approve_exit(world, case)
+    deliver_notice(world, case)
+    case.refresh_from_db()
+    assert case.monthly_amount == Decimal("300.00")
+    assert case.details["exits"][0]["amount_from"] == "2026-04-01"

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from assistance import access, actions
-from assistance.models import CaseStatus, MonitoringEntry
+from assistance.models import CaseStatus, MonitoringEntry, RegionPolicy
 from assistance.processes import review
+from engine import runtime
 from engine.clock import clock
-from engine.models import AuditEvent, Task
+from engine.models import AuditEvent, ProcessInstance, Task
+from tests.fixtures import SHANGHAI
 from tests.workflows.dibao import complete, open_tasks
+from tests.workflows.exit import exit_instance
 from tests.workflows.review import (
     active_case,
     check,
@@ -100,7 +103,10 @@ def test_it_changes_the_amount_after_reinvestigation_and_county_confirmation(
 
 
 @pytest.mark.reaches("review", "end_exit")
-def test_it_exits_when_income_rose_above_the_standard(world):
+@pytest.mark.reaches("exit", "end_closed")
+@pytest.mark.reaches("public_notice", "end_passed")
+@pytest.mark.reaches("written_notice", "end")
+def test_it_hands_an_exit_for_income_to_the_exit_process_with_its_gradual_exit(world):
     # Wage 2100 over 3 people = 700 per head, above the rural standard of 600: nothing to pay.
     case = start_review(world, wage="2100.00", amount="900.00")
     check(world, case, changed=True, reasons="新增工资收入")
@@ -111,23 +117,49 @@ def test_it_exits_when_income_rose_above_the_standard(world):
     assert open_tasks(case) == ["decide"]
     assert data(case)["review_problem"] == "recalculated_amount_is_zero"
     decide(world, case, "exit", decision_reasons="家庭人均收入高于低保标准")
-    assert open_tasks(case) == ["county_confirm"]
-    confirm(world, case)
+    # Not closed by the review: the exit process posts the termination notice first.
+    case.refresh_from_db()
+    assert review_instance(case).status == "completed"
+    assert case.status == CaseStatus.ACTIVE
+    assert case.details["last_review_result"] == "exit"
+    exit = exit_instance(case)
+    assert exit.status == "running"
+    assert runtime.instance_data(exit)["reason"] == "income_above_standard"
+    assert case.stage == "公示中"
+    assert open_tasks(case) == []
+    clock.advance(timedelta(days=8))
+    assert runtime.fire_due_timers() == 1
+    complete(world, "approver", case, "county_approval", decision="approve")
+    # The written notice with the reasons and the remedies (行政复议, 行政诉讼).
+    assert open_tasks(case) == ["refusal_notice"]
+    complete(
+        world,
+        "clerk",
+        case,
+        "refusal_notice",
+        delivered_on=clock.today().isoformat(),
+        delivery_method="in_person",
+    )
+    case.refresh_from_db()
+    # Decided 10 March: the gradual exit pays six more months, April to September.
+    assert case.status == CaseStatus.ACTIVE
+    assert case.stage == "渐退期（2026-04-01至2026-10-01）"
+    clock.set(datetime(2026, 10, 1, 0, 1, tzinfo=SHANGHAI))
+    assert runtime.fire_due_timers() == 1
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
-    assert case.end_reason == "review"
-    assert case.ended_on == date(2026, 4, 1)
+    assert case.ended_on == date(2026, 10, 1)
+    assert case.end_reason == "income_above_standard"
     assert case.outcome_reasons == "家庭人均收入高于低保标准"
-    assert case.next_review_on is None
-    assert case.monthly_amount == Decimal("900.00")  # the last amount paid, until April
+    assert case.details["exits"][0]["decided_at_review"] is True
+    assert case.monthly_amount == Decimal("900.00")  # the last amount paid, until October
     entry = MonitoringEntry.objects.get(source_case=case)
     assert entry.household_id == case.household_id
-    assert entry.added_on == date(2026, 3, 2)
 
 
 @pytest.mark.reaches("economic_check", "end_ineligible")
 @pytest.mark.reaches("review", "end_exit")
-def test_it_exits_after_an_ineligible_check_and_a_new_investigation(world):
+def test_it_exits_after_an_ineligible_check_through_the_exit_process(world):
     case = start_review(world)
     check(world, case, eligible=False, reasons="名下新增车辆")
     complete(
@@ -136,11 +168,54 @@ def test_it_exits_after_an_ineligible_check_and_a_new_investigation(world):
     assert open_tasks(case) == ["investigate"]
     reinvestigate(world, case)
     assert data(case)["proposed_amount"] == "0.00"
-    decide(world, case, "exit", decision_reasons="名下有车辆，不再符合条件")
-    confirm(world, case)
+    decide(
+        world,
+        case,
+        "exit",
+        exit_reason="moved_away",
+        decision_reasons="户籍已迁出本县，不再符合条件",
+    )
+    clock.advance(timedelta(days=8))
+    assert runtime.fire_due_timers() == 1
+    complete(world, "approver", case, "county_approval", decision="approve")
+    complete(
+        world,
+        "clerk",
+        case,
+        "refusal_notice",
+        delivered_on=clock.today().isoformat(),
+        delivery_method="in_person",
+    )
     case.refresh_from_db()
+    # No gradual exit for moving away: benefits stop the month after the decision.
     assert case.status == CaseStatus.CLOSED
+    assert case.end_reason == "moved_away"
     assert case.ended_on == date(2026, 4, 1)
+
+
+def test_it_gives_a_registered_poor_household_the_extension_after_a_review_exit(world):
+    case = start_review(world, wage="2100.00", amount="900.00")
+    case.details = {"registered_poor": True}
+    case.save(update_fields=["details"])
+    RegionPolicy.objects.create(
+        region=world.county, effective_from=date(2026, 1, 1), values={"exit_gradual_months": 3}
+    )
+    check(world, case, changed=True, reasons="新增工资收入")
+    reinvestigate(world, case)
+    decide(world, case, "exit", decision_reasons="家庭人均收入高于低保标准")
+    clock.advance(timedelta(days=8))
+    runtime.fire_due_timers()
+    complete(world, "approver", case, "county_approval", decision="approve")
+    complete(
+        world,
+        "clerk",
+        case,
+        "refusal_notice",
+        delivered_on=clock.today().isoformat(),
+        delivery_method="in_person",
+    )
+    # Seed 004: six months for registered-poor households, not the county's 3 gradual months.
+    assert runtime.instance_data(exit_instance(case))["continued_months"] == 6
 
 
 def test_it_returns_the_decision_when_the_county_disagrees(world):
@@ -214,3 +289,21 @@ def test_it_requires_written_reasons_for_a_change(world):
     with pytest.raises(Exception, match="decision_reasons"):
         complete(world, "reviewer", case, "decide", review_decision="exit")
     assert open_tasks(case) == ["decide"]
+
+
+def test_it_notes_a_review_exit_on_an_exit_already_under_way(world):
+    from assistance.processes.exit import do_report_death
+
+    # Staff cannot start an exit beside a running review; a death record can.
+    case = start_review(world, wage="2100.00", amount="900.00", members=1)
+    check(world, case, changed=True, reasons="新增工资收入")
+    reinvestigate(world, case)
+    case.refresh_from_db()
+    member = case.household.members.get()
+    do_report_death(member.resident_id, clock.today(), actor=world["clerk"], source="派出所")
+    decide(world, case, "exit", decision_reasons="家庭人均收入高于低保标准")
+    assert review_instance(case).status == "completed"
+    exits = ProcessInstance.objects.filter(case=case, definition__key="exit")
+    assert [instance.status for instance in exits] == ["running"]
+    noted = AuditEvent.objects.get(case=case, action="case.exit_noted")
+    assert noted.payload["reasons"] == "家庭人均收入高于低保标准"
