@@ -549,13 +549,42 @@ def do_upload_evidence(
         supersedes = Evidence.objects.select_for_update().get(pk=supersedes.pk)
         if supersedes.case_id != case.pk or hasattr(supersedes, "superseded_by"):
             raise ActionError(_("Only the current scan of this case can be replaced."))
+    evidence = store_evidence(
+        case, actor=actor, kind=kind, upload=upload, name=name, size=size, supersedes=supersedes
+    )
+    audit.record(
+        "evidence.uploaded",
+        actor=actor,
+        role=",".join(access.acting_roles(actor)),
+        region_id=case.region_id,
+        case_id=case.pk,
+        payload={
+            "evidence_id": evidence.pk,
+            "kind": kind,
+            "sha256": evidence.sha256,
+            "size": evidence.size,
+            "supersedes": supersedes.pk if supersedes else None,
+        },
+    )
+    return evidence
+
+
+def store_evidence(
+    case: Case,
+    *,
+    actor: User,
+    kind: str,
+    upload: BinaryIO,
+    name: str,
+    size: int | None,
+    supersedes: Evidence | None = None,
+) -> Evidence:
+    """Put the bytes in the evidence store and record them on the case; the caller audits."""
     try:
         stored = get_store().put(upload, expected_size=size)
-    except RejectedFile as exc:
-        raise ActionError(str(exc)) from exc
-    except StoreUnavailable as exc:
-        raise ActionError(str(exc)) from exc
-    evidence = Evidence.objects.create(
+    except (RejectedFile, StoreUnavailable) as exc:
+        raise ActionError(str(exc), case=case) from exc
+    return Evidence.objects.create(
         case=case,
         kind=kind,
         original_name=name[:200],
@@ -567,21 +596,6 @@ def do_upload_evidence(
         uploaded_at=clock.now(),
         supersedes=supersedes,
     )
-    audit.record(
-        "evidence.uploaded",
-        actor=actor,
-        role=",".join(access.acting_roles(actor)),
-        region_id=case.region_id,
-        case_id=case.pk,
-        payload={
-            "evidence_id": evidence.pk,
-            "kind": kind,
-            "sha256": stored.sha256,
-            "size": stored.size,
-            "supersedes": supersedes.pk if supersedes else None,
-        },
-    )
-    return evidence
 
 
 @transaction.atomic

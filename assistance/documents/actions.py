@@ -10,11 +10,10 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from assistance import access
-from assistance.actions import ActionError
+from assistance.actions import ActionError, store_evidence
 from assistance.models import Case, Evidence
 from engine import audit
 from engine.clock import clock
-from storage.base import RejectedFile, StoreUnavailable, get_store
 
 from .notices import NOTICES
 from .pdf import render
@@ -37,26 +36,19 @@ def do_issue_document(case: Case, *, actor: User, code: str) -> Evidence:
         )
     page = notice.page(case, facts)
     content = render(page, created=clock.now())
-    try:
-        stored = get_store().put(io.BytesIO(content), expected_size=len(content))
-    except (RejectedFile, StoreUnavailable) as exc:
-        raise ActionError(str(exc), case=case) from exc
     previous = (
         Evidence.objects.select_for_update(of=("self",))
         .filter(case=case, kind=notice.kind, superseded_by__isnull=True)
         .order_by("-pk")
         .first()
     )
-    evidence = Evidence.objects.create(
-        case=case,
+    evidence = store_evidence(
+        case,
+        actor=actor,
         kind=notice.kind,
-        original_name=f"{page.title}-{case.number}.pdf",
-        key=stored.key,
-        sha256=stored.sha256,
-        size=stored.size,
-        content_type=stored.content_type,
-        uploaded_by=actor,
-        uploaded_at=clock.now(),
+        upload=io.BytesIO(content),
+        name=f"{page.title}-{case.number}.pdf",
+        size=len(content),
         supersedes=previous,
     )
     audit.record(
@@ -69,8 +61,8 @@ def do_issue_document(case: Case, *, actor: User, code: str) -> Evidence:
             "title": page.title,
             "document": notice.code,
             "evidence_id": evidence.pk,
-            "sha256": stored.sha256,
-            "size": stored.size,
+            "sha256": evidence.sha256,
+            "size": evidence.size,
             "supersedes": previous.pk if previous else None,
             "facts": facts,
         },

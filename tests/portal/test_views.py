@@ -189,3 +189,15 @@ def test_it_stays_chinese_for_an_english_browser_until_english_is_chosen(client)
     client.post(reverse("set_language"), {"language": "en", "next": "/login/"})
     page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert "Sign in" in page.content.decode() and page["Content-Language"] == "en"
+
+
+@pytest.mark.parametrize(
+    ("username", "register_shown"),
+    [("clerk", True), ("approver", True), ("policy", False), ("auditor", False)],
+)
+def test_it_offers_the_register_only_to_staff_who_handle_cases(
+    client, world, username, register_shown
+):
+    html = login(client, world, username).get(reverse("inbox")).content.decode()
+    assert (reverse("relatives") in html) is register_shown
+    assert ("我的待办" in html) is register_shown and ("首页" in html) is not register_shown
