@@ -88,3 +88,14 @@ def test_it_keeps_the_s3_servers_own_logs_in_the_tests_folder(s3_server, tmp_pat
         return  # a server given from outside writes its logs where its owner said
     assert s3_server.logs.is_relative_to(tmp_path_factory.getbasetemp())
     assert sorted(path.name for path in s3_server.logs.iterdir() if "weed" in path.name)
+
+
+def test_it_starts_with_exactly_two_commands_and_ci_runs_the_second():
+    readme = (ROOT / "README.md").read_text()
+    quick_start = readme.split("## Quick start", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line.split("#", 1)[0].strip() for line in quick_start.splitlines() if line.strip()]
+    assert commands == ["make demo", "make test"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert [line.strip() for line in ci.splitlines() if line.strip().startswith("make ")] == [
+        "make test"
+    ]
