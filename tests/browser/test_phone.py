@@ -97,6 +97,8 @@ def test_it_fits_a_phone(
 
     with phone(browser, live_server, "clerk", lang) as page:
         page.goto(live_server.url + "/applications/new/")
+        assert_fits(page, f"phone-application-types-{lang}")
+        page.goto(live_server.url + "/applications/new/?assistance_type=dibao")
         expect(page.locator("form#application")).to_be_visible()
         assert_fits(page, f"phone-application-{lang}")
 
