@@ -60,7 +60,6 @@ def household_file(user: User, household: Household) -> HouseholdFile:
 class SearchForm(forms.Form):
     q = forms.CharField(
         label=_("Name, resident ID, its last digits or case number"),
-        min_length=2,
         max_length=40,
         strip=True,
     )
@@ -71,6 +70,9 @@ class SearchForm(forms.Form):
             raise forms.ValidationError(
                 _("Search with letters, digits and Chinese characters only.")
             )
+        # One Chinese character is a surname worth searching for; one digit matches too much.
+        if len(query) < 2 and not ("\u3400" <= query <= "\u9fff"):
+            raise forms.ValidationError(_("Type at least two digits or letters, or a name."))
         return query.upper() if _looks_like_id(query) else query
 
 

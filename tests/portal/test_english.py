@@ -100,6 +100,17 @@ def test_it_shows_the_case_in_english(client: Client, world: World, at_notice: C
     assert "Step completed: Township review opinion" in html
 
 
+def test_it_shows_the_household_file_and_search_in_english(
+    client: Client, world: World, at_notice: Case
+) -> None:
+    clerk = english(client, world, "clerk")
+    html = assert_english(clerk, reverse("household", args=[at_notice.household_id]))
+    assert "In public notice" in html
+    surname = at_notice.household.members.first().name[0]
+    html = assert_english(clerk, reverse("search") + "?q=" + surname)
+    assert at_notice.number in html
+
+
 def test_it_shows_the_case_at_the_check_to_the_checker(client: Client, world: World) -> None:
     case = apply(world)
     accept(world, case)
