@@ -26,6 +26,7 @@ from assistance.kinds import Kind, kind_for
 from assistance.models import Case, CaseStatus, Deduction, Evidence, EvidenceKind, Member
 from assistance.policy import PARAMS, ParamSource, PolicyError, policy_in_force
 from engine import runtime
+from portal import workflow_text
 from engine.clock import clock
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Timer
 
@@ -125,6 +126,7 @@ class LinesView:
     breakdown: Breakdown
     lines: list[LineView]
     policy_day: date
+    ineligible: str = ""  # why nothing is due, when it is not
     lines_of_kind: bool = True
 
 
@@ -360,6 +362,11 @@ def amount_for(
     )
 
 
+def _labelled(label: str, value: str) -> str:
+    """A line's label with its fact (a care level, an age, a band), if it has one."""
+    return _("%(label)s: %(value)s") % {"label": label, "value": value} if value else label
+
+
 def _lines_view(breakdown: Breakdown, sources: Mapping[str, ParamSource], day: date) -> LinesView:
     def source(key: str) -> SourceView:
         found = sources.get(key)
@@ -373,15 +380,19 @@ def _lines_view(breakdown: Breakdown, sources: Mapping[str, ParamSource], day: d
         breakdown=breakdown,
         lines=[
             LineView(
-                label=str(line.label),
+                label=_labelled(str(line.label), workflow_text.translate(line.value)),
                 amount=line.amount,
                 value=str(line.value),
-                note=str(line.note),
+                # Punctuation by language: full-width in Chinese, plain in English.
+                note=_("(%(note)s)") % {"note": line.note} if str(line.note) else "",
                 sources=[source(key) for key in line.params],
             )
             for line in breakdown.lines
         ],
         policy_day=day,
+        ineligible=""
+        if breakdown.eligible
+        else _("(not eligible: %(reason)s)") % {"reason": breakdown.ineligible_reason},
     )
 
 

@@ -132,7 +132,9 @@ def test_it_sets_the_temporary_amount_against_the_township_limit_and_the_maximum
     assert breakdown.total == Decimal(data["amount"]["one_off_amount"])
     lines = {str(line.label): line for line in breakdown.lines}
     assert lines["Amount assessed by the township"].amount == Decimal(assessed)
-    assert lines["Township approves alone up to"].amount == Decimal(data["limits"]["township_limit"])
+    assert lines["Township approves alone up to"].amount == Decimal(
+        data["limits"]["township_limit"]
+    )
     assert lines["Maximum"].amount == Decimal(data["limits"]["maximum"])
     level = {"township": "the township", "county": "the county"}[data["approval"]["level"]]
     assert str(lines["Approved by"].value) == level
