@@ -26,9 +26,9 @@ from assistance.kinds import Kind, kind_for
 from assistance.models import Case, CaseStatus, Deduction, Evidence, EvidenceKind, Member
 from assistance.policy import PARAMS, ParamSource, PolicyError, policy_in_force
 from engine import runtime
-from portal import workflow_text
 from engine.clock import clock
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Timer
+from portal import workflow_text
 
 # Messages carry no form: their fields are labelled here, values with choices too.
 MESSAGE_TITLES = {
