@@ -84,8 +84,8 @@ KINDS: list[tuple[str, Callable[[World], Case], str, str, list[str]]] = [
             "基本生活标准：1.3 × 低保标准",
             "护理等级：全护理",
             "照料护理标准：",
-            "最低工资标准",
-            "示范县，2020-01-01起执行",
+            "当地最低工资标准（元/月） · 示范县，2020-01-01起执行",
+            "特困人员基本生活标准：低保标准的倍数",
             "月保障金额",
         ],
     ),
@@ -106,6 +106,7 @@ KINDS: list[tuple[str, Callable[[World], Case], str, str, list[str]]] = [
             "低保家庭中的残疾人",
             "重度残疾人护理补贴",
             "肢体残疾1级",
+            "重度残疾人护理补贴标准（元/月）",
             "起始发放月份：2026-03",
         ],
     ),
@@ -114,7 +115,7 @@ KINDS: list[tuple[str, Callable[[World], Case], str, str, list[str]]] = [
         orphan_at_verification,
         "verify_unattended",
         "clerk",
-        ["事实无人抚养儿童基本生活补贴", "示范县，2020-01-01起执行"],
+        ["事实无人抚养儿童基本生活补贴标准（元/月） · 示范县，2020-01-01起执行"],
     ),
     (
         "elderly",
@@ -153,6 +154,8 @@ def test_it_shows_each_kinds_breakdown_on_its_task_page(
     card = text_of(amount_card(response.content.decode()))
     for text in expected:
         assert text in card, (text, card)
+    # Nothing left in English: labels, notes, the parameters' names.
+    assert not re.findall(r"[A-Za-z]{3,}", card), card
     # The case page shows the same card.
     case_page = client.get(reverse("case", args=[case.pk])).content.decode()
     assert text_of(amount_card(case_page)) == card
