@@ -211,10 +211,14 @@ def amount_breakdown(
     multiplier = policy["tekun_basic_multiplier"]
     wage = money(policy["minimum_wage_monthly"])
     lines = [
-        Line(_lazy("Applicant's own counted income"), money(result["applicant_income"])),
+        # Figures that decide but are not added up go with the label, not in the sum column.
+        Line(
+            _lazy("Applicant's own counted income"),
+            value=str(money(result["applicant_income"])),
+        ),
         Line(
             _("Dibao standard (%(hukou)s)") % {"hukou": case.household.get_hukou_display()},
-            money(result["dibao_standard"]),
+            value=str(money(result["dibao_standard"])),
             params=(standard_key,),
         ),
         Line(

@@ -42,8 +42,9 @@ def process_data(case: Case, key: str) -> dict[str, Any]:
     return runtime.instance_data(instance)
 
 
-def labels(breakdown: Breakdown) -> list[str]:
-    return [str(line.label) for line in breakdown.lines]
+def summed(breakdown: Breakdown) -> Decimal:
+    """The money column adds up to the total where the total is a sum (特困, 两项补贴)."""
+    return sum((line.amount for line in breakdown.lines if line.amount is not None), Decimal(0))
 
 
 def params(breakdown: Breakdown) -> set[str]:
@@ -74,7 +75,7 @@ def test_it_adds_the_tekun_care_allowance_of_the_assessed_level(
     to_opinion(world, case, failed=failed)
     amount = process_data(case, "tekun")["amount"]
     breakdown = breakdown_of(case)
-    assert breakdown.total == Decimal(amount["monthly_amount"])
+    assert breakdown.total == Decimal(amount["monthly_amount"]) == summed(breakdown)
     care = {str(line.label): line for line in breakdown.lines}["Care level"]
     assert str(care.value) == level
     assert Decimal(amount["basic_living"]) in [line.amount for line in breakdown.lines]
@@ -197,7 +198,7 @@ def test_it_lists_each_disability_subsidy_granted(world, subsidy, grade, confirm
     case.refresh_from_db()
     assert case.status == CaseStatus.ACTIVE
     after = breakdown_of(case)
-    assert after.total == case.monthly_amount
+    assert after.total == case.monthly_amount == summed(after)
     assert after.total == Decimal(process_data(case, "disability")["amount"]["monthly_amount"])
     paid_from = {str(line.label): line for line in after.lines}["Paid from"]
     assert paid_from.value == case.start_month.isoformat()[:7]
