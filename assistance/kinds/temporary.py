@@ -569,6 +569,8 @@ KIND = register(
         demo_policy=DEMO_POLICY,
         intake_form="intake_temporary.json",
         amount_breakdown=amount_breakdown,
-        amount_facts=("assessed_amount", "paid_amount"),
+        # `amount` is set on both paths (assessed, or paid first): the process holding it
+        # also holds the figure it was set from.
+        amount_facts=("amount", "assessed_amount", "paid_amount"),
     )
 )

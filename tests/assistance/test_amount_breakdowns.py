@@ -105,6 +105,26 @@ def test_it_says_the_tekun_care_level_is_not_yet_assessed(world):
     )
 
 
+@pytest.mark.usefixtures("deployed_tekun")
+def test_it_follows_the_tekun_care_level_of_a_reassessment(world):
+    from assistance.kinds.tekun import do_report_care_change
+
+    case = apply_tekun(world, born=CHILD)
+    to_opinion(world, case, failed=2)
+    approve_opinion(world, case)
+    complete(world, "approver", case, "county_confirm", decision="approve")
+    case.refresh_from_db()
+    partial = breakdown_of(case).total
+    do_report_care_change(case, actor=world["clerk"], note="近期中风，行动不便。")
+    # Until the new assessment, the level in force is the one approved.
+    assert breakdown_of(case).total == partial == case.monthly_amount
+    assess(world, case, 5, spec_name="reassessment")
+    case.refresh_from_db()
+    after = breakdown_of(case)
+    assert after.total == case.monthly_amount == summed(after) != partial
+    assert str({str(x.label): x for x in after.lines}["Care level"].value) == "Full care"
+
+
 # ---------------------------------------------------------------- 临时救助
 
 
@@ -141,6 +161,18 @@ def test_it_sets_the_temporary_amount_against_the_township_limit_and_the_maximum
     assert str(lines["Approved by"].value) == level
     assert bool(breakdown.notes) == capped == data["approval"]["capped"]
     assert {"temporary_township_limit_multiple", "temporary_max_multiple"} <= params(breakdown)
+
+
+@pytest.mark.usefixtures("deployed_temporary")
+def test_it_shows_the_emergency_aid_paid_first(world):
+    case = temporary_flow.apply(world, aid_type="emergency", cause="fire", requested="2000.00")
+    temporary_flow.pay_first(world, case, "1500.00")
+    data = process_data(case, "temporary")
+    breakdown = breakdown_of(case)
+    assert breakdown.total == Decimal(data["amount"]["one_off_amount"]) == Decimal("1500.00")
+    lines = {str(line.label): line for line in breakdown.lines}
+    assert lines["Paid first from the reserve fund"].amount == Decimal("1500.00")
+    assert str(lines["Approved by"].value) == "the township"
 
 
 @pytest.mark.usefixtures("deployed_temporary")
