@@ -21,12 +21,14 @@ from django.utils.translation import gettext_lazy
 
 from assistance import workdays
 from assistance.amounts import AmountInputError, DibaoBreakdown
-from assistance.kinds import kind_for
+from assistance.breakdowns import Breakdown
+from assistance.kinds import Kind, kind_for
 from assistance.models import Case, CaseStatus, Deduction, Evidence, EvidenceKind, Member
-from assistance.policy import ParamSource, PolicyError, policy_in_force
+from assistance.policy import PARAMS, ParamSource, PolicyError, policy_in_force
 from engine import runtime
 from engine.clock import clock
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Timer
+from portal import workflow_text
 
 # Messages carry no form: their fields are labelled here, values with choices too.
 MESSAGE_TITLES = {
@@ -100,6 +102,35 @@ class AmountView:
 
 
 @dataclass(frozen=True)
+class SourceView:
+    """A policy parameter behind a figure: its name in words, where and since when it is set."""
+
+    label: str
+    region: str
+    effective_from: date | None
+
+
+@dataclass(frozen=True)
+class LineView:
+    label: str
+    amount: Decimal | None
+    value: str
+    note: str
+    sources: list[SourceView]
+
+
+@dataclass(frozen=True)
+class LinesView:
+    """Any kind but dibao: its own lines, each with the parameters it comes from."""
+
+    breakdown: Breakdown
+    lines: list[LineView]
+    policy_day: date
+    ineligible: str = ""  # why nothing is due, when it is not
+    lines_of_kind: bool = True
+
+
+@dataclass(frozen=True)
 class Deadline:
     label: str
     due: date | datetime
@@ -127,7 +158,7 @@ class CaseFile:
     steps: list[Step]
     deadlines: list[Deadline]
     procedure: ProcedureClock
-    amount: AmountView | None
+    amount: AmountView | LinesView | None
     amount_problem: str = ""
 
     @property
@@ -247,27 +278,54 @@ def _decision_entries(payload: Mapping[str, Any]) -> list[Entry]:
     return entries
 
 
-def _forms_by_instance(case: Case) -> dict[int, dict[str, Any]]:
-    pairs = ProcessInstance.objects.filter(case=case).values_list("pk", "definition_id")
-    return {pk: runtime.task_forms(definition_id) for pk, definition_id in pairs}
+def _instances(case: Case, *, with_state: bool) -> list[ProcessInstance]:
+    """The case's processes, newest first; their state only when the amount reads from it."""
+    found = ProcessInstance.objects.filter(case=case).order_by("-pk")
+    fields = ["pk", "definition_id", "case_id", *(["state"] if with_state else [])]
+    return list(found.only(*fields))
+
+
+def _forms_by_instance(instances: Iterable[ProcessInstance]) -> dict[int, dict[str, Any]]:
+    return {item.pk: runtime.task_forms(item.definition_id) for item in instances}
+
+
+def process_facts(kind: Kind, instances: Sequence[ProcessInstance]) -> dict[str, Any]:
+    """The kind's amount facts from the newest process that has the first of them."""
+    if not kind.amount_facts:
+        return {}
+    for instance in instances:
+        data = runtime.instance_data(instance)
+        if data.get(kind.amount_facts[0]) is not None:
+            return {name: data[name] for name in kind.amount_facts if name in data}
+    return {}
 
 
 # ----------------------------------------------------------------- amount
 
 
 def amount_for(
-    case: Case, members: Sequence[Member], deductions: Sequence[Deduction]
-) -> tuple[AmountView | None, str]:
-    """The amount as the process computes it, from the policy in force on the application day."""
+    case: Case,
+    members: Sequence[Member],
+    deductions: Sequence[Deduction],
+    instances: Sequence[ProcessInstance] | None = None,
+) -> tuple[AmountView | LinesView | None, str]:
+    """The amount as the process computes it, from the policy in force on the application day
+    and the figures the process itself decided (`instances`, newest first, with their state)."""
     kind = kind_for(case.assistance_type)
     if kind is None or kind.amount_breakdown is None:
         return None, ""
     day = _local_day(case.created_at)
+    if instances is None:
+        instances = _instances(case, with_state=bool(kind.amount_facts))
     try:
         policy, sources = policy_in_force(case.region, day)
-        breakdown = kind.amount_breakdown(case, members, deductions, policy)
-    except (PolicyError, AmountInputError) as exc:
+        breakdown = kind.amount_breakdown(
+            case, members, deductions, policy, process=process_facts(kind, instances)
+        )
+    except (PolicyError, AmountInputError, KeyError, ValueError, ArithmeticError) as exc:
         return None, str(exc)
+    if isinstance(breakdown, Breakdown):
+        return _lines_view(breakdown, sources, day), ""
     names = {str(member.pk): member.name for member in members}
     by_key = {str(member.pk): member for member in members}
     rows = [
@@ -301,6 +359,40 @@ def amount_for(
             policy_day=day,
         ),
         "",
+    )
+
+
+def _labelled(label: str, value: str) -> str:
+    """A line's label with its fact (a care level, an age, a band), if it has one."""
+    return _("%(label)s: %(value)s") % {"label": label, "value": value} if value else label
+
+
+def _lines_view(breakdown: Breakdown, sources: Mapping[str, ParamSource], day: date) -> LinesView:
+    def source(key: str) -> SourceView:
+        found = sources.get(key)
+        return SourceView(
+            label=str(PARAMS[key].label) if key in PARAMS else key,
+            region=found.region if found else "",
+            effective_from=found.effective_from if found else None,
+        )
+
+    return LinesView(
+        breakdown=breakdown,
+        lines=[
+            LineView(
+                label=_labelled(str(line.label), workflow_text.translate(line.value)),
+                amount=line.amount,
+                value=str(line.value),
+                # Punctuation by language: full-width in Chinese, plain in English.
+                note=_("(%(note)s)") % {"note": line.note} if str(line.note) else "",
+                sources=[source(key) for key in line.params],
+            )
+            for line in breakdown.lines
+        ],
+        policy_day=day,
+        ineligible=""
+        if breakdown.eligible
+        else _("(not eligible: %(reason)s)") % {"reason": breakdown.ineligible_reason},
     )
 
 
@@ -397,9 +489,11 @@ def case_file(
     task_due: date | None = None,
 ) -> CaseFile:
     events = list(AuditEvent.objects.filter(case=case).order_by("at", "seq"))
-    amount, problem = amount_for(case, members, deductions)
+    kind = kind_for(case.assistance_type)
+    instances = _instances(case, with_state=bool(kind and kind.amount_facts))
+    amount, problem = amount_for(case, members, deductions, instances)
     return CaseFile(
-        steps=steps_for(events, _forms_by_instance(case)),
+        steps=steps_for(events, _forms_by_instance(instances)),
         deadlines=deadlines(case, task_due),
         procedure=procedure_clock(case, events),
         amount=amount,

@@ -221,6 +221,25 @@ def texts_in_bpmn(text: str) -> list[tuple[str, str]]:
     return found
 
 
+DMN_NS = "https://www.omg.org/spec/DMN/20191111/MODEL/"
+
+
+def texts_in_dmn(text: str) -> list[tuple[str, str]]:
+    """(where, text) for every Chinese text a decision table outputs (an age band, say),
+    which the pages show as the process's own figures."""
+    root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(resolve_entities=False))
+    found: list[tuple[str, str]] = []
+    for entry in root.iter(f"{{{DMN_NS}}}outputEntry"):
+        node = entry.find(f"{{{DMN_NS}}}text")
+        try:
+            value = ast.literal_eval((node.text or "").strip()) if node is not None else None
+        except (ValueError, SyntaxError):
+            continue  # an expression (policy['elderly_needy_monthly']), not a text
+        if isinstance(value, str):
+            found.append((f"outputEntry {entry.get('id')}", value))
+    return found
+
+
 def script_texts(script: str) -> list[str]:
     """The Chinese texts a script writes for people: stages (`stage = '公示中'`), reasons
     (`refusal_reasons = f'{died_on}死亡'`), notices. An f-string keeps its placeholders."""
@@ -282,6 +301,10 @@ def all_texts(directory: Path) -> list[tuple[str, str, str]]:
     sources: list[tuple[Path, list[tuple[str, str]]]] = [
         (path, texts_in_bpmn(path.read_text(encoding="utf-8")))
         for path in sorted(directory.glob("*.bpmn"))
+    ]
+    sources += [
+        (path, texts_in_dmn(path.read_text(encoding="utf-8")))
+        for path in sorted(directory.glob("*.dmn"))
     ]
     sources += [
         (path, texts_in_form(json.loads(path.read_text(encoding="utf-8"))))

@@ -45,8 +45,13 @@ class Kind:
     seed_demo: Callable[[Mapping[str, User], Mapping[str, Region]], None] | None = None
     demo_policy: Mapping[str, Any] = field(default_factory=dict)
     # The amount with every figure behind it, for the task and case pages:
-    # (case, members with incomes prefetched, deductions, policy values) -> a breakdown.
+    # (case, members with incomes prefetched, deductions, policy values, process=facts)
+    # -> a breakdown: dibao's DibaoBreakdown, any other kind's assistance.breakdowns.Breakdown.
     amount_breakdown: Callable[..., Any] | None = None
+    # Process variables the breakdown reads (a DMN's care level, an assessed amount), all
+    # taken from the case's newest process that has the first of them (so a figure and the
+    # day it was found come from one process); passed as `process=` to amount_breakdown.
+    amount_facts: tuple[str, ...] = ()
     # The JSON Schema of this kind's own intake fields (its `details`), a file in
     # workflows/forms/ that policy staff edit like task forms.
     intake_form: str = ""

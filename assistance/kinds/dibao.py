@@ -32,10 +32,12 @@ def amount_breakdown(
     members: Iterable[Member],
     deductions: Iterable[Deduction],
     policy: Mapping[str, Any],
+    process: Mapping[str, Any] | None = None,
 ) -> DibaoBreakdown:
     """The same inputs the process's `calculate` step gives dibao_amount, from the records.
 
     `members` come with their incomes prefetched, so this runs no query of its own.
+    Dibao reads the records alone: `process` is accepted like every kind's and not used.
     """
     people = list(members)
     return dibao_breakdown(

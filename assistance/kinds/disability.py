@@ -8,17 +8,19 @@ Members carry no certificate data, so these facts travel in `Case.details`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from guardian.shortcuts import assign_perm
 
 from assistance.actions import ActionError, ApplicationData, MemberData, do_apply
+from assistance.breakdowns import Breakdown, Line, money
 from assistance.demo import DEMO_PASSWORD, complete_step
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
 from assistance.kinds import Kind, register
@@ -136,6 +138,83 @@ def month_of(day: Any) -> str:
     """The first day of the month of `day` (ISO): disability subsidies run from it (R8)."""
     current = date.fromisoformat(str(day)[:10])
     return current.replace(day=1).isoformat()
+
+
+CATEGORY_LABELS = {
+    "physical": _lazy("physical"),
+    "visual": _lazy("visual"),
+    "hearing": _lazy("hearing"),
+    "speech": _lazy("speech"),
+    "intellectual": _lazy("intellectual"),
+    "mental": _lazy("mental"),
+    "multiple": _lazy("multiple"),
+}
+
+
+def amount_breakdown(
+    case: Case,
+    members: Iterable[Any],
+    deductions: Iterable[Any],
+    policy: Mapping[str, Any],
+    process: Mapping[str, Any] | None = None,
+) -> Breakdown:
+    """`granted_subsidy` and `subsidy_amount` as the diagram calls them: on the grade the
+    federation confirmed once it has, else the certificate's; from the month of application."""
+    process = process or {}
+    details = case.details
+    grade = int(process.get("confirmed_grade") or details["grade"])
+    category = str(details["category"])
+    granted = granted_subsidy(str(details["subsidy"]), grade, category, policy)
+    amount = subsidy_amount(granted, policy) if granted else None
+    applied_on = process.get("applied_on") or timezone.localtime(case.created_at).date()
+    grade_text = _("grade %(grade)s, %(category)s disability") % {
+        "grade": grade,
+        "category": CATEGORY_LABELS.get(category, category),
+    }
+    lines = []
+    if granted in ("living", "both") and amount is not None:
+        lines.append(
+            Line(
+                _lazy("Living subsidy"),
+                money(amount["living_monthly"]),
+                params=("disability_living_monthly",),
+                note=_lazy("disabled member of a dibao household"),
+            )
+        )
+    if granted in ("nursing", "both") and amount is not None:
+        lines.append(
+            Line(
+                _lazy("Nursing subsidy"),
+                money(amount["nursing_monthly"]),
+                params=("disability_nursing_monthly",)
+                + (("disability_nursing_grade34_mental",) if grade in (3, 4) else ()),
+                note=grade_text,
+            )
+        )
+    lines.append(
+        Line(
+            _lazy("Grade"),
+            value=grade_text,
+            note=_lazy("confirmed by the disabled persons' federation")
+            if process.get("confirmed_grade")
+            else _lazy("as on the certificate"),
+        )
+    )
+    lines.append(
+        Line(
+            _lazy("Paid from"),
+            value=month_of(applied_on)[:7],
+            note=_lazy("the month of application"),
+        )
+    )
+    return Breakdown(
+        kind=AssistanceType.DISABILITY,
+        lines=tuple(lines),
+        total=money(amount["monthly_amount"] if amount else 0),
+        formula=_lazy("living subsidy + nursing subsidy"),
+        eligible=amount is not None,
+        ineligible_reason=_lazy("the confirmed grade does not qualify for the subsidy asked for"),
+    )
 
 
 registry.register_helper("disability_granted_subsidy", granted_subsidy)
@@ -339,5 +418,7 @@ KIND = register(
         seed_demo=seed_demo,
         demo_policy=DEMO_POLICY,
         intake_form="intake_disability.json",
+        amount_breakdown=amount_breakdown,
+        amount_facts=("confirmed_grade", "applied_on"),
     )
 )

@@ -16,7 +16,7 @@ to the case and starts next year's instance, or closes the case.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,6 +35,7 @@ from assistance.actions import (
     do_apply,
     process_data,
 )
+from assistance.breakdowns import Breakdown, Line, money
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
 from assistance.kinds import Kind, register
 from assistance.models import AssistanceType, Case, CaseStatus, Region
@@ -122,6 +123,62 @@ def elderly_check_due(day: Any) -> str:
     """
     due = datetime.combine(anniversary(_local_day(day)), time.min, ZoneInfo(settings.TIME_ZONE))
     return due.isoformat()
+
+
+ALLOWANCE_LABELS = {
+    "old_age": _lazy("Old-age allowance"),
+    "needy_elderly": _lazy("Needy-elderly subsidy"),
+}
+
+
+def amount_breakdown(
+    case: Case,
+    members: Iterable[Any],
+    deductions: Iterable[Any],
+    policy: Mapping[str, Any],
+    process: Mapping[str, Any] | None = None,
+) -> Breakdown:
+    """The age and band the process found (the `age_on` helper, then the band table
+    workflows/elderly_age_bands.dmn); the page adds nothing of its own."""
+    process = process or {}
+    allowance = str(case.details.get("allowance", ""))
+    age = process.get("age")
+    # The yearly check computes the age on its due day; the application, on its own day.
+    day = str(process.get("check_due") or process.get("applied_on") or "")[:10]
+    band = process.get("band")
+    monthly = process.get("band_monthly")
+    lines = [
+        Line(_lazy("Allowance"), value=ALLOWANCE_LABELS.get(allowance, allowance)),
+        Line(
+            _lazy("Age"),
+            value="" if age is None else str(age),
+            note=_("in whole years on %(day)s") % {"day": day} if day and age is not None else "",
+        ),
+    ]
+    if band is not None:
+        params: tuple[str, ...] = (
+            ("elderly_needy_monthly", "elderly_needy_min_age", "elderly_needy_max_age")
+            if allowance == "needy_elderly"
+            else ()
+        )
+        lines.append(
+            Line(
+                _lazy("Band"),
+                money(monthly) if monthly is not None else None,
+                value=str(band),
+                params=params,
+                note=_lazy("from the age-band table of the process")
+                if allowance == "old_age"
+                else "",
+            )
+        )
+    return Breakdown(
+        kind=AssistanceType.ELDERLY,
+        lines=tuple(lines),
+        total=money(monthly) if monthly is not None else money(0),
+        eligible=monthly is not None or band is None,
+        ineligible_reason=_lazy("the age is outside every band"),
+    )
 
 
 registry.register_helper("age_on", age_on)
@@ -365,5 +422,7 @@ KIND = register(
         seed_demo=seed_demo,
         demo_policy=DEMO_POLICY,
         intake_form="intake_elderly.json",
+        amount_breakdown=amount_breakdown,
+        amount_facts=("age", "band", "band_monthly", "applied_on", "check_due"),
     )
 )

@@ -15,7 +15,7 @@ re-checks at a policy interval until the schooling ends and the case is closed.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from assistance.actions import ActionError, ApplicationData, MemberData, do_apply
+from assistance.breakdowns import Breakdown, Line, money
 from assistance.demo import complete_step
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
 from assistance.kinds import Kind, register
@@ -127,6 +128,45 @@ def add_months(day: Any, months: int) -> str:
     return date(year, month + 1, min(start.day, last)).isoformat()
 
 
+ALLOWANCE_PARAMS = {
+    "orphan": "orphan_allowance_monthly",
+    "unattended": "unattended_allowance_monthly",
+}
+ALLOWANCE_LABELS = {
+    "orphan": _lazy("Orphan allowance"),
+    "unattended": _lazy("Allowance for a de facto unattended child"),
+}
+
+
+def orphan_amount(details: Mapping[str, Any], policy: Mapping[str, Any]) -> dict[str, Any]:
+    """The monthly allowance of the child's category (a diagram helper)."""
+    category = str(details["category"])
+    return {"monthly_amount": policy[ALLOWANCE_PARAMS[category]], "category": category}
+
+
+def amount_breakdown(
+    case: Case,
+    members: Iterable[Any],
+    deductions: Iterable[Any],
+    policy: Mapping[str, Any],
+    process: Mapping[str, Any] | None = None,
+) -> Breakdown:
+    category = str(case.details["category"])
+    result = orphan_amount(case.details, policy)
+    return Breakdown(
+        kind=AssistanceType.ORPHAN,
+        lines=(
+            Line(
+                ALLOWANCE_LABELS[category],
+                money(result["monthly_amount"]),
+                params=(ALLOWANCE_PARAMS[category],),
+            ),
+        ),
+        total=money(result["monthly_amount"]),
+    )
+
+
+registry.register_helper("orphan_amount", orphan_amount)
 registry.register_helper("orphan_midnight", midnight)
 registry.register_helper("orphan_add_months", add_months)
 
@@ -385,5 +425,6 @@ KIND = register(
         seed_demo=seed_demo,
         demo_policy=DEMO_POLICY,
         intake_form="intake_orphan.json",
+        amount_breakdown=amount_breakdown,
     )
 )

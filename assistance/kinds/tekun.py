@@ -13,7 +13,7 @@ active case, which records the new care level and amount.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
@@ -27,10 +27,11 @@ from django.utils.translation import gettext_lazy as _lazy
 from assistance import access, actions
 from assistance.actions import ActionError, ApplicationData, MemberData, process_data
 from assistance.amounts import AmountInputError, dibao_amount
+from assistance.breakdowns import Breakdown, Line, fact, household_json, money
 from assistance.demo import complete_step
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
 from assistance.kinds import Kind, register
-from assistance.models import AssistanceType, Case, CaseStatus, Region
+from assistance.models import AssistanceType, Case, CaseStatus, Deduction, Member, Region
 from assistance.policy import PARAMS, Param, PolicyError, clean_count, clean_money, register_params
 from assistance.projections import apply_application_outcome, register_outcome_handler
 from engine import audit, registry, runtime
@@ -173,6 +174,79 @@ def tekun_amount(
 
 
 registry.register_helper("tekun_amount", tekun_amount)
+
+CARE_LABELS = {
+    SELF_CARE: _lazy("Fully self-caring"),
+    PARTIAL: _lazy("Partial care"),
+    FULL: _lazy("Full care"),
+}
+CARE_PARAMS = {
+    SELF_CARE: (),
+    PARTIAL: ("tekun_care_partial_percent", "minimum_wage_monthly"),
+    FULL: ("tekun_care_full_percent", "minimum_wage_monthly"),
+}
+
+
+def amount_breakdown(
+    case: Case,
+    members: Iterable[Member],
+    deductions: Iterable[Deduction],
+    policy: Mapping[str, Any],
+    process: Mapping[str, Any] | None = None,
+) -> Breakdown:
+    """`tekun_amount` on the records, with the care level of the self-care assessment (the
+    process's DMN output) once known; until then the allowance is that of a self-caring
+    person and the page says the assessment is still to come."""
+    people = list(members)
+    level = str(fact(process or {}, case, "care_level", "") or "")
+    known = level in CARE_LEVELS
+    applicant = next((m for m in people if m.is_applicant), people[0])
+    result = tekun_amount(
+        household_json(case, people, deductions),
+        policy,
+        level if known else SELF_CARE,
+        str(applicant.pk),
+    )
+    standard_key = f"dibao_standard_{case.household.hukou}"
+    multiplier = policy["tekun_basic_multiplier"]
+    wage = money(policy["minimum_wage_monthly"])
+    lines = [
+        # Figures that decide but are not added up go with the label, not in the sum column.
+        Line(
+            _lazy("Applicant's own counted income"),
+            value=str(money(result["applicant_income"])),
+        ),
+        Line(
+            _("Dibao standard (%(hukou)s)") % {"hukou": case.household.get_hukou_display()},
+            value=str(money(result["dibao_standard"])),
+            params=(standard_key,),
+        ),
+        Line(
+            _("Basic living: %(multiplier)s × dibao standard") % {"multiplier": multiplier},
+            money(result["basic_living"]),
+            params=("tekun_basic_multiplier", standard_key),
+        ),
+        Line(
+            _lazy("Care level"),
+            value=CARE_LABELS[level] if known else _lazy("not yet assessed"),
+            note=_lazy("from the self-care assessment") if known else "",
+        ),
+        Line(
+            _("Care allowance: %(percent)s%% × minimum wage %(wage)s")
+            % {"percent": result["care_percent"], "wage": wage},
+            money(result["care_allowance"]),
+            params=CARE_PARAMS[level if known else SELF_CARE],
+        ),
+    ]
+    return Breakdown(
+        kind=AssistanceType.TEKUN,
+        lines=tuple(lines),
+        total=money(result["monthly_amount"]),
+        formula=_lazy("basic living + care allowance"),
+        eligible=bool(result["eligible"]),
+        ineligible_reason=_lazy("the applicant's own income is not below the dibao standard"),
+        notes=() if known else (_lazy("The care allowance follows the self-care assessment."),),
+    )
 
 
 # ---------------------------------------------------------------- application
@@ -461,5 +535,7 @@ KIND = register(
         seed_demo=seed_demo,
         demo_policy=DEMO_POLICY,
         intake_form="intake_tekun.json",
+        amount_breakdown=amount_breakdown,
+        amount_facts=("care_level",),
     )
 )

@@ -9,7 +9,7 @@ deadline, with an overdue warning in the township's queue otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _lazy
 
 from assistance.actions import (
     ActionError,
@@ -27,6 +28,7 @@ from assistance.actions import (
     do_apply,
     do_record_check_result,
 )
+from assistance.breakdowns import Breakdown, Line, money
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
 from assistance.kinds import Kind, register
 from assistance.models import AssistanceType, Case, CaseStatus, Region
@@ -195,6 +197,84 @@ def temporary_amount(amount: Any, limits: Mapping[str, Any]) -> dict[str, Any]:
 
 registry.register_helper("temporary_limits", temporary_limits)
 registry.register_helper("temporary_amount", temporary_amount)
+
+LEVELS = {"township": _lazy("the township"), "county": _lazy("the county")}
+
+
+def _limit_line(
+    label: Any, policy: Mapping[str, Any], fixed: str, multiple: str, value: str
+) -> Line:
+    if policy.get(fixed) is not None:
+        return Line(label, money(value), params=(fixed,), note=_lazy("fixed sum"))
+    return Line(
+        label,
+        money(value),
+        params=(multiple,),
+        note=_("%(multiple)s × the monthly standard") % {"multiple": policy[multiple]},
+    )
+
+
+def amount_breakdown(
+    case: Case,
+    members: Iterable[Any],
+    deductions: Iterable[Any],
+    policy: Mapping[str, Any],
+    process: Mapping[str, Any] | None = None,
+) -> Breakdown:
+    """`temporary_limits` and `temporary_amount`, as the diagram calls them, on the amount the
+    township assessed (or paid first in an emergency), else the amount requested."""
+    process = process or {}
+    hukou = case.household.hukou
+    limits = temporary_limits(policy, hukou)
+    requested = money(case.details.get("requested_amount") or "0")
+    assessed = process.get("assessed_amount") or process.get("paid_amount")
+    lines = [Line(_lazy("Amount requested"), requested)]
+    if process.get("assessed_amount"):
+        lines.append(Line(_lazy("Amount assessed by the township"), money(assessed)))
+    elif process.get("paid_amount"):
+        lines.append(Line(_lazy("Paid first from the reserve fund"), money(assessed)))
+    standard_key = f"dibao_standard_{hukou}"
+    lines += [
+        Line(
+            _("Monthly dibao standard (%(hukou)s)") % {"hukou": case.household.get_hukou_display()},
+            money(limits["standard"]),
+            params=(standard_key,),
+        ),
+        _limit_line(
+            _lazy("Township approves alone up to"),
+            policy,
+            "temporary_township_limit_fixed",
+            "temporary_township_limit_multiple",
+            limits["township_limit"],
+        ),
+        _limit_line(
+            _lazy("Maximum"),
+            policy,
+            "temporary_max_fixed",
+            "temporary_max_multiple",
+            limits["maximum"],
+        ),
+    ]
+    base = assessed or (requested if requested > 0 else None)
+    if base is None:
+        return Breakdown(
+            kind=AssistanceType.TEMPORARY,
+            lines=tuple(lines),
+            total=money(0),
+            total_label=_lazy("One-off amount"),
+        )
+    granted = temporary_amount(base, limits)
+    lines.append(Line(_lazy("Approved by"), value=LEVELS[granted["level"]]))
+    return Breakdown(
+        kind=AssistanceType.TEMPORARY,
+        lines=tuple(lines),
+        total=money(granted["amount"]),
+        total_label=_lazy("One-off amount"),
+        formula=_lazy("the amount assessed, at most the maximum")
+        if assessed
+        else _lazy("the amount requested, at most the maximum"),
+        notes=(_lazy("Capped at the maximum."),) if granted["capped"] else (),
+    )
 
 
 # ---------------------------------------------------------------- application
@@ -488,5 +568,9 @@ KIND = register(
         seed_demo=seed_demo,
         demo_policy=DEMO_POLICY,
         intake_form="intake_temporary.json",
+        amount_breakdown=amount_breakdown,
+        # `amount` is set on both paths (assessed, or paid first): the process holding it
+        # also holds the figure it was set from.
+        amount_facts=("amount", "assessed_amount", "paid_amount"),
     )
 )
