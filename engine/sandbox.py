@@ -187,6 +187,7 @@ def _call(
     helpers = registry.helpers()
     request = {
         "op": op,
+        "cpu": cpu_seconds(),
         "mode": mode,
         "source": source,
         "data": dict(data),

@@ -41,9 +41,21 @@ def _read() -> Any:
 
 
 def _write(message: Any) -> None:
-    body = json.dumps(message, ensure_ascii=False, allow_nan=False).encode()
+    _send(json.dumps(message, ensure_ascii=False, allow_nan=False).encode())
+
+
+def _send(body: bytes) -> None:
     sys.stdout.buffer.write(HEADER.pack(len(body)) + body)
     sys.stdout.buffer.flush()
+
+
+def _encode(reply: dict[str, Any]) -> bytes:
+    try:
+        return json.dumps(reply, ensure_ascii=False, allow_nan=False).encode()
+    except (TypeError, ValueError, RecursionError):
+        plain = "a script may leave only plain data (text, numbers, lists, mappings)"
+        failure = {"ok": False, "kind": "TypeError", "message": plain}
+        return json.dumps(failure).encode()
 
 
 def _helper(name: str) -> Any:
@@ -134,26 +146,18 @@ def main() -> None:
     _write({"ready": os.getpid()})
     while True:
         request = _read()
-        _arm(cpu_seconds)
+        _arm(float(request.get("cpu", cpu_seconds)))
         try:
             reply = _run(request)
-            _write(reply)
+            body = _encode(reply)
         except BaseException as exc:
             if isinstance(exc, SystemExit):
                 raise
             reply = _failure(exc)
-            try:
-                _write(reply)
-            except (TypeError, ValueError, MemoryError):
-                _write(
-                    {
-                        "ok": False,
-                        "kind": "TypeError",
-                        "message": "a script may leave only plain data (text, numbers, lists)",
-                    }
-                )
+            body = _encode(reply)
         finally:
             signal.setitimer(signal.ITIMER_PROF, 0)
+        _send(body)
         if reply.get("kind") == "memory":
             raise SystemExit(0)  # a fragmented heap is not worth keeping
 

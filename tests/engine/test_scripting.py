@@ -76,9 +76,9 @@ def test_it_names_the_reason_a_script_is_refused(source, message):
 
 
 def test_it_stops_a_script_that_runs_too_long(settings):
-    settings.SCRIPT_MAX_SECONDS = 0.2
+    settings.SANDBOX_CPU_SECONDS = 0.2
     context: dict[str, object] = {}
-    with pytest.raises(ScriptFailed, match="longer than"):
+    with pytest.raises(ScriptFailed, match="0.2 s of processor time"):
         RestrictedEnvironment().execute("n = 0\nwhile True:\n    n = n + 1", context)
 
 
