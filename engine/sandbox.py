@@ -245,7 +245,9 @@ def _stopped(worker: _Worker, *, timed_out: bool) -> SandboxLimitExceeded:
             _("The script did not finish within %(seconds)g s and was stopped.")
             % {"seconds": wall_seconds()}
         )
-    return SandboxLimitExceeded(_("The script's sandbox process stopped unexpectedly."))
+    return SandboxLimitExceeded(
+        _("The script's sandbox process stopped unexpectedly (status %(code)s).") % {"code": code}
+    )
 
 
 def _result(reply: dict[str, Any]) -> dict[str, Any]:

@@ -123,7 +123,8 @@ def _arm(cpu_seconds: float) -> None:
     used = resource.getrusage(resource.RUSAGE_SELF)
     spent = used.ru_utime + used.ru_stime
     limit = math.ceil(spent + cpu_seconds) + 1
-    resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 1))
+    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
     signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
 
 
