@@ -143,7 +143,14 @@ class _Pool:
             self.give_back(worker)
 
 
+    def forget_after_fork(self) -> None:
+        # A lock another thread held at fork time would never be released in the child.
+        self.lock = threading.Lock()
+        self.owner, self.idle = os.getpid(), []
+
+
 _pool = _Pool()
+os.register_at_fork(after_in_child=_pool.forget_after_fork)
 
 
 def cpu_seconds() -> float:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from engine import registry, runtime, sandbox
 from engine.bundle import DeploymentError
@@ -50,6 +51,13 @@ SCRIPTS = {
     "an endless loop": ("n = 0\nwhile True:\n    n = n + 1", CPU),
     "a growing list": ("items = []\nwhile True:\n    items.append('x' * 1000)", "was stopped"),
 }
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The messages are checked in English; the last test reads them in Chinese."""
+    with translation.override("en"):
+        yield
 
 
 def _rss_kib() -> int:
@@ -260,3 +268,9 @@ def test_it_starts_its_own_pool_after_a_fork():
     _pid, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert sandbox.evaluate("a + 1", {"a": 2}) == 3
+
+
+def test_it_says_why_in_chinese():
+    with translation.override("zh-hans"), pytest.raises(SandboxLimitExceeded) as raised:
+        RestrictedEnvironment().evaluate("round(1, -10**9)", {})
+    assert "处理器时间超过 0.5 秒" in str(raised.value)
