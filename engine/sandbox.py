@@ -34,6 +34,9 @@ HEADER = struct.Struct(">I")
 # A worker's reply bigger than this is refused unread: the server's memory is not its to use.
 MAX_REPLY_BYTES = 8 * 1024 * 1024
 POOL_SIZE = 2
+# A worker's heap and code cache grow with use, eating into the headroom RLIMIT_AS leaves
+# each evaluation: after this many it is replaced.
+MAX_USES = 1000
 ROOT = Path(__file__).resolve().parent.parent
 _BOOT = (
     "import sys; sys.path.insert(0, sys.argv[3]); from engine.sandbox_worker import main; main()"
@@ -64,6 +67,7 @@ class _Worker:
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self.stdin, self.stdout = self.process.stdin, self.process.stdout
+        self.uses = 0
         self.read(time.monotonic() + 30)  # the "ready" frame
 
     def send(self, message: Any) -> None:
@@ -132,7 +136,9 @@ class _Pool:
 
     def give_back(self, worker: _Worker) -> None:
         with self.lock:
-            if self.owner == os.getpid() and len(self.idle) < POOL_SIZE and worker.alive():
+            worker.uses += 1
+            wanted = len(self.idle) < POOL_SIZE and worker.uses < MAX_USES
+            if self.owner == os.getpid() and wanted and worker.alive():
                 self.idle.append(worker)
                 return
         worker.kill()
@@ -141,7 +147,6 @@ class _Pool:
         workers = [self.take() for _ in range(POOL_SIZE)]
         for worker in workers:
             self.give_back(worker)
-
 
     def forget_after_fork(self) -> None:
         # A lock another thread held at fork time would never be released in the child.

@@ -274,3 +274,14 @@ def test_it_says_why_in_chinese():
     with translation.override("zh-hans"), pytest.raises(SandboxLimitExceeded) as raised:
         RestrictedEnvironment().evaluate("round(1, -10**9)", {})
     assert "处理器时间超过 0.5 秒" in str(raised.value)
+
+
+def test_it_replaces_a_worker_after_many_uses(monkeypatch):
+    monkeypatch.setattr(sandbox, "MAX_USES", 2)
+    while sandbox._pool.idle:
+        sandbox._pool.idle.pop().kill()
+    sandbox.evaluate("1", {})
+    worker = sandbox._pool.idle[-1]
+    sandbox.evaluate("2", {})
+    assert worker not in sandbox._pool.idle and not worker.alive()
+    assert sandbox.evaluate("3", {}) == 3
