@@ -22,6 +22,7 @@ from engine.scripting import (
     ScriptFailed,
     check_sources,
     evaluate_standalone,
+    is_plain_condition,
 )
 from tests.engine.samples import FORM, tiny_sources
 from tests.engine.test_decision_tables import sources as table_sources
@@ -285,3 +286,37 @@ def test_it_replaces_a_worker_after_many_uses(monkeypatch):
     sandbox.evaluate("2", {})
     assert worker not in sandbox._pool.idle and not worker.alive()
     assert sandbox.evaluate("3", {}) == 3
+
+
+@pytest.mark.parametrize(
+    ("source", "plain"),
+    [
+        ("decision == 'approve'", True),
+        ("opinion == 'approve' and amount['eligible']", True),
+        ("not check_passed or -1 < count <= 3", True),
+        ("kind in ('a', 'b')", True),
+        ("kind in kinds", False),
+        ("'x' in text", False),
+        ("round(1, -10**9)", False),
+        ("count * 2 > 1", False),
+        ("[x for x in items] == []", False),
+        ("amount.eligible", False),
+        ("__import__('os') == 1", False),
+        ("a == " + "1" * 300, False),
+    ],
+)
+def test_it_keeps_only_plain_conditions_in_process(source, plain):
+    assert is_plain_condition(source) is plain
+
+
+def test_it_evaluates_a_plain_condition_without_the_pool(monkeypatch):
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a plain condition went to the sandbox")
+
+    monkeypatch.setattr(sandbox, "_call", no_pool)
+    data = {"decision": "approve", "amount": {"eligible": True}}
+    assert RestrictedEnvironment().evaluate("decision == 'approve' and amount['eligible']", data)
+    with pytest.raises(NameError):
+        RestrictedEnvironment().evaluate("missing == 1", data)
+    with pytest.raises(AssertionError, match="went to the sandbox"):
+        RestrictedEnvironment().evaluate("len(decision) > 1", data)
