@@ -65,6 +65,10 @@ def doudi_run(cases: int) -> tuple[Timer, list[int], list[int]]:
     from engine.clock import clock
     from engine.files import bundle_sources
     from engine.models import ProcessInstance, Task
+    from engine.registry import evidence_kinds, register_evidence_lookup
+
+    # Scans are uploads, not engine work: every case has every kind on file.
+    register_evidence_lookup(lambda case_id: set(evidence_kinds()))
 
     province = Region.objects.create(code="430000", name="省", level="province")
     county = Region.objects.create(code="431102", name="县", level="county", parent=province)
@@ -164,8 +168,9 @@ def bare_run(cases: int) -> tuple[Timer, list[int]]:
     from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
     from SpiffWorkflow.util.task import TaskState
 
+    from assistance.actions import process_data
     from assistance.amounts import dibao_amount
-    from assistance.demo import default_policy
+    from assistance.models import Case
     from engine.clock import clock
     from engine.serialization import SERIALIZER
 
@@ -183,8 +188,14 @@ def bare_run(cases: int) -> tuple[Timer, list[int]]:
     }
     parser = SpiffBpmnParser()
     parser.add_bpmn_file(str(ROOT / "workflows" / "dibao.bpmn"))
+    # dibao calls the shared stages (economic check, investigation, notices).
+    parser.add_bpmn_files(sorted(str(p) for p in (ROOT / "workflows").glob("shared_*.bpmn")))
     spec = parser.get_spec("dibao")
-    engine = PythonScriptEngine(environment=TaskDataEnvironment(helpers))
+    subprocess_specs = parser.get_subprocess_specs("dibao")
+    from engine import registry
+
+    # The vetted helpers the stubs above do not cover (dibao_supplements…), as Doudi runs them.
+    engine = PythonScriptEngine(environment=TaskDataEnvironment(registry.helpers() | helpers))
 
     timer = Timer()
     full_bytes: list[int] = []
@@ -199,7 +210,7 @@ def bare_run(cases: int) -> tuple[Timer, list[int]]:
         ) -> None:
             def run() -> None:
                 if first:
-                    workflow = BpmnWorkflow(spec, script_engine=engine)
+                    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
                 else:
                     workflow = SERIALIZER.deserialize_json(state["json"])
                     workflow.script_engine = engine
@@ -209,15 +220,8 @@ def bare_run(cases: int) -> tuple[Timer, list[int]]:
             timer.run(run)
 
         def start(workflow: BpmnWorkflow) -> None:
-            policy = default_policy()
-            data = {
-                "policy": policy,
-                "household": _household(),
-                "notice_required": True,
-                "notice_round": 0,
-                "objections": [],
-                "county_investigation_required": False,
-            }
+            # The start data Doudi's half gave its cases (notice length, policy…).
+            data = process_data(Case.objects.order_by("pk")[0]) | {"household": _household()}
             workflow.data.update(data)
             for task in workflow.get_tasks(state=TaskState.READY):
                 task.data.update(data)

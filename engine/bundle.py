@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
@@ -34,6 +35,9 @@ from engine.scripting import ScriptRejected, check_sources, compile_expression
 from engine.serialization import dump_spec
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
+# A DMN input cell longer than this is refused: SpiffWorkflow rewrites each "?" with a regular
+# expression whose time grows much faster than the cell (16,000 "?" take half a minute).
+MAX_DMN_CELL_CHARS = 500
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 FORM_SCHEMA_PROPERTY = "formJsonSchemaFilename"
 FORM_UI_PROPERTY = "formUiSchemaFilename"
@@ -222,6 +226,14 @@ def _check_cell(where: str, expression: str, cell: str) -> list[str]:
     """A cell is compared with ==, or is an expression's tail ("> 80"), or uses "?" for the
     input ("80 <= ? <= 89") — the three forms SpiffWorkflow's DMN engine evaluates."""
     problems = check_sources([(where, "eval", expression)]) if expression else []
+    if len(cell) > MAX_DMN_CELL_CHARS:
+        message = _(
+            "a decision table cell may hold at most %(limit)d characters, this one has %(size)d"
+        )
+        return [
+            *problems,
+            f"{where}: " + message % {"limit": MAX_DMN_CELL_CHARS, "size": len(cell)},
+        ]
     if "?" in cell:
         attempts = [re.sub(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", "dmninputexpr", cell)]
     else:

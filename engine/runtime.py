@@ -55,7 +55,13 @@ from engine.models import (
     Timer,
     Wait,
 )
-from engine.scripting import ScriptFailed, ScriptRejected, evaluate_standalone, script_engine
+from engine.scripting import (
+    SandboxLimitExceeded,
+    ScriptFailed,
+    ScriptRejected,
+    evaluate_standalone,
+    script_engine,
+)
 from engine.serialization import Specs, dump_state, load_state, restore_specs
 
 # Sent inside the transaction after every change, for the domain to update its records.
@@ -92,6 +98,28 @@ class EvidenceMissing(EngineError):
 
 class ProcessFailed(EngineError):
     """The diagram itself failed (a script error, a timeout): nothing was saved."""
+
+
+# Engine tasks (gateways, scripts, events…) one runtime call may run: a diagram that loops
+# without a person in between, or fans out without end, stops here instead of holding the
+# instance row for ever. The shipped processes take a few dozen.
+MAX_ENGINE_STEPS = 2000
+
+
+def _engine_steps(workflow: BpmnWorkflow, limit: int | None = None) -> None:
+    bound = MAX_ENGINE_STEPS if limit is None else limit
+    count = 0
+
+    def counted(task: SpiffTask) -> None:
+        nonlocal count
+        count += 1
+        if count > bound:
+            raise SandboxLimitExceeded(
+                _("The process ran more than %(steps)d steps in one go and was stopped.")
+                % {"steps": bound}
+            )
+
+    workflow.do_engine_steps(will_complete_task=counted)
 
 
 def _advance(*steps: Callable[[], Any]) -> None:
@@ -232,7 +260,7 @@ def start(
         updated_at=now,
         revision=0,
     )
-    _advance(workflow.do_engine_steps)
+    _advance(functools.partial(_engine_steps, workflow))
     instance.state = dump_state(workflow)
     instance.revision = 1
     instance.save(force_insert=True)
@@ -316,7 +344,7 @@ def complete(
     _check_separation(instance, task.spec_name, actor, _exclusions(instance, task))
     _check_evidence(instance, spiff_task, data)
     spiff_task.data.update(data)
-    _advance(spiff_task.run, workflow.do_engine_steps)
+    _advance(spiff_task.run, functools.partial(_engine_steps, workflow))
     actors = dict(instance.actors)
     actors[task.spec_name] = sorted({*actors.get(task.spec_name, []), actor.pk})
     instance.actors = actors
@@ -441,7 +469,7 @@ def fire_instance_timers(instance_id: int, now: datetime | None = None) -> int:
     if not due:
         return 0
     workflow = _load(instance)
-    _advance(workflow.refresh_timers, workflow.do_engine_steps)
+    _advance(workflow.refresh_timers, functools.partial(_engine_steps, workflow))
     for timer in due:
         audit.record(
             "timer.fired",
@@ -480,7 +508,7 @@ def send_message(
         workflow.send_event(BpmnEvent(MessageEventDefinition(name), dict(payload)))
     except WorkflowException as exc:
         raise NoSuchMessage(str(exc)) from exc
-    _advance(workflow.do_engine_steps)
+    _advance(functools.partial(_engine_steps, workflow))
     audit.record(
         "message.received",
         actor=actor,

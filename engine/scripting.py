@@ -1,208 +1,111 @@
-"""Scripts and expressions in diagrams, compiled with RestrictedPython.
+"""Scripts and expressions in diagrams: compiled with RestrictedPython, run in the sandbox.
 
 Diagrams are written by policy staff and uploaded through the portal, so their Python is
 untrusted. SpiffWorkflow's default environment is plain `exec`, which would let a diagram
 run shell commands. Here every script, condition and expression is compiled with
-RestrictedPython plus Doudi's own rules (no imports, no dangerous names, no huge powers or
-repetitions), may call only builtins from a short list and the vetted helpers in
-`engine.registry`, and runs under a time budget.
+RestrictedPython plus Doudi's own rules (`engine.restricted`: no imports, no dangerous names,
+no huge powers or repetitions), may call only builtins from a short list and the vetted
+helpers in `engine.registry`, and runs in a worker process whose CPU time and memory the
+operating system bounds (`engine.sandbox`).
 """
 
 from __future__ import annotations
 
 import ast
-import builtins
 import functools
-import operator
-import sys
-import time
-from collections.abc import Callable, Iterable, Mapping
-from types import CodeType, FrameType
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.conf import settings
-from RestrictedPython import (
-    RestrictingNodeTransformer,
-    compile_restricted_eval,
-    compile_restricted_exec,
-)
-from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
-from RestrictedPython.Guards import (
-    full_write_guard,
-    guarded_iter_unpack_sequence,
-    guarded_unpack_sequence,
-    safer_getattr,
-)
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
-from engine import registry
+from engine import registry, sandbox
+from engine.restricted import (
+    SCRIPT_FILENAME,
+    ScriptFailed,
+    ScriptRejected,
+    base_globals,
+    compile_expression,
+    compile_script,
+)
+from engine.sandbox import SandboxLimitExceeded
 
-SCRIPT_FILENAME = "<diagram script>"
-MAX_SEQUENCE = 100_000
-MAX_EXPONENT = 64
-
-# Names no diagram may mention, even as a variable: each is a known way out of a sandbox
-# or a way to touch the machine.
-FORBIDDEN_NAMES = frozenset(
-    {
-        "open", "exec", "eval", "compile", "globals", "locals", "vars", "getattr", "setattr",
-        "delattr", "hasattr", "dir", "type", "object", "super", "input", "breakpoint", "help",
-        "exit", "quit", "memoryview", "bytearray", "classmethod", "staticmethod", "property",
-        "print", "id", "format", "os", "sys", "subprocess", "builtins", "importlib",
-    }
-)  # fmt: skip
-
-
-class ScriptRejected(ValueError):
-    """A script or expression that may not run at all (found at deploy time or first use)."""
-
-
-class ScriptFailed(RuntimeError):
-    """A script that was allowed to run but failed or ran out of time."""
-
-
-class _DoudiPolicy(RestrictingNodeTransformer):
-    def visit_Import(self, node: ast.Import) -> ast.AST:
-        self.error(node, "import statements are not allowed in diagrams.")
-        return node
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> ast.AST:
-        self.error(node, "import statements are not allowed in diagrams.")
-        return node
-
-    def visit_Name(self, node: ast.Name) -> Any:
-        if node.id in FORBIDDEN_NAMES:
-            self.error(node, f'"{node.id}" is not allowed in diagrams.')
-        return super().visit_Name(node)
-
-    def visit_Attribute(self, node: ast.Attribute) -> Any:
-        # str.format can reach attributes by name inside the format string ("{0.__class__}").
-        if node.attr in ("format", "format_map", "mro"):
-            self.error(node, f'".{node.attr}" is not allowed in diagrams; use an f-string.')
-        return super().visit_Attribute(node)
-
-    def visit_BinOp(self, node: ast.BinOp) -> Any:
-        node = self.node_contents_visit(node)
-        if isinstance(node.op, ast.Mult | ast.Pow | ast.LShift):
-            call = ast.Call(
-                func=ast.Name("_doudi_binop_", ast.Load()),
-                args=[ast.Constant(type(node.op).__name__), node.left, node.right],
-                keywords=[],
-            )
-            return ast.fix_missing_locations(ast.copy_location(call, node))
-        return node
-
-
-def _size(value: Any) -> int:
-    return len(value) if isinstance(value, str | bytes | list | tuple) else 0
-
-
-def _binop(name: str, left: Any, right: Any) -> Any:
-    if name == "Pow":
-        if isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
-            raise ScriptFailed(f"exponent {right} is larger than {MAX_EXPONENT}")
-        return operator.pow(left, right)
-    if name == "LShift":
-        if isinstance(right, int) and right > MAX_EXPONENT:
-            raise ScriptFailed(f"shift {right} is larger than {MAX_EXPONENT}")
-        return operator.lshift(left, right)
-    for sequence, times in ((left, right), (right, left)):
-        if _size(sequence) and isinstance(times, int) and _size(sequence) * times > MAX_SEQUENCE:
-            raise ScriptFailed(f"a repeated sequence may hold at most {MAX_SEQUENCE} items")
-    return operator.mul(left, right)
-
-
-_INPLACE: dict[str, Callable[[Any, Any], Any]] = {
-    "+=": operator.add, "-=": operator.sub, "/=": operator.truediv, "//=": operator.floordiv,
-    "%=": operator.mod, "|=": operator.or_, "&=": operator.and_, "^=": operator.xor,
-    "*=": functools.partial(_binop, "Mult"), "**=": functools.partial(_binop, "Pow"),
-}  # fmt: skip
-
-
-def _inplacevar(op: str, left: Any, right: Any) -> Any:
-    function: Callable[[Any, Any], Any] | None = _INPLACE.get(op)
-    if function is None:
-        raise ScriptFailed(f"operator {op} is not allowed")
-    return function(left, right)
-
-
-def _range(*args: int) -> range:
-    result = range(*args)
-    if len(result) > MAX_SEQUENCE:
-        raise ScriptFailed(f"range() may produce at most {MAX_SEQUENCE} numbers")
-    return result
-
-
-_BUILTINS: dict[str, Any] = {
-    name: getattr(builtins, name)
-    for name in (
-        "abs", "all", "any", "bool", "dict", "divmod", "enumerate", "float", "int", "isinstance",
-        "len", "list", "max", "min", "reversed", "round", "set", "sorted", "str", "sum", "tuple",
-        "zip", "ValueError", "KeyError", "TypeError", "ZeroDivisionError", "Exception",
-    )
-}  # fmt: skip
-_BUILTINS.update({"range": _range, "True": True, "False": False, "None": None})
-
-_GUARDS: dict[str, Any] = {
-    "_getattr_": safer_getattr,
-    "_getitem_": default_guarded_getitem,
-    "_getiter_": default_guarded_getiter,
-    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-    "_unpack_sequence_": guarded_unpack_sequence,
-    "_write_": full_write_guard,
-    "_inplacevar_": _inplacevar,
-    "_doudi_binop_": _binop,
-}
-
-
-@functools.lru_cache(maxsize=2048)
-def compile_expression(source: str) -> CodeType:
-    result = compile_restricted_eval(source.strip(), SCRIPT_FILENAME, policy=_DoudiPolicy)
-    return _code_or_reject(result, source)
-
-
-@functools.lru_cache(maxsize=2048)
-def compile_script(source: str) -> CodeType:
-    result = compile_restricted_exec(source, SCRIPT_FILENAME, policy=_DoudiPolicy)
-    return _code_or_reject(result, source)
-
-
-def _code_or_reject(result: Any, source: str) -> CodeType:
-    if result.errors or result.code is None:
-        detail = "; ".join(str(error) for error in result.errors) or "cannot be compiled"
-        raise ScriptRejected(f"{detail} — in: {source.strip()[:200]}")
-    code: CodeType = result.code
-    return code
+__all__ = [
+    "SCRIPT_FILENAME",
+    "RestrictedEnvironment",
+    "SandboxLimitExceeded",
+    "ScriptFailed",
+    "ScriptRejected",
+    "check_sources",
+    "compile_expression",
+    "compile_script",
+    "evaluate_standalone",
+    "is_plain_condition",
+    "script_engine",
+]
 
 
 def script_globals() -> dict[str, Any]:
-    namespace: dict[str, Any] = {"__builtins__": dict(_BUILTINS)}
-    namespace.update(_GUARDS)
-    namespace.update(registry.helpers())
-    return namespace
+    return base_globals(registry.helpers())
 
 
-def run_bounded(function: Callable[[], Any], seconds: float | None = None) -> Any:
-    """Run diagram code, stopping it once it has run longer than the budget.
+# The shapes of a plain condition ("decision == 'approve' and amount['eligible']"). None
+# can call anything, build a value or loop: each does work at most linear in the task data
+# it reads, so the OS bounds would only add a process round trip to every gateway.
+_PLAIN_NODES = (
+    ast.Expression, ast.Name, ast.Load, ast.Constant, ast.Compare, ast.BoolOp, ast.And,
+    ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.Subscript, ast.Eq, ast.NotEq, ast.Lt,
+    ast.LtE, ast.Gt, ast.GtE, ast.Is, ast.IsNot,
+)  # fmt: skip
+MAX_PLAIN_SOURCE = 500
 
-    Only frames compiled from diagrams are traced, so vetted helpers run at full speed.
-    """
-    budget = settings.SCRIPT_MAX_SECONDS if seconds is None else seconds
-    deadline = time.monotonic() + budget
 
-    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
-        if frame.f_code.co_filename != SCRIPT_FILENAME:
-            return None
-        if time.monotonic() > deadline:
-            raise ScriptFailed(f"the script ran longer than {budget:g} s and was stopped")
-        return tracer
-
-    previous = sys.gettrace()
-    sys.settrace(tracer)
+@functools.lru_cache(maxsize=2048)
+def is_plain_condition(source: str) -> bool:
+    """Whether an expression may run in the server process: comparisons of names,
+    constants and constant subscripts, joined by and/or/not; `in` only against a literal
+    tuple or list of constants."""
+    if len(source) > MAX_PLAIN_SOURCE:
+        return False
     try:
-        return function()
-    finally:
-        sys.settrace(previous)
+        tree = ast.parse(source.strip(), mode="eval")
+        compile_expression(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return all(_plain(node) for node in ast.walk(tree))
+
+
+def _plain(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return (
+            isinstance(node.value, str | int | float | bool | None) and len(repr(node.value)) < 200
+        )
+    if isinstance(node, ast.Subscript):
+        return isinstance(node.slice, ast.Constant)
+    if isinstance(node, ast.Compare):
+        return all(
+            not isinstance(op, ast.In | ast.NotIn) or _literal(right)
+            for op, right in zip(node.ops, node.comparators, strict=True)
+        )
+    if isinstance(node, ast.In | ast.NotIn | ast.Tuple | ast.List):
+        return True  # checked with their comparison
+    return isinstance(node, _PLAIN_NODES)
+
+
+def _literal(node: ast.AST) -> bool:
+    return isinstance(node, ast.Tuple | ast.List) and all(
+        isinstance(element, ast.Constant) for element in node.elts
+    )
+
+
+def _evaluate(
+    expression: str, context: Mapping[str, Any], external: Mapping[str, Any] | None = None
+) -> Any:
+    if not is_plain_condition(expression):
+        return sandbox.evaluate(expression, context, external)
+    namespace = script_globals()
+    namespace.update(external or {})
+    namespace.update(context)
+    return eval(compile_expression(expression), namespace)  # noqa: S307 - restricted, plain
 
 
 class RestrictedEnvironment(TaskDataEnvironment):
@@ -212,23 +115,15 @@ class RestrictedEnvironment(TaskDataEnvironment):
     def evaluate(
         self, expression: str, context: dict[str, Any], external_context: Any = None
     ) -> Any:
-        code = compile_expression(expression)
-        namespace = script_globals()
-        namespace.update(external_context or {})
-        namespace.update(context)
-        return run_bounded(lambda: eval(code, namespace))  # noqa: S307 - restricted code
+        return _evaluate(expression, context, external_context)
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
-        code = compile_script(script)
-        namespace = script_globals()
-        self.globals = namespace
+        self.globals = script_globals()
         self.check_for_overwrite(context, external_context or {})
-        namespace.update(external_context or {})
-        context.update(namespace)
-        try:
-            run_bounded(lambda: exec(code, context))  # noqa: S102 - restricted code
-        finally:
-            self._remove_globals_and_functions_from_context(context, external_context)
+        # The worker runs on a copy: a script that fails leaves the task data as it was.
+        data = sandbox.execute(script, context, external_context)
+        context.clear()
+        context.update(data)
         return True
 
 
@@ -237,19 +132,16 @@ def script_engine() -> PythonScriptEngine:
 
 
 def check_sources(items: Iterable[tuple[str, str, str]]) -> list[str]:
-    """Compile (where, mode, source) triples; return a message for each one refused."""
+    """Compile (where, mode, source) triples in the sandbox; a message for each one refused."""
     problems = []
     for where, mode, source in items:
         try:
-            (compile_expression if mode == "eval" else compile_script)(source)
-        except ScriptRejected as exc:
+            sandbox.check(mode, source)
+        except (ScriptRejected, ScriptFailed) as exc:
             problems.append(f"{where}: {exc}")
     return problems
 
 
 def evaluate_standalone(expression: str, data: Mapping[str, Any]) -> Any:
     """Evaluate an expression outside a running task (due dates, timer previews)."""
-    code = compile_expression(expression)
-    namespace = script_globals()
-    namespace.update(data)
-    return run_bounded(lambda: eval(code, namespace))  # noqa: S307 - restricted code
+    return _evaluate(expression, data)

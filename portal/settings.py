@@ -15,6 +15,7 @@ from portal.env import (
     database_from_url,
     env_bool,
     env_choice,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -202,8 +203,10 @@ FILE_UPLOAD_TEMP_DIR = None
 
 # Process models deployed by `deploy_workflows`.
 WORKFLOWS_DIR = Path(env_str("DOUDI_WORKFLOWS_DIR", str(BASE_DIR / "workflows")))
-# Bounds for scripts written by policy staff (engine/scripting.py).
-SCRIPT_MAX_SECONDS = float(env_int("DOUDI_SCRIPT_MAX_MS", 500, minimum=1)) / 1000
+# Bounds for code written by policy staff, enforced by the operating system on each
+# evaluation in a sandbox worker process (engine/sandbox.py).
+SANDBOX_CPU_SECONDS = env_float("DOUDI_SANDBOX_CPU_SECONDS", 0.5, minimum=0.01)
+SANDBOX_MEMORY_MB = env_int("DOUDI_SANDBOX_MEMORY_MB", 256, minimum=32)
 
 LOGGING = {
     "version": 1,
