@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine import registry
@@ -40,6 +41,14 @@ from engine.scripting import ScriptRejected, check_sources, compile_expression
 from engine.serialization import dump_spec
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
+# The library's DMN 1.2 schema does not compile (it refers to a DMNDI it does not ship), so
+# every DMN 1.2 file failed; those tables are read unvalidated, and every cell is still
+# compiled by `_check_decision_tables`.
+DMN_SCHEMAS = {
+    namespace: path
+    for namespace, path in SCHEMAS.items()
+    if namespace != "http://www.omg.org/spec/DMN/20180521/MODEL/"
+}
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 FORM_SCHEMA_PROPERTY = "formJsonSchemaFilename"
 FORM_UI_PROPERTY = "formUiSchemaFilename"
@@ -180,7 +189,7 @@ def _parse(
 ) -> tuple[Any, dict[str, Any]]:
     """The library's parse. Whatever it raises on untrusted XML — its own exceptions with file,
     element and line, or a bare KeyError from deep inside — becomes a located refusal."""
-    parser = SpiffBpmnParser(validator=BpmnValidator())
+    parser = SpiffBpmnParser(validator=BpmnValidator(), dmn_schemas=DMN_SCHEMAS)
     path = main
     try:
         for path, root in sorted(bpmn_roots.items()):

@@ -68,6 +68,8 @@ UNSUPPORTED = {
     "correlationKey",
     "correlationProperty",
     "compensateEventDefinition",
+    # The library parses link events but never joins a throw to its catch: the catch waits.
+    "linkEventDefinition",
 }
 NEVER_COMPLETED = {"task", "manualTask"}
 CATCHES = {"intermediateCatchEvent", "boundaryEvent", "startEvent", "receiveTask"}
@@ -131,6 +133,7 @@ class Locator:
 
     def __init__(self) -> None:
         self.places: dict[str, tuple[str, int | None, str]] = {}
+        self.lines: dict[str, list[tuple[int, str]]] = {}
 
     def add(self, path: str, root: Any) -> None:
         for element in root.iter():
@@ -138,6 +141,17 @@ class Locator:
                 self.places.setdefault(
                     element.get("id"), (path, element.sourceline, element.get("name") or "")
                 )
+                self.lines.setdefault(path, []).append((element.sourceline or 0, element.get("id")))
+
+    def at_line(self, path: str, line: int) -> str:
+        """The id of the element that encloses a line, as near as ids tell: the last one
+        opened at or before it (schema errors give a line, never an element)."""
+        found = ""
+        for start, element_id in self.lines.get(path, []):
+            if start > line:
+                break
+            found = element_id
+        return found
 
     def problem(self, element_id: str, message: str, default_file: str) -> Problem:
         path, line, name = self.places.get(element_id, (default_file, None, ""))
@@ -161,6 +175,8 @@ def library_problem(exc: BaseException, default_file: str, locator: Locator) -> 
     task_spec = getattr(exc, "task_spec", None)
     if not element_id and task_spec is not None:
         return locator.for_spec(task_spec, message)
+    if not element_id and isinstance(line, int) and line:
+        element_id = locator.at_line(path, line)
     if element_id:
         found = locator.places.get(element_id)
         name = str(getattr(exc, "name", "") or "") or (found[2] if found else "")
@@ -221,7 +237,15 @@ def _check_elements(path: str, root: Any, roots: Mapping[str, Any]) -> list[Prob
         if not tag or element.tag.split("}")[0].strip("{") != BPMN_NS:
             continue
         problems += _check_lengths(path, element)
-        if tag in UNSUPPORTED:
+        if tag in UNSUPPORTED and tag.endswith("EventDefinition"):
+            problems.append(
+                _at(
+                    path,
+                    element.getparent(),
+                    _("%(kind)s is not supported by Doudi") % {"kind": tag},
+                )
+            )
+        elif tag in UNSUPPORTED:
             problems.append(
                 _at(path, element, _("%(kind)s is not supported by Doudi") % {"kind": tag})
             )
@@ -333,7 +357,7 @@ def _check_catch(path: str, element: Any, thrown: set[tuple[str, str]]) -> list[
                     path, element, _("conditional events are not supported: nothing re-checks them")
                 )
             )
-        elif kind in ("signalEventDefinition", "escalationEventDefinition", "linkEventDefinition"):
+        elif kind in ("signalEventDefinition", "escalationEventDefinition"):
             if tag == "boundaryEvent" and kind == "escalationEventDefinition":
                 continue
             if (kind, _reference(definition)) not in thrown:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from engine.bundle import BPMN_NS, FORM_SCHEMA_PROPERTY, FORM_UI_PROPERTY, _safe_xml
-from engine.checks import decode_source
+from engine.checks import DeploymentError, Problem, decode_source
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
@@ -50,6 +51,8 @@ def bundle_sources(directory: Path, main: Path) -> dict[str, str]:
         for name, root in roots.items()
         for process in root.iter(f"{{{BPMN_NS}}}process")
     }
+    if main.name not in texts:
+        raise DeploymentError([Problem(main.name, _("the main BPMN file is missing"))])
     sources: dict[str, str] = {}
     pending = [main.name]
     while pending:
