@@ -169,6 +169,8 @@ def library_problem(exc: BaseException, default_file: str, locator: Locator) -> 
     """Keep what the library's exception knows (file, element, line) instead of dropping it."""
     detail = str(exc).strip().rstrip(".").strip() or type(exc).__name__
     message = _("the engine cannot read this: %(detail)s") % {"detail": detail[:300]}
+    if "RecursionError" in detail or isinstance(exc, RecursionError):
+        message = _("the diagram is nested or chained too deeply for the engine")
     element_id = str(getattr(exc, "id", "") or "")
     path = str(getattr(exc, "file_name", "") or "") or default_file
     line = getattr(exc, "line_number", None)
@@ -263,6 +265,10 @@ def _check_elements(path: str, root: Any, roots: Mapping[str, Any]) -> list[Prob
             )
         elif tag in CATCHES:
             problems += _check_catch(path, element, thrown)
+        elif tag == "scriptTask" and not "".join(
+            (child.text or "") for child in element if _local(child) == "script"
+        ).strip():
+            problems.append(_at(path, element, _("the script task has no script")))
         elif tag == "multiInstanceLoopCharacteristics":
             problems += _check_multi_instance(path, element)
         elif tag == "standardLoopCharacteristics":
@@ -433,6 +439,8 @@ def _check_flows(path: str, container: Any) -> list[Problem]:
                 )
         outgoing[flow.get("sourceRef") or ""] += 1
         incoming[flow.get("targetRef") or ""] += 1
+    if not any(_local(node) == "startEvent" for node in nodes.values()):
+        problems.append(_at(path, container, _("the process has no start event")))
     for node_id, node in nodes.items():
         count = max(outgoing[node_id], incoming[node_id])
         if count > MAX_BRANCHES:
@@ -480,6 +488,24 @@ def _check_calls(roots: Mapping[str, Any], main_process: str) -> list[Problem]:
                     )
                 )
     problems += _cycles(processes, main_process)
+    used = {main_process} | {
+        (call.get("calledElement") or "").strip()
+        for calls in processes.values()
+        for _path, call in calls
+    }
+    for path, root in sorted(roots.items()):
+        for process in _bpmn(root, "process"):
+            if process.get("id") in used and process.get("isExecutable", "true") != "true":
+                problems.append(
+                    _at(
+                        path,
+                        process,
+                        _(
+                            'the process is marked not executable (isExecutable="false"); '
+                            "mark it executable in the modeler"
+                        ),
+                    )
+                )
     return problems
 
 

@@ -59,7 +59,7 @@ def alarm(seconds: float) -> Iterator[None]:
 
 def reason(error: DeploymentError) -> str:
     """A refusal's kind, for the tally: its first message without the particulars."""
-    message = error.details[0].message
+    message = re.sub(r"^Line \d+: ", "", error.details[0].message)
     message = re.sub(r"'[^']*'|\"[^\"]*\"|“[^”]*”|\([^)]*\)|\d+", "…", message)
     return message.split(":")[0][:70]
 
@@ -97,6 +97,7 @@ def run(entry: Entry, directory: Path, world: Any, case: Case) -> tuple[str, lis
     except runtime.ProcessFailed as failed:
         # Diagram code that fails when run (a Groovy line that parses as Python): the
         # start is refused naming the step, and nothing is stored.
+        print(f"{entry.name}: {failed}")
         return "deployed, start refused: the process could not continue", (
             [] if str(failed).strip() else ["ProcessFailed without a message"]
         )

@@ -336,7 +336,7 @@ def _vendor_templates(key: str, tool: Tool) -> Iterator[tuple[str, Graph, str]]:
         ),
         "",
     )
-    yield "script_empty", single(key, "scriptTask"), ""
+    yield "script_empty", single(key, "scriptTask"), "refuse"
     for branches in (2, 5, 50, 201):
         yield f"parallel{branches}", parallel(key, branches), "refuse" if branches > 200 else runs
     yield "inclusive5", parallel(key, 5, "inclusiveGateway"), runs

@@ -88,6 +88,14 @@ TOOLS = {
         executable=False,
         user_task_ext='<signavio:signavioMetaData metaKey="bgcolor" metaValue="#ffffcc"/>',
     ),
+    # Signavio saves isExecutable="false" unless told otherwise; both ways.
+    "signavio_exec": Tool(
+        "signavio_exec",
+        "",
+        "Signavio Process Editor, http://www.signavio.com",
+        'xmlns:signavio="http://www.signavio.com"',
+        user_task_ext='<signavio:signavioMetaData metaKey="bgcolor" metaValue="#ffffcc"/>',
+    ),
     "bizagi": Tool(
         "bizagi",
         "",
