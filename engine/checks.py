@@ -265,9 +265,12 @@ def _check_elements(path: str, root: Any, roots: Mapping[str, Any]) -> list[Prob
             )
         elif tag in CATCHES:
             problems += _check_catch(path, element, thrown)
-        elif tag == "scriptTask" and not "".join(
-            (child.text or "") for child in element if _local(child) == "script"
-        ).strip():
+        elif (
+            tag == "scriptTask"
+            and not "".join(
+                (child.text or "") for child in element if _local(child) == "script"
+            ).strip()
+        ):
             problems.append(_at(path, element, _("the script task has no script")))
         elif tag == "multiInstanceLoopCharacteristics":
             problems += _check_multi_instance(path, element)
@@ -426,17 +429,18 @@ def _check_flows(path: str, container: Any) -> list[Problem]:
     for flow in container:
         if _local(flow) != "sequenceFlow":
             continue
-        for end in ("sourceRef", "targetRef"):
+        ends = {
+            "sourceRef": _(
+                "the sequence flow starts at %(ref)s, which is not a step of this process"
+            ),
+            "targetRef": _(
+                "the sequence flow leads to %(ref)s, which is not a step of this process"
+            ),
+        }
+        for end, message in ends.items():
             ref = flow.get(end) or ""
             if ref not in nodes:
-                problems.append(
-                    _at(
-                        path,
-                        flow,
-                        _("the sequence flow's %(end)s %(ref)s is not a step of this process")
-                        % {"end": end, "ref": repr(ref)},
-                    )
-                )
+                problems.append(_at(path, flow, message % {"ref": repr(ref)}))
         outgoing[flow.get("sourceRef") or ""] += 1
         incoming[flow.get("targetRef") or ""] += 1
     if not any(_local(node) == "startEvent" for node in nodes.values()):

@@ -31,7 +31,7 @@ def test_it_reports_every_problem_of_a_refused_diagram(world, tmp_path: Path, ca
     with pytest.raises(CommandError):
         call_command("deploy_workflows", "--dir", str(tmp_path))
     err = capsys.readouterr().err
-    assert "import statements are not allowed" in err and "'janitor' is not a known role" in err
+    assert "import statements are not allowed" in err and "泳道 'janitor' 不是已知角色" in err
     assert not ProcessDefinition.objects.exists()
 
 

@@ -40,7 +40,7 @@ def test_it_names_the_broken_flow_not_a_form_with_the_same_id(world):
     (problem,) = error.details
     assert (problem.file, problem.element) == ("main.bpmn", "Flow_broken")
     assert problem.line is not None and problem.line > 1
-    assert "'Activity_gone' is not a step of this process" in problem.message
+    assert "leads to 'Activity_gone', which is not a step of this process" in problem.message
     assert "same ID" not in str(error)
 
 
