@@ -98,7 +98,9 @@ def test_it_refuses_ids_and_names_longer_than_stored(world):
 
 
 def test_it_refuses_a_file_that_is_not_utf8_naming_it(world, tmp_path):
-    (tmp_path / "main.bpmn").write_bytes(render(approval("gbk", "x"), TOOLS["bpmnio"]).encode("gbk"))
+    (tmp_path / "main.bpmn").write_bytes(
+        render(approval("gbk", "x"), TOOLS["bpmnio"]).encode("gbk")
+    )
     with translation.override("en"), pytest.raises(DeploymentError) as refused:
         bundle_sources(tmp_path, tmp_path / "main.bpmn")
     (problem,) = refused.value.details

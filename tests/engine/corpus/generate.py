@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from tests.engine.corpus.shapes import (
     FORM,
@@ -688,6 +689,30 @@ def hostile_entries() -> Iterator[Entry]:
     yield Entry("garbage/main_missing", {"other.bpmn": _simple("other").encode()}, expect="refuse")
 
 
+HANDMADE = Path(__file__).resolve().parent / "handmade"
+HANDMADE_EXPECT = {
+    "camunda7_leave_request.bpmn": "refuse",  # a service task, JUEL conditions, no lanes
+    "signavio_complaint.bpmn": "refuse",  # not executable, a plain task
+    "bizagi_benefit.bpmn": "refuse",  # a manual task, a signal nothing sends, a data store
+    "bpmnio_straight_through.bpmn": "run",
+}
+
+
+def handmade_entries() -> Iterator[Entry]:
+    """Files written by hand the way the modelers save them, byte for byte."""
+    for path in sorted(HANDMADE.glob("*.bpmn")):
+        yield Entry(
+            f"handmade/{path.stem}",
+            {"main.bpmn": path.read_bytes()},
+            expect=HANDMADE_EXPECT[path.name],
+        )
+
+
 def entries() -> list[Entry]:
-    sources: list[Callable[[], Iterator[Entry]]] = [vendor_entries, call_entries, hostile_entries]
+    sources: list[Callable[[], Iterator[Entry]]] = [
+        vendor_entries,
+        call_entries,
+        hostile_entries,
+        handmade_entries,
+    ]
     return [entry for source in sources for entry in source()]
