@@ -72,6 +72,9 @@ UNSUPPORTED = {
     "linkEventDefinition",
 }
 NEVER_COMPLETED = {"task", "manualTask"}
+# What modelers write in scriptFormat for Python; anything else (groovy, javascript, juel) would
+# be read as Python and fail, or worse, mean something else.
+PYTHON = {"", "python", "python3", "text/x-python", "application/x-python"}
 CATCHES = {"intermediateCatchEvent", "boundaryEvent", "startEvent", "receiveTask"}
 
 
@@ -286,6 +289,10 @@ def _check_elements(path: str, root: Any, roots: Mapping[str, Any]) -> list[Prob
                 )
             )
     return problems
+
+
+def _language(script_format: str | None) -> str:
+    return (script_format or "").strip().lower()
 
 
 def _depth(element: Any) -> int:

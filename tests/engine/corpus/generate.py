@@ -331,13 +331,21 @@ def _vendor_templates(key: str, tool: Tool) -> Iterator[tuple[str, Graph, str]]:
         "refuse",
     )
     yield (
-        "script_js_runtime",
+        "script_javascript",
         single(
             key, "scriptTask", script("execution.setVariable('x', 1)"), scriptFormat="javascript"
         ),
-        "",
+        "refuse",
     )
     yield "script_empty", single(key, "scriptTask"), "refuse"
+    # Python reading a variable nothing provides: deployed, and the start is refused naming
+    # the step (a deploy check for unprovided variables is issue 8's renamed-field item).
+    yield "script_undefined_name", single(key, "scriptTask", script("total = base * 2")), ""
+    yield (
+        "script_untyped_js",
+        single(key, "scriptTask", script("execution.setVariable('x', 1)")),
+        "",
+    )
     for branches in (2, 5, 50, 201):
         yield f"parallel{branches}", parallel(key, branches), "refuse" if branches > 200 else runs
     yield "inclusive5", parallel(key, 5, "inclusiveGateway"), runs
