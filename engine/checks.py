@@ -268,6 +268,15 @@ def _check_elements(path: str, root: Any, roots: Mapping[str, Any]) -> list[Prob
             )
         elif tag in CATCHES:
             problems += _check_catch(path, element, thrown)
+        elif tag == "scriptTask" and _language(element.get("scriptFormat")) not in PYTHON:
+            problems.append(
+                _at(
+                    path,
+                    element,
+                    _("the script is written in %(language)s; Doudi runs Python only")
+                    % {"language": element.get("scriptFormat")},
+                )
+            )
         elif (
             tag == "scriptTask"
             and not "".join(

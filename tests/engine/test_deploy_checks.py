@@ -17,7 +17,7 @@ from tests.engine.corpus.generate import (
     single,
     straight,
 )
-from tests.engine.corpus.shapes import TOOLS, Graph, render
+from tests.engine.corpus.shapes import TOOLS, Graph, render, script
 from tests.engine.samples import FORM, tiny_bpmn
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +62,11 @@ def test_it_keeps_the_element_and_line_the_library_reports(world):
         (multi("mi", ""), "Step_1", "neither a cardinality nor an input collection"),
         (caller("selfcall", "selfcall"), "Step_1", "calls itself (selfcall → selfcall)"),
         (single("empty", "scriptTask"), "Step_1", "has no script"),
+        (
+            single("groovy", "scriptTask", script("x = 1"), scriptFormat="groovy"),
+            "Step_1",
+            "written in groovy; Doudi runs Python only",
+        ),
     ],
 )
 def test_it_refuses_a_step_that_cannot_run_naming_it(world, graph, element, words):
