@@ -6,6 +6,7 @@ task must name a known role and a valid form before anything is stored.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
@@ -258,42 +259,71 @@ def _properties(task_spec: Any) -> dict[str, str]:
 
 
 def _check_decision_tables(specs: list[Any], locator: Locator) -> list[Problem]:
-    """Compile every cell of every DMN table a business rule task uses, as the engine will."""
+    """Compile every cell of every DMN table a business rule task uses, as the engine will;
+    a problem names the cell (else its rule, else the table, else the task)."""
     problems = []
     for task_spec in _all_task_specs(specs):
         engine = getattr(task_spec, "dmnEngine", None)
         table = getattr(engine, "decision_table", None)
         if table is None:
             continue
-        where = getattr(table, "name", None) or table.id
-        messages = []
+        # The problem names the cell: no need to repeat the table in the message.
+        where = ""
         for rule in table.rules:
+            found: list[tuple[Any, str]] = []
             for entry in rule.inputEntries:
                 for lhs in (cell for cell in entry.lhs if cell and cell.strip() not in ("", "-")):
-                    messages += _check_cell(where, entry.input.expression or "", lhs)
+                    messages = _check_cell(where, entry.input.expression or "", lhs)
+                    found += [(entry, message) for message in messages]
             for output in rule.outputEntries:
                 if output.text and output.text.strip():
-                    messages += check_sources([(where, "eval", output.text)])
-        problems += [locator.problem(table.id, message, "") for message in messages]
-        if messages and not locator.places.get(table.id):
-            problems = [*problems[: -len(messages)]] + [
-                locator.for_spec(task_spec, message) for message in messages
-            ]
+                    messages = check_sources([(where, "eval", output.text)])
+                    found += [(output, message) for message in messages]
+            for entry, text in found:
+                message = text.removeprefix(": ")
+                place = next(
+                    (
+                        element_id
+                        for element_id in (getattr(entry, "id", None), rule.id, table.id)
+                        if element_id in locator.places
+                    ),
+                    None,
+                )
+                problems.append(
+                    locator.problem(place, message, "")
+                    if place
+                    else locator.for_spec(task_spec, message)
+                )
     return problems
 
 
 def _check_cell(where: str, expression: str, cell: str) -> list[str]:
-    """A cell is compared with ==, or is an expression's tail ("> 80"), or uses "?" for the
-    input ("80 <= ? <= 89") — the three forms SpiffWorkflow's DMN engine evaluates."""
+    """Build the expression SpiffWorkflow's DMN engine will evaluate, as it does: "?" stands
+    for the input ("80 <= ? <= 89"); a cell that parses alone is compared with ==; any other
+    is glued to the input's end with no space ("> 80")."""
     problems = check_sources([(where, "eval", expression)]) if expression else []
-    if "?" in cell:
-        attempts = [re.sub(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", "dmninputexpr", cell)]
-    else:
-        attempts = [f"({expression}) == ({cell})", f"{expression} {cell}"]
-    results = [check_sources([(where, "eval", attempt)]) for attempt in attempts]
-    if all(results):
-        problems += results[0]
-    return problems
+    question = re.sub(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", "dmninputexpr", cell)
+    if "dmninputexpr" in question:
+        return problems + check_sources([(where, "eval", question)])
+    try:
+        ast.parse(cell)
+    except SyntaxError:
+        if _word_end(expression[-1:]) and _word_end(cell.lstrip()[:1]) and cell[:1].strip():
+            # "age" + "in (1, 2)" is "agein (1, 2)": a call of a name that does not exist.
+            return [
+                *problems,
+                _(
+                    "%(where)s: the cell %(cell)s runs into the input %(input)s; put a space or "
+                    "brackets around the input expression"
+                )
+                % {"where": where, "cell": repr(cell), "input": repr(expression)},
+            ]
+        return problems + check_sources([(where, "eval", expression + cell)])
+    return problems + check_sources([(where, "eval", f"({expression}) == ({cell})")])
+
+
+def _word_end(character: str) -> bool:
+    return character.isalnum() or character == "_"
 
 
 def _constant_string(expression: str) -> str | None:

@@ -10,10 +10,14 @@ from engine.bundle import DeploymentError, load_bundle
 from engine.files import bundle_sources
 from engine.models import InstanceStatus, ProcessDefinition
 from tests.engine.corpus.generate import (
+    DMN_NAMESPACES,
     approval,
     caller,
+    dmn,
+    dmn_cells,
     multi,
     parallel,
+    rule_graph,
     single,
     straight,
 )
@@ -137,3 +141,21 @@ def test_it_records_a_process_that_ends_inside_start_as_completed(world, tiny_ca
     assert not instance.tasks.exists()
     tiny_case.refresh_from_db()
     assert tiny_case.status == "closed"
+
+
+def test_it_names_the_dmn_cell_that_runs_into_its_input(world):
+    files = {
+        "main.bpmn": render(rule_graph("rules_in", "bands"), TOOLS["spiff"]),
+        "bands.dmn": dmn_cells("in (80, 85, 90)", '"high"').decode(),
+    }
+    (problem,) = refusal(files).details
+    assert (problem.file, problem.element) == ("bands.dmn", "C1") and problem.line
+    assert "runs into the input 'age'" in problem.message
+
+
+def test_it_reads_dmn_1_2_tables(world):
+    files = {
+        "main.bpmn": render(rule_graph("rules_12", "bands"), TOOLS["spiff"]),
+        "bands.dmn": dmn(DMN_NAMESPACES["dmn12"]).decode(),
+    }
+    assert load_bundle(files, "main.bpmn").key == "rules_12"

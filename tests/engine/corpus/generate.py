@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from tests.engine.corpus.shapes import (
     FORM,
@@ -275,6 +276,33 @@ def terminate(key: str) -> Graph:
     return graph
 
 
+FEEL_CELLS = {
+    "feel_range": ("[80..120]", '"high"'),
+    "feel_list": ('"a","b"', '"high"'),
+    "feel_not": ('not("a")', '"high"'),
+    "feel_date": ('date("2020-01-01")', '"high"'),
+    "python_in": ("in (80, 85, 90)", '"high"'),
+    "python_question": ("80 <= ? <= 89", '"high"'),
+    "empty_output": (">= 80", ""),
+    "output_expression": (">= 80", "age * 2"),
+}
+
+
+def dmn_cells(cell: str, output: str, hit_policy: str = "FIRST", aggregation: str = "") -> bytes:
+    """A Camunda-style table: one rule with the given cells, FEEL or Python."""
+    aggregate = f' aggregation="{aggregation}"' if aggregation else ""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" xmlns:camunda="http://camunda.org/schema/1.0/dmn" id="dmn_feel" name="表" namespace="http://camunda.org/schema/1.0/dmn">
+  <decision id="bands" name="档次" camunda:historyTimeToLive="30">
+    <decisionTable id="Table_bands" hitPolicy="{hit_policy}"{aggregate}>
+      <input id="In1" label="年龄" camunda:inputVariable="age"><inputExpression id="IE1" typeRef="integer"><text>age</text></inputExpression></input>
+      <output id="Out1" name="band" typeRef="string" />
+      <rule id="R1"><inputEntry id="C1"><text>{escape(cell)}</text></inputEntry><outputEntry id="O1"><text>{escape(output)}</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>""".encode()
+
+
 def dmn(namespace: str, decision: str = "bands") -> bytes:
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="{namespace}" id="dmn_{decision}" name="表" namespace="http://x">
@@ -519,6 +547,23 @@ def call_entries() -> Iterator[Entry]:
             "bands.dmn": dmn(namespace),
         }
         yield Entry(f"dmn/{version}", files, expect="run" if version != "dmn14" else "")
+    main = render(rule_graph("rules_feel", "bands"), tool).encode()
+    for label, (cell, output) in FEEL_CELLS.items():
+        yield Entry(f"dmn/{label}", {"main.bpmn": main, "bands.dmn": dmn_cells(cell, output)})
+    for policy, aggregation in (("COLLECT", ""), ("COLLECT", "SUM"), ("UNIQUE", ""), ("ANY", "")):
+        yield Entry(
+            f"dmn/hit_{policy}_{aggregation or 'list'}",
+            {"main.bpmn": main, "bands.dmn": dmn_cells(">= 80", '"high"', policy, aggregation)},
+        )
+    no_rules = dmn_cells(">= 80", '"high"').replace(
+        b'<rule id="R1"><inputEntry id="C1"><text>&gt;= 80</text></inputEntry><outputEntry id="O1">'
+        b"<text>&quot;high&quot;</text></outputEntry></rule>",
+        b"",
+    )
+    yield Entry("dmn/no_rules", {"main.bpmn": main, "bands.dmn": no_rules})
+    no_table = b"""<?xml version="1.0"?><definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/"
+      id="d" name="d" namespace="x"><decision id="bands" name="b"/></definitions>"""
+    yield Entry("dmn/no_table", {"main.bpmn": main, "bands.dmn": no_table})
     yield Entry(
         "dmn/missing_table",
         {"main.bpmn": render(rule_graph("rules_gone", "absent"), tool).encode()},
