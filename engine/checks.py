@@ -147,14 +147,13 @@ class Locator:
                 self.lines.setdefault(path, []).append((element.sourceline or 0, element.get("id")))
 
     def at_line(self, path: str, line: int) -> str:
-        """The id of the element that encloses a line, as near as ids tell: the last one
-        opened at or before it (schema errors give a line, never an element)."""
-        found = ""
-        for start, element_id in self.lines.get(path, []):
-            if start > line:
-                break
-            found = element_id
-        return found
+        """The element a line points at (schema errors give a line, never an element): the
+        one that opens on it, else the last opened before it; none when several share it."""
+        on_line = [element_id for start, element_id in self.lines.get(path, []) if start == line]
+        if on_line:
+            return on_line[0] if len(on_line) == 1 else ""
+        before = [element_id for start, element_id in self.lines.get(path, []) if start < line]
+        return before[-1] if before else ""
 
     def problem(self, element_id: str, message: str, default_file: str) -> Problem:
         path, line, name = self.places.get(element_id, (default_file, None, ""))
@@ -284,6 +283,15 @@ def _check_elements(path: str, root: Any, roots: Mapping[str, Any]) -> list[Prob
             ).strip()
         ):
             problems.append(_at(path, element, _("the script task has no script")))
+        elif tag == "timeCycle" and _local(element.getparent().getparent()) != "boundaryEvent":
+            # The library fires such a catch once per cycle and then leaves it ready forever.
+            problems.append(
+                _at(
+                    path,
+                    element.getparent().getparent(),
+                    _("a repeating timer (timeCycle) is only allowed on a boundary event"),
+                )
+            )
         elif tag == "multiInstanceLoopCharacteristics":
             problems += _check_multi_instance(path, element)
         elif tag == "standardLoopCharacteristics":

@@ -2,7 +2,8 @@
 
 The corpus (tests/engine/corpus/) holds the shapes other modelers export and hostile files.
 Each goes the way an upload or `deploy_workflows` goes — files on disk, `bundle_sources`,
-`runtime.deploy` — and, when deployed, starts an instance. Nothing may raise anything but a
+`runtime.deploy` — and, when deployed, starts an instance and gives it what it waits for (answers, time,
+messages) for a few rounds. Nothing may raise anything but a
 `DeploymentError` whose every problem names a file, nothing may hang (a per-file alarm turns
 a hang into a failure naming the file), and a started instance either completed or waits on
 something someone can give it: a task, a timer or a message.
@@ -17,6 +18,7 @@ import traceback
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +28,9 @@ from django.utils import translation
 from assistance.models import Case
 from engine import runtime
 from engine.bundle import DeploymentError
+from engine.clock import clock
 from engine.files import bundle_sources
-from engine.models import InstanceStatus, Timer, Wait
+from engine.models import InstanceStatus, ProcessInstance, Timer, Wait
 from tests.engine.corpus.generate import Entry, entries
 
 pytestmark = pytest.mark.django_db
@@ -104,13 +107,42 @@ def run(entry: Entry, directory: Path, world: Any, case: Case) -> tuple[str, lis
     instance.refresh_from_db()
     if instance.status == InstanceStatus.COMPLETED:
         return "deployed and ran: completed in start()", []
+    waits_on = waiting_on(instance)
+    if waits_on is None:
+        return "deployed but stuck", ["the instance can never move: no task, timer or message"]
+    drive(instance, world)
+    instance.refresh_from_db()
+    if instance.status != InstanceStatus.COMPLETED:
+        return f"deployed and ran: waits for {waits_on}, then still waits", (
+            [] if waiting_on(instance) else ["stuck after its first wait"]
+        )
+    return f"deployed and ran: waits for {waits_on}, then completed", []
+
+
+def waiting_on(instance: ProcessInstance) -> str | None:
     if instance.tasks.exists():
-        return "deployed and ran: waits for a user task", []
+        return "a user task"
     if Timer.objects.filter(instance=instance).exists():
-        return "deployed and ran: waits for a timer", []
+        return "a timer"
     if Wait.objects.filter(instance=instance).exists() or runtime.waiting_messages(instance):
-        return "deployed and ran: waits for a message", []
-    return "deployed but stuck", ["the instance can never move: no task, timer or message"]
+        return "a message"
+    return None
+
+
+def drive(instance: ProcessInstance, world: Any) -> None:
+    """Give the instance what it waits for — answers, time, messages — a few rounds."""
+    for _round in range(5):
+        instance.refresh_from_db()
+        if instance.status != InstanceStatus.RUNNING:
+            return
+        for task in instance.tasks.all():
+            runtime.complete(task.pk, actor=world["clerk"], data={"answer": "yes"})
+        clock.advance(timedelta(days=400))
+        runtime.fire_due_timers()
+        instance.refresh_from_db()
+        if instance.status == InstanceStatus.RUNNING:
+            for name in runtime.waiting_messages(instance)[:1]:
+                runtime.send_message(instance.case_id, name, {}, actor=None)
 
 
 def test_it_deploys_and_runs_or_clearly_refuses_every_file(world, tiny_case, fixed_clock, tmp_path):

@@ -20,6 +20,8 @@ from tests.engine.corpus.generate import (
     rule_graph,
     single,
     straight,
+    timer,
+    with_catch,
 )
 from tests.engine.corpus.shapes import TOOLS, Graph, render, script
 from tests.engine.samples import FORM, tiny_bpmn
@@ -66,6 +68,11 @@ def test_it_keeps_the_element_and_line_the_library_reports(world):
         (multi("mi", ""), "Step_1", "neither a cardinality nor an input collection"),
         (caller("selfcall", "selfcall"), "Step_1", "calls itself (selfcall → selfcall)"),
         (single("empty", "scriptTask"), "Step_1", "has no script"),
+        (
+            with_catch("cycle", timer("timeCycle", "'R3/PT1H'")),
+            "Step_1",
+            "timeCycle) is only allowed on a boundary event",
+        ),
         (
             single("groovy", "scriptTask", script("x = 1"), scriptFormat="groovy"),
             "Step_1",

@@ -7,6 +7,7 @@ whether it must run or be refused.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,9 +144,12 @@ def with_catch(key: str, definition: str, top: str = "") -> Graph:
     return graph
 
 
+TIMER_IDS = itertools.count(1)
+
+
 def timer(kind: str, value: str) -> str:
     return (
-        f'<{{p}}timerEventDefinition id="Timer_1"><{{p}}{kind} xsi:type="{{p}}tFormalExpression">'
+        f'<{{p}}timerEventDefinition id="Timer_{next(TIMER_IDS)}"><{{p}}{kind} xsi:type="{{p}}tFormalExpression">'
         f"{value}</{{p}}{kind}></{{p}}timerEventDefinition>"
     )
 
@@ -212,8 +216,21 @@ def event_gateway(key: str) -> Graph:
     return graph
 
 
-def boundary(key: str, lane: str) -> Graph:
+def boundary(key: str, lane: str, cycle: bool = False) -> Graph:
     graph = approval(key, lane)
+    if cycle:
+        reminder = graph.add(
+            "Reminder",
+            "boundaryEvent",
+            "催办",
+            timer("timeCycle", "'R2/P1D'"),
+            attachedToRef="Activity_review",
+            cancelActivity="false",
+        )
+        reminder.lane = lane
+        graph.add("Remind", "scriptTask", "记录催办", script("reminded = True")).lane = lane
+        graph.add("End_reminded", "endEvent").lane = lane
+        graph.chain("Reminder", "Remind", "End_reminded")
     graph.add(
         "Timeout",
         "boundaryEvent",
@@ -349,6 +366,11 @@ def _vendor_templates(key: str, tool: Tool) -> Iterator[tuple[str, Graph, str]]:
     yield "approval_unknown_role", approval(key, "Clerk 办事员"), "refuse"
     yield "approval_no_lane", approval(key, ""), "refuse"
     yield "approval_camunda_juel", camunda_approval(key), "refuse"
+    yield (
+        "boundary_cycle",
+        boundary(key, ROLE, cycle=True),
+        "run" if tool.name == "spiff" else "refuse",
+    )
     yield "boundary_timer", boundary(key, ROLE), "run" if tool.name == "spiff" else "refuse"
     for tag in ("task", "manualTask", "serviceTask", "sendTask"):
         yield f"single_{tag}", single(key, tag), "refuse"
@@ -385,7 +407,7 @@ def _vendor_templates(key: str, tool: Tool) -> Iterator[tuple[str, Graph, str]]:
         yield f"nested{depth}", nested(key, depth), "refuse" if depth > 9 else runs
     yield "timer_duration", with_catch(key, timer("timeDuration", "'P3D'")), runs
     yield "timer_date", with_catch(key, timer("timeDate", "'2026-04-01T09:00:00+08:00'")), runs
-    yield "timer_cycle", with_catch(key, timer("timeCycle", "'R3/PT1H'")), runs
+    yield "timer_cycle", with_catch(key, timer("timeCycle", "'R3/PT1H'")), "refuse"
     yield "timer_bad", with_catch(key, timer("timeDuration", "'three days'")), "refuse"
     yield "timer_camunda_el", with_catch(key, timer("timeDuration", "${dueIn}")), "refuse"
     yield (
