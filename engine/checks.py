@@ -23,6 +23,10 @@ MAX_ID_LENGTH = 100
 MAX_NAME_LENGTH = 200
 # The library's time per step grows much faster than linearly with the branches of one split.
 MAX_BRANCHES = 200
+# Parallel splits one after another multiply the library's work: it predicts every branch's
+# path to the end, so three splits of 30 took 35 s where one of 200 took 2 s. The product
+# of the fan-outs met along any path is bounded.
+MAX_PATH_BRANCHES = 400
 MAX_LOOP = 200
 MAX_FLOW_NODES = 2000
 MAX_NESTING = 10
@@ -56,6 +60,7 @@ GATEWAYS = {
     "complexGateway",
 }
 FLOW_NODES = ACTIVITIES | EVENTS | GATEWAYS
+SPLITS = {"parallelGateway", "inclusiveGateway"}
 CONTAINERS = {"process", "subProcess", "transaction", "adHocSubProcess"}
 UNSUPPORTED = {
     "serviceTask",
@@ -486,7 +491,42 @@ def _check_flows(path: str, container: Any) -> list[Problem]:
             and _local(container) != "adHocSubProcess"
         ):
             problems.append(_at(path, node, _("the start event leads nowhere")))
+    problems += _check_path_branches(path, nodes, container)
     return problems
+
+
+def _check_path_branches(path: str, nodes: dict[str, Any], container: Any) -> list[Problem]:
+    successors: dict[str, list[str]] = {}
+    for flow in container:
+        if _local(flow) == "sequenceFlow":
+            successors.setdefault(flow.get("sourceRef") or "", []).append(
+                flow.get("targetRef") or ""
+            )
+    weights: dict[str, int] = {}
+
+    def weight(node_id: str) -> int:
+        if node_id in weights:
+            return weights[node_id]
+        weights[node_id] = 1  # a loop back counts once
+        after = successors.get(node_id, [])
+        own = len(after) if _local(nodes[node_id]) in SPLITS and len(after) > 1 else 1
+        weights[node_id] = own * max((weight(n) for n in after if n in nodes), default=1)
+        return weights[node_id]
+
+    for node_id, node in nodes.items():
+        if _local(node) == "startEvent" and weight(node_id) > MAX_PATH_BRANCHES:
+            return [
+                _at(
+                    path,
+                    container,
+                    _(
+                        "parallel splits one after another make %(count)s paths; at most "
+                        "%(limit)s are allowed"
+                    )
+                    % {"count": weights[node_id], "limit": MAX_PATH_BRANCHES},
+                )
+            ]
+    return []
 
 
 def _check_calls(roots: Mapping[str, Any], main_process: str) -> list[Problem]:

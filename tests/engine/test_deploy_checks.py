@@ -12,6 +12,7 @@ from engine.models import InstanceStatus, ProcessDefinition
 from tests.engine.corpus.generate import (
     DMN_NAMESPACES,
     approval,
+    blocks,
     caller,
     dmn,
     dmn_cells,
@@ -65,6 +66,7 @@ def test_it_keeps_the_element_and_line_the_library_reports(world):
         (single("manual", "manualTask"), "Step_1", "no one can complete a manualTask"),
         (single("service", "serviceTask"), "Step_1", "serviceTask is not supported"),
         (parallel("wide", 201), "Gateway_split", "201 branches meet here"),
+        (blocks("blocks", 3, 8), "blocks", "one after another make 512 paths; at most 400"),
         (multi("mi", ""), "Step_1", "neither a cardinality nor an input collection"),
         (caller("selfcall", "selfcall"), "Step_1", "calls itself (selfcall → selfcall)"),
         (single("empty", "scriptTask"), "Step_1", "has no script"),

@@ -113,6 +113,27 @@ def parallel(key: str, branches: int, split: str = "parallelGateway") -> Graph:
     return graph
 
 
+def blocks(key: str, count: int, branches: int) -> Graph:
+    """Parallel blocks one after another: many steps, each split within the limit."""
+    graph = Graph(key, f"{count} 段并行")
+    graph.add("StartEvent_1", "startEvent")
+    previous = "StartEvent_1"
+    for block in range(count):
+        split, join = f"Split_{block}", f"Join_{block}"
+        graph.add(split, "parallelGateway")
+        graph.add(join, "parallelGateway")
+        graph.flow(previous, split)
+        for index in range(branches):
+            task = f"Task_{block}_{index}"
+            graph.add(task, "scriptTask", "", script(f"v{index} = {block}"))
+            graph.flow(split, task)
+            graph.flow(task, join)
+        previous = join
+    graph.add("EndEvent_1", "endEvent")
+    graph.flow(previous, "EndEvent_1")
+    return graph
+
+
 def nested(key: str, depth: int) -> Graph:
     graph = Graph(key, f"{depth} 层子流程")
     graph.add("StartEvent_1", "startEvent")
@@ -690,6 +711,17 @@ def hostile_entries() -> Iterator[Entry]:
         {"main.bpmn": render(straight("chain1900", 1900), TOOLS["bpmnio"]).encode()},
         expect="",
     )
+    for count, branches in ((10, 190), (3, 30), (2, 20), (4, 4)):
+        expect = "refuse" if branches**count > 400 else "run"
+        yield Entry(
+            f"wide/blocks_{count}x{branches}",
+            {
+                "main.bpmn": render(
+                    blocks(f"blocks{count}", count, branches), TOOLS["bpmnio"]
+                ).encode()
+            },
+            expect=expect,
+        )
     yield Entry(
         "wide/parallel_2000",
         {"main.bpmn": render(parallel("wide2000", 2000), TOOLS["bpmnio"]).encode()},
