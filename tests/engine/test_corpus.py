@@ -67,8 +67,14 @@ def reason(error: DeploymentError) -> str:
     return message.split(":")[0][:70]
 
 
+PLACED: Counter[str] = Counter()
+
+
 def check_refusal(entry: Entry, error: DeploymentError) -> list[str]:
     wrong = []
+    PLACED["problems"] += len(error.details)
+    PLACED["naming an element"] += sum(1 for problem in error.details if problem.element)
+    PLACED["with a line"] += sum(1 for problem in error.details if problem.line)
     if not error.details:
         wrong.append("refused without a reason")
     for problem in error.details:
@@ -173,6 +179,7 @@ def test_it_deploys_and_runs_or_clearly_refuses_every_file(world, tiny_case, fix
                 wrong.append(f"expected a refusal, got {outcome}")
             failures += [f"{entry.name}: {problem}" for problem in wrong]
     print(f"\ncorpus: {len(corpus)} files, slowest {slowest[1]} {slowest[0]:.1f} s")
+    print(f"refusal problems: {dict(PLACED)}")
     for outcome, count in sorted(tally.items(), key=lambda item: (item[0][:8], -item[1])):
         print(f"{count:5d}  {outcome}")
     assert not failures, "\n".join(failures)
