@@ -6,6 +6,7 @@ task must name a known role and a valid form before anything is stored.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
@@ -18,7 +19,6 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -27,10 +27,17 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine import registry
+from engine.checks import (
+    DeploymentError,
+    Locator,
+    Problem,
+    check_structure,
+    library_problem,
+)
 from engine.scripting import ScriptRejected, check_sources, compile_expression
 from engine.serialization import dump_spec
 
@@ -38,6 +45,14 @@ MAX_SOURCE_BYTES = 2 * 1024 * 1024
 # A DMN input cell longer than this is refused: SpiffWorkflow rewrites each "?" with a regular
 # expression whose time grows much faster than the cell (16,000 "?" take half a minute).
 MAX_DMN_CELL_CHARS = 500
+# The library's DMN 1.2 schema does not compile (it refers to a DMNDI it does not ship), so
+# every DMN 1.2 file failed; those tables are read unvalidated, and every cell is still
+# compiled by `_check_decision_tables`.
+DMN_SCHEMAS = {
+    namespace: path
+    for namespace, path in SCHEMAS.items()
+    if namespace != "http://www.omg.org/spec/DMN/20180521/MODEL/"
+}
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 FORM_SCHEMA_PROPERTY = "formJsonSchemaFilename"
 FORM_UI_PROPERTY = "formUiSchemaFilename"
@@ -50,12 +65,6 @@ WAIT_ROLE_PROPERTY = "waitRole"
 # the engine refuses to complete the step while a kind named by evidenceRequired is missing.
 # Without it, evidenceRequired is a checklist shown to staff, not enforced.
 EVIDENCE_WHEN_PROPERTY = "evidenceRequiredWhen"
-
-
-class DeploymentError(ValueError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @dataclass
@@ -86,21 +95,40 @@ class Bundle:
 
 
 def _safe_xml(path: str, text: str) -> Any:
-    if len(text.encode()) > MAX_SOURCE_BYTES:
-        raise DeploymentError([f"{path}: larger than {MAX_SOURCE_BYTES // 1024} KiB"])
+    data = text.encode("utf-8", errors="surrogatepass")
+    if len(data) > MAX_SOURCE_BYTES:
+        raise DeploymentError(
+            [
+                Problem(
+                    path,
+                    _("the file is larger than %(limit)s KiB")
+                    % {"limit": MAX_SOURCE_BYTES // 1024},
+                )
+            ]
+        )
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         huge_tree=False,
         remove_comments=True,
+        # The text is already decoded: an encoding the declaration claims (GBK, UTF-16) is moot.
+        encoding="utf-8",
     )
     try:
-        root = etree.fromstring(text.encode(), parser=parser)
+        root = etree.fromstring(data, parser=parser)
     except etree.XMLSyntaxError as exc:
-        raise DeploymentError([f"{path}: not well-formed XML ({exc})"]) from exc
+        raise DeploymentError(
+            [
+                Problem(
+                    path,
+                    _("not well-formed XML (%(error)s)") % {"error": exc.msg},
+                    line=exc.lineno,
+                )
+            ]
+        ) from exc
     if root.getroottree().docinfo.doctype:
-        raise DeploymentError([f"{path}: DOCTYPE declarations are not allowed"])
+        raise DeploymentError([Problem(path, _("DOCTYPE declarations are not allowed"))])
     return root
 
 
@@ -112,54 +140,82 @@ def sources_sha256(sources: Mapping[str, str]) -> str:
 
 
 def load_bundle(sources: Mapping[str, str], main: str) -> Bundle:
+    try:
+        return _load_bundle(sources, main)
+    except RecursionError as exc:
+        raise DeploymentError(
+            [Problem(main, _("the diagram is nested or chained too deeply for the engine"))]
+        ) from exc
+
+
+def _load_bundle(sources: Mapping[str, str], main: str) -> Bundle:
     if main not in sources:
-        raise DeploymentError([f"{main}: missing from the bundle"])
-    parser = SpiffBpmnParser(validator=BpmnValidator())
-    main_root = None
+        raise DeploymentError([Problem(main, _("missing from the bundle"))])
+    locator = Locator()
+    bpmn_roots: dict[str, Any] = {}
+    dmn_roots: dict[str, Any] = {}
     for path, text in sorted(sources.items()):
         if path.endswith(".bpmn"):
             root = _safe_xml(path, text)
             if root.tag != f"{{{BPMN_NS}}}definitions":
-                raise DeploymentError([f"{path}: not a BPMN 2.0 document"])
-            _add(parser.add_bpmn_xml, root, path)
-            if path == main:
-                main_root = root
+                raise DeploymentError([Problem(path, _("not a BPMN 2.0 document"))])
+            bpmn_roots[path] = root
         elif path.endswith(".dmn"):
-            _add(parser.add_dmn_xml, _safe_xml(path, text), path)
-    if main_root is None:
-        raise DeploymentError([f"{main}: not a BPMN file"])
-    key, name = _main_process(main_root, main)
-    try:
-        spec = parser.get_spec(key)
-        subprocess_specs = parser.get_subprocess_specs(key)
-    except (ValidationException, SpiffWorkflowException, KeyError, ValueError) as exc:
-        raise DeploymentError([f"{main}: {exc}"]) from exc
+            dmn_roots[path] = _safe_xml(path, text)
+    if main not in bpmn_roots:
+        raise DeploymentError([Problem(main, _("not a BPMN file"))])
+    for path, root in [*bpmn_roots.items(), *dmn_roots.items()]:
+        locator.add(path, root)
+    key, name = _main_process(bpmn_roots[main], main)
+    structure = check_structure(bpmn_roots, key)
+    if structure:
+        raise DeploymentError(structure)
+    spec, subprocess_specs = _parse(bpmn_roots, dmn_roots, key, main, locator)
     all_specs = [spec, *subprocess_specs.values()]
-    problems = check_sources(_scripts(all_specs))
-    problems += _check_timers(all_specs)
-    problems += _check_decision_tables(all_specs)
-    user_tasks, task_problems = _user_tasks(all_specs, sources)
+    problems = _check_scripts(all_specs, locator)
+    problems += _check_timers(all_specs, locator)
+    problems += _check_decision_tables(all_specs, locator)
+    user_tasks, task_problems = _user_tasks(all_specs, sources, locator)
     problems += task_problems
-    problems += _check_wait_roles(all_specs)
+    problems += _check_wait_roles(all_specs, locator)
     if problems:
         raise DeploymentError(problems)
     stored_spec = dump_spec(BpmnWorkflow(spec, subprocess_specs))
     return Bundle(key, name, dict(sources), sources_sha256(sources), stored_spec, user_tasks)
 
 
-def _add(add: Any, root: Any, path: str) -> None:
+def _parse(
+    bpmn_roots: Mapping[str, Any],
+    dmn_roots: Mapping[str, Any],
+    key: str,
+    main: str,
+    locator: Locator,
+) -> tuple[Any, dict[str, Any]]:
+    """The library's parse. Whatever it raises on untrusted XML — its own exceptions with file,
+    element and line, or a bare KeyError from deep inside — becomes a located refusal."""
+    parser = SpiffBpmnParser(validator=BpmnValidator(), dmn_schemas=DMN_SCHEMAS)
+    path = main
     try:
-        add(root, filename=path)
-    except (ValidationException, SpiffWorkflowException, ValueError, KeyError) as exc:
-        raise DeploymentError([f"{path}: {exc}"]) from exc
+        for path, root in sorted(bpmn_roots.items()):
+            parser.add_bpmn_xml(root, filename=path)
+        for path, root in sorted(dmn_roots.items()):
+            parser.add_dmn_xml(root, filename=path)
+        path = main
+        return parser.get_spec(key), parser.get_subprocess_specs(key)
+    except RecursionError:
+        raise
+    except Exception as exc:
+        raise DeploymentError([library_problem(exc, path, locator)]) from exc
 
 
 def _main_process(root: Any, path: str) -> tuple[str, str]:
     processes = root.findall(f"{{{BPMN_NS}}}process")
     executable = [p for p in processes if p.get("isExecutable") == "true"] or processes
     if not executable:
-        raise DeploymentError([f"{path}: defines no process"])
+        raise DeploymentError([Problem(path, _("defines no process"))])
     process = executable[0]
+    if not process.get("id"):
+        raise DeploymentError([Problem(path, _("the process has no id"), line=process.sourceline)])
     return process.get("id"), process.get("name") or process.get("id")
 
 
@@ -168,33 +224,35 @@ def _all_task_specs(specs: list[Any]) -> Iterator[Any]:
         yield from spec.task_specs.values()
 
 
-def _scripts(specs: list[Any]) -> Iterator[tuple[str, str, str]]:
+def _check_scripts(specs: list[Any], locator: Locator) -> list[Problem]:
+    problems = []
+    for task_spec, mode, source in _scripts(specs):
+        for message in check_sources([("", mode, source)]):
+            problems.append(locator.for_spec(task_spec, message.removeprefix(": ")))
+    return problems
+
+
+def _scripts(specs: list[Any]) -> Iterator[tuple[Any, str, str]]:
     for task_spec in _all_task_specs(specs):
-        where = _where(task_spec)
         for attribute in ("script", "prescript", "postscript"):
             source = getattr(task_spec, attribute, None)
             if source:
-                yield where, "exec", source
+                yield task_spec, "exec", source
         for condition, _target in getattr(task_spec, "cond_task_specs", []):
             if condition is not None:
-                yield where, "eval", condition.args[0]
+                yield task_spec, "eval", condition.args[0]
         for attribute in ("cardinality", "condition", "data_input_expression"):
             source = getattr(task_spec, attribute, None)
             if isinstance(source, str) and source:
-                yield where, "eval", source
+                yield task_spec, "eval", source
         event = getattr(task_spec, "event_definition", None)
         expression = getattr(event, "expression", None)
         if isinstance(expression, str) and expression:
-            yield where, "eval", expression
+            yield task_spec, "eval", expression
         for name in (DUE_PROPERTY, EVIDENCE_WHEN_PROPERTY):
             expression = _properties(task_spec).get(name)
             if expression:
-                yield where, "eval", expression
-
-
-def _where(task_spec: Any) -> str:
-    name = getattr(task_spec, "bpmn_name", None)
-    return f"{name} ({task_spec.name})" if name else str(task_spec.name)
+                yield task_spec, "eval", expression
 
 
 def _properties(task_spec: Any) -> dict[str, str]:
@@ -203,28 +261,49 @@ def _properties(task_spec: Any) -> dict[str, str]:
     return properties
 
 
-def _check_decision_tables(specs: list[Any]) -> list[str]:
-    """Compile every cell of every DMN table a business rule task uses, as the engine will."""
+def _check_decision_tables(specs: list[Any], locator: Locator) -> list[Problem]:
+    """Compile every cell of every DMN table a business rule task uses, as the engine will;
+    a problem names the cell (else its rule, else the table, else the task)."""
     problems = []
     for task_spec in _all_task_specs(specs):
         engine = getattr(task_spec, "dmnEngine", None)
         table = getattr(engine, "decision_table", None)
         if table is None:
             continue
-        where = f"{_where(task_spec)} / {getattr(table, 'name', None) or table.id}"
+        # The problem names the cell: no need to repeat the table in the message.
+        where = ""
         for rule in table.rules:
+            found: list[tuple[Any, str]] = []
             for entry in rule.inputEntries:
                 for lhs in (cell for cell in entry.lhs if cell and cell.strip() not in ("", "-")):
-                    problems += _check_cell(where, entry.input.expression or "", lhs)
+                    messages = _check_cell(where, entry.input.expression or "", lhs)
+                    found += [(entry, message) for message in messages]
             for output in rule.outputEntries:
                 if output.text and output.text.strip():
-                    problems += check_sources([(where, "eval", output.text)])
+                    messages = check_sources([(where, "eval", output.text)])
+                    found += [(output, message) for message in messages]
+            for entry, text in found:
+                message = text.removeprefix(": ")
+                place = next(
+                    (
+                        element_id
+                        for element_id in (getattr(entry, "id", None), rule.id, table.id)
+                        if element_id in locator.places
+                    ),
+                    None,
+                )
+                problems.append(
+                    locator.problem(place, message, "")
+                    if place
+                    else locator.for_spec(task_spec, message)
+                )
     return problems
 
 
 def _check_cell(where: str, expression: str, cell: str) -> list[str]:
-    """A cell is compared with ==, or is an expression's tail ("> 80"), or uses "?" for the
-    input ("80 <= ? <= 89") — the three forms SpiffWorkflow's DMN engine evaluates."""
+    """Build the expression SpiffWorkflow's DMN engine will evaluate, as it does: "?" stands
+    for the input ("80 <= ? <= 89"); a cell that parses alone is compared with ==; any other
+    is glued to the input's end with no space ("> 80")."""
     problems = check_sources([(where, "eval", expression)]) if expression else []
     if len(cell) > MAX_DMN_CELL_CHARS:
         message = _(
@@ -234,14 +313,28 @@ def _check_cell(where: str, expression: str, cell: str) -> list[str]:
             *problems,
             f"{where}: " + message % {"limit": MAX_DMN_CELL_CHARS, "size": len(cell)},
         ]
-    if "?" in cell:
-        attempts = [re.sub(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", "dmninputexpr", cell)]
-    else:
-        attempts = [f"({expression}) == ({cell})", f"{expression} {cell}"]
-    results = [check_sources([(where, "eval", attempt)]) for attempt in attempts]
-    if all(results):
-        problems += results[0]
-    return problems
+    question = re.sub(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", "dmninputexpr", cell)
+    if "dmninputexpr" in question:
+        return problems + check_sources([(where, "eval", question)])
+    try:
+        ast.parse(cell)
+    except SyntaxError:
+        if _word_end(expression[-1:]) and _word_end(cell.lstrip()[:1]) and cell[:1].strip():
+            # "age" + "in (1, 2)" is "agein (1, 2)": a call of a name that does not exist.
+            return [
+                *problems,
+                _(
+                    "%(where)s: the cell %(cell)s runs into the input %(input)s; put a space or "
+                    "brackets around the input expression"
+                )
+                % {"where": where, "cell": repr(cell), "input": repr(expression)},
+            ]
+        return problems + check_sources([(where, "eval", expression + cell)])
+    return problems + check_sources([(where, "eval", f"({expression}) == ({cell})")])
+
+
+def _word_end(character: str) -> bool:
+    return character.isalnum() or character == "_"
 
 
 def _constant_string(expression: str) -> str | None:
@@ -255,15 +348,14 @@ def _constant_string(expression: str) -> str | None:
     return None
 
 
-def _check_timers(specs: list[Any]) -> list[str]:
+def _check_timers(specs: list[Any], locator: Locator) -> list[Problem]:
     problems = []
     for task_spec in _all_task_specs(specs):
         event = getattr(task_spec, "event_definition", None)
         if not isinstance(event, TimerEventDefinition):
             continue
-        where = _where(task_spec)
         if not event.expression or not event.expression.strip():
-            problems.append(f"{where}: the timer has no expression")
+            problems.append(locator.for_spec(task_spec, _("the timer has no expression")))
             continue
         literal = _constant_string(event.expression)
         if literal is None:
@@ -277,40 +369,53 @@ def _check_timers(specs: list[Any]) -> list[str]:
                 TimerEventDefinition.parse_iso_recurring_interval(literal)
         except Exception:  # the library raises bare Exception and ValueError alike
             problems.append(
-                f"{where}: the timer expression {literal!r} is not a valid ISO 8601 value"
+                locator.for_spec(
+                    task_spec,
+                    _("the timer expression %(value)s is not a valid ISO 8601 value")
+                    % {"value": repr(literal)},
+                )
             )
     return problems
 
 
 def _user_tasks(
-    specs: list[Any], sources: Mapping[str, str]
-) -> tuple[dict[str, UserTaskInfo], list[str]]:
+    specs: list[Any], sources: Mapping[str, str], locator: Locator
+) -> tuple[dict[str, UserTaskInfo], list[Problem]]:
     roles = registry.known_roles()
     tasks: dict[str, UserTaskInfo] = {}
-    problems: list[str] = []
+    problems: list[Problem] = []
     for task_spec in _all_task_specs(specs):
         if not isinstance(task_spec, UserTaskMixin):
             continue
-        where = _where(task_spec)
+
+        def problem(message: str, task_spec: Any = task_spec) -> Problem:
+            return locator.for_spec(task_spec, message)
+
         properties = _properties(task_spec)
         if not task_spec.lane:
             problems.append(
-                f"{where}: the user task lies in no lane (a lane names the role that acts)"
+                problem(_("the user task lies in no lane (a lane names the role that acts)"))
             )
         elif task_spec.lane not in roles:
-            problems.append(f"{where}: the lane {task_spec.lane!r} is not a known role")
+            problems.append(
+                problem(_("the lane %(lane)s is not a known role") % {"lane": repr(task_spec.lane)})
+            )
         form = properties.get(FORM_SCHEMA_PROPERTY)
         if not form:
-            problems.append(f"{where}: names no form ({FORM_SCHEMA_PROPERTY})")
+            problems.append(
+                problem(_("names no form (%(property)s)") % {"property": FORM_SCHEMA_PROPERTY})
+            )
         else:
-            problems += _check_form(where, form, sources)
+            problems += [problem(message) for message in _check_form(form, sources)]
         ui_form = properties.get(FORM_UI_PROPERTY)
         if ui_form and _form_path(ui_form) not in sources:
-            problems.append(f"{where}: the UI schema file {ui_form} is missing")
+            problems.append(
+                problem(_("the UI schema file %(file)s is missing") % {"file": ui_form})
+            )
         exclude = [
             name.strip() for name in properties.get(EXCLUDE_PROPERTY, "").split(",") if name.strip()
         ]
-        problems += _check_evidence(where, properties)
+        problems += [problem(message) for message in _check_evidence(properties)]
         tasks[task_spec.name] = UserTaskInfo(
             title=task_spec.bpmn_name or task_spec.name,
             lane=task_spec.lane or "",
@@ -325,31 +430,42 @@ def _user_tasks(
         for other in info.exclude_actors_of:
             if other not in tasks:
                 problems.append(
-                    f"{name}: {EXCLUDE_PROPERTY} names {other!r}, which is not a user task"
+                    locator.problem(
+                        name,
+                        _("%(property)s names %(other)s, which is not a user task")
+                        % {"property": EXCLUDE_PROPERTY, "other": repr(other)},
+                        "",
+                    )
                 )
     return tasks, problems
 
 
-def _check_wait_roles(specs: list[Any]) -> list[str]:
+def _check_wait_roles(specs: list[Any], locator: Locator) -> list[Problem]:
     roles = registry.known_roles()
     return [
-        f"{_where(task_spec)}: {WAIT_ROLE_PROPERTY} {role!r} is not a known role"
+        locator.for_spec(
+            task_spec,
+            _("%(property)s %(role)s is not a known role")
+            % {"property": WAIT_ROLE_PROPERTY, "role": repr(role)},
+        )
         for task_spec in _all_task_specs(specs)
         if (role := _properties(task_spec).get(WAIT_ROLE_PROPERTY)) and role not in roles
     ]
 
 
-def _check_evidence(where: str, properties: Mapping[str, str]) -> list[str]:
+def _check_evidence(properties: Mapping[str, str]) -> list[str]:
     known = registry.evidence_kinds()
     required = evidence_kinds(properties)
     problems = [
-        f"{where}: {EVIDENCE_PROPERTY} names {kind!r}, which is not a known kind of evidence"
+        _("%(property)s names %(kind)s, which is not a known kind of evidence")
+        % {"property": EVIDENCE_PROPERTY, "kind": repr(kind)}
         for kind in required
         if known and kind not in known
     ]
     if properties.get(EVIDENCE_WHEN_PROPERTY) and not required:
         problems.append(
-            f"{where}: {EVIDENCE_WHEN_PROPERTY} is set but {EVIDENCE_PROPERTY} is empty"
+            _("%(when)s is set but %(property)s is empty")
+            % {"when": EVIDENCE_WHEN_PROPERTY, "property": EVIDENCE_PROPERTY}
         )
     return problems
 
@@ -358,15 +474,18 @@ def _form_path(filename: str) -> str:
     return f"forms/{filename}"
 
 
-def _check_form(where: str, filename: str, sources: Mapping[str, str]) -> list[str]:
+def _check_form(filename: str, sources: Mapping[str, str]) -> list[str]:
     text = sources.get(_form_path(filename))
     if text is None:
-        return [f"{where}: the form file {filename} is missing"]
+        return [_("the form file %(file)s is missing") % {"file": filename}]
     try:
         schema = json.loads(text)
         Draft202012Validator.check_schema(schema)
-    except (json.JSONDecodeError, SchemaError) as exc:
-        return [f"{where}: the form {filename} is not a valid JSON Schema ({str(exc)[:200]})"]
+    except (json.JSONDecodeError, SchemaError, RecursionError) as exc:
+        return [
+            _("the form %(file)s is not a valid JSON Schema (%(error)s)")
+            % {"file": filename, "error": str(exc)[:200]}
+        ]
     return []
 
 

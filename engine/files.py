@@ -10,14 +10,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from engine.bundle import BPMN_NS, FORM_SCHEMA_PROPERTY, FORM_UI_PROPERTY, _safe_xml
+from engine.checks import DeploymentError, Problem, decode_source
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
 
 SHARED_PREFIX = "shared_"
+
+
+def read_source(path: Path, name: str | None = None) -> str:
+    """A file's text; one that is not UTF-8 is refused naming it, not a UnicodeDecodeError."""
+    return decode_source(name or path.name, path.read_bytes())
 
 
 def main_files(directory: Path) -> list[Path]:
@@ -30,20 +37,22 @@ def main_files(directory: Path) -> list[Path]:
     for path in sorted(directory.glob("*.bpmn")):
         if path.name.startswith(SHARED_PREFIX):
             continue
-        root = _safe_xml(path.name, path.read_text(encoding="utf-8"))
+        root = _safe_xml(path.name, read_source(path))
         if root.xpath("//bpmn:process[@isExecutable='true']", namespaces={"bpmn": BPMN_NS}):
             found.append(path)
     return found
 
 
 def bundle_sources(directory: Path, main: Path) -> dict[str, str]:
-    texts = {path.name: path.read_text(encoding="utf-8") for path in directory.glob("*.bpmn")}
+    texts = {path.name: read_source(path) for path in directory.glob("*.bpmn")}
     roots = {name: _safe_xml(name, text) for name, text in texts.items()}
     owners = {
         process.get("id"): name
         for name, root in roots.items()
         for process in root.iter(f"{{{BPMN_NS}}}process")
     }
+    if main.name not in texts:
+        raise DeploymentError([Problem(main.name, _("the main BPMN file is missing"))])
     sources: dict[str, str] = {}
     pending = [main.name]
     while pending:
@@ -58,7 +67,7 @@ def bundle_sources(directory: Path, main: Path) -> dict[str, str]:
         for form in _form_names(roots[name]):
             form_path = directory / "forms" / form
             if form_path.is_file():
-                sources[f"forms/{form}"] = form_path.read_text(encoding="utf-8")
+                sources[f"forms/{form}"] = read_source(form_path, f"forms/{form}")
     decisions = {
         called.text.strip()
         for name in sources
@@ -67,7 +76,7 @@ def bundle_sources(directory: Path, main: Path) -> dict[str, str]:
         if called.text
     }
     for dmn in sorted(directory.glob("*.dmn")):
-        text = dmn.read_text(encoding="utf-8")
+        text = read_source(dmn)
         defined = {
             element.get("id")
             for element in _safe_xml(dmn.name, text).iter()

@@ -263,6 +263,10 @@ def start(
     _advance(functools.partial(_engine_steps, workflow))
     instance.state = dump_state(workflow)
     instance.revision = 1
+    if workflow.completed:
+        # Straight through to an end event: nothing is left to move it, so it is done now.
+        instance.status = InstanceStatus.COMPLETED
+        instance.completed_at = now
     instance.save(force_insert=True)
     audit.record(
         "instance.started",

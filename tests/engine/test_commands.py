@@ -31,7 +31,16 @@ def test_it_reports_every_problem_of_a_refused_diagram(world, tmp_path: Path, ca
     with pytest.raises(CommandError):
         call_command("deploy_workflows", "--dir", str(tmp_path))
     err = capsys.readouterr().err
-    assert "import statements are not allowed" in err and "'janitor' is not a known role" in err
+    assert "import statements are not allowed" in err and "泳道 'janitor' 不是已知角色" in err
+    assert not ProcessDefinition.objects.exists()
+
+
+def test_it_names_a_file_that_is_not_utf8(world, tmp_path: Path, capsys):
+    (tmp_path / "tiny.bpmn").write_bytes(tiny_bpmn(title="填写").encode("gbk"))
+    with pytest.raises(CommandError):
+        call_command("deploy_workflows", "--dir", str(tmp_path))
+    err = capsys.readouterr().err
+    assert "tiny.bpmn" in err and "UTF-8" in err
     assert not ProcessDefinition.objects.exists()
 
 

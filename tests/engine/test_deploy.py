@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from engine import runtime
 from engine.bundle import DeploymentError
@@ -85,7 +86,7 @@ EXPECTED = {
 
 @pytest.mark.parametrize("name", sorted(BROKEN))
 def test_it_refuses_a_broken_deployment_whole(world, name):
-    with pytest.raises(DeploymentError) as refused:
+    with translation.override("en"), pytest.raises(DeploymentError) as refused:
         runtime.deploy(BROKEN[name], "tiny.bpmn", actor=world["policy"])
     assert EXPECTED[name] in str(refused.value)
     assert not ProcessDefinition.objects.exists()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from engine.bundle import DeploymentError, load_bundle
 from engine.files import bundle_sources
@@ -23,7 +24,7 @@ def _dibao_with(old: str, new: str) -> dict[str, str]:
 
 def test_it_refuses_an_unknown_kind_of_evidence():
     sources = _dibao_with('value="application_form,hukou,', 'value="application_form,passport,')
-    with pytest.raises(DeploymentError) as refused:
+    with translation.override("en"), pytest.raises(DeploymentError) as refused:
         load_bundle(sources, "dibao.bpmn")
     assert "'passport', which is not a known kind of evidence" in str(refused.value)
 

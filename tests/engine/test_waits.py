@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from engine.bundle import DeploymentError, load_bundle
 from engine.files import bundle_sources
@@ -64,5 +65,8 @@ def test_it_refuses_a_diagram_whose_wait_names_an_unknown_role():
     sources = bundle_sources(directory, directory / "dibao.bpmn")
     path = next(path for path in sources if path.endswith("shared_economic_check.bpmn"))
     sources[path] = sources[path].replace('value="county_checker"', 'value="nobody"')
-    with pytest.raises(DeploymentError, match="waitRole 'nobody' is not a known role"):
+    with (
+        translation.override("en"),
+        pytest.raises(DeploymentError, match="waitRole 'nobody' is not a known role"),
+    ):
         load_bundle(sources, "dibao.bpmn")

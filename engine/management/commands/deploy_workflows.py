@@ -20,7 +20,14 @@ class Command(BaseCommand):
         if not directory.is_dir():
             raise CommandError(f"{directory} is not a directory")
         failed = False
-        for main in main_files(directory):
+        try:
+            mains = main_files(directory)
+        except DeploymentError as exc:
+            # A file that cannot even be read (not UTF-8, not XML) is named, not a traceback.
+            for problem in exc.problems:
+                self.stderr.write(f"  - {problem}")
+            raise CommandError("the workflows directory holds a file that cannot be read") from exc
+        for main in mains:
             try:
                 definition, created = runtime.deploy(
                     bundle_sources(directory, main), main.name, actor=None

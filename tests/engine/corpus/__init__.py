@@ -1,0 +1,1 @@
+"""A corpus of diagrams written in code: the shapes other modelers export and hostile files."""
