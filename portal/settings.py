@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "assistance",
     "engine",
     "portal",
+    "studio",
 ]
 
 MIDDLEWARE = [

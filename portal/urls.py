@@ -38,6 +38,7 @@ urlpatterns = [
         views.document_issue,
         name="document-issue",
     ),
+    path("studio/", include("studio.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""The policy staff's workspace: process library, incidents (and later drafts and deploys)."""
