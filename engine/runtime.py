@@ -791,10 +791,15 @@ def diagram(instance: ProcessInstance) -> dict[str, Any]:
             done.add(bpmn_id)
         elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
             active.add(bpmn_id)
-    definition = ProcessDefinition.objects.only("key", "sources").get(pk=instance.definition_id)
-    main = next(
+    main = definition_diagram(instance.definition_id)
+    return {"xml": main, "completed": sorted(done - active), "active": sorted(active)}
+
+
+def definition_diagram(definition_id: int) -> str:
+    """The BPMN source of a definition's main process (the stages it calls are in other files)."""
+    definition = ProcessDefinition.objects.only("key", "sources").get(pk=definition_id)
+    return next(
         text
         for path, text in sorted(definition.sources.items())
         if path.endswith(".bpmn") and f'id="{definition.key}"' in text
     )
-    return {"xml": main, "completed": sorted(done - active), "active": sorted(active)}

@@ -1,0 +1,68 @@
+"""The process library: every process and its versions, and one version's diagram with the
+running instances at each step. Read-only, for policy staff."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from assistance.roles import ROLES
+from engine import runtime
+from portal import workflow_text
+from portal.http import AuthedRequest
+from studio import queries
+from studio.access import require_studio
+
+
+@login_required
+@require_GET
+def library(request: AuthedRequest) -> HttpResponse:
+    require_studio(request.user)
+    return render(request, "studio/library.html", {"processes": queries.library()})
+
+
+@login_required
+@require_GET
+def process(request: AuthedRequest, key: str, version: int, scope: str) -> HttpResponse:
+    require_studio(request.user)
+    found = queries.versions(key)
+    definition = queries.pick(found, version, scope)
+    context = {
+        "definition": definition,
+        "versions": found,
+        "steps": queries.steps(definition.pk),
+        "diagram_url": reverse("studio:process-diagram", args=[definition.pk]),
+        "lane_labels_json": json.dumps(
+            {code: str(label) for code, label in ROLES.items()}, ensure_ascii=False
+        ),
+    }
+    return render(request, "studio/process.html", context)
+
+
+@login_required
+@require_GET
+def process_diagram(request: AuthedRequest, definition_id: int) -> JsonResponse:
+    """The version's main diagram; the steps where running instances wait are marked active."""
+    require_studio(request.user)
+    definition = queries.definition(definition_id)
+    xml = runtime.definition_diagram(definition.pk)
+    active = sorted({step.spec_name for step in queries.steps(definition.pk)})
+    data: dict[str, Any] = {"xml": xml, "completed": [], "active": active}
+    data["labels"] = workflow_text.diagram_labels(xml)
+    return JsonResponse(data)
+
+
+@login_required
+@require_GET
+def process_by_id(request: AuthedRequest, definition_id: int) -> HttpResponse:
+    require_studio(request.user)
+    definition = queries.definition(definition_id)
+    return redirect(
+        "studio:process", definition.key, definition.version, queries.scope_of(definition)
+    )
