@@ -23,6 +23,7 @@ from django.utils.translation import pgettext
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -793,6 +794,33 @@ def diagram(instance: ProcessInstance) -> dict[str, Any]:
             active.add(bpmn_id)
     main = definition_diagram(instance.definition_id)
     return {"xml": main, "completed": sorted(done - active), "active": sorted(active)}
+
+
+@functools.lru_cache(maxsize=64)
+def main_diagram_elements(definition_id: int) -> dict[str, str]:
+    """Task spec name -> id of the element on the main diagram that holds it.
+
+    Steps of a called stage (stages called from stages too) sit behind their call box: the
+    viewer shows the main diagram only, so a count at such a step lights up the box.
+    """
+    spec, subprocess_specs = _spec_objects(definition_id)
+    found: dict[str, str] = {}
+    queue: list[tuple[Any, str | None]] = [(spec, None)]
+    seen: set[str] = set()
+    while queue:
+        process, holder = queue.pop(0)
+        if process.name in seen:
+            continue
+        seen.add(process.name)
+        for name, task_spec in process.task_specs.items():
+            bpmn_id = getattr(task_spec, "bpmn_id", None)
+            if not bpmn_id:
+                continue
+            found.setdefault(name, holder or bpmn_id)
+            called = subprocess_specs.get(getattr(task_spec, "spec", None) or "")
+            if isinstance(task_spec, SubWorkflowTask) and called is not None:
+                queue.append((called, holder or bpmn_id))
+    return found
 
 
 def definition_diagram(definition_id: int) -> str:

@@ -52,7 +52,9 @@ def process_diagram(request: AuthedRequest, definition_id: int) -> JsonResponse:
     require_studio(request.user)
     definition = queries.definition(definition_id)
     xml = runtime.definition_diagram(definition.pk)
-    active = sorted({step.spec_name for step in queries.steps(definition.pk)})
+    elements = runtime.main_diagram_elements(definition.pk)
+    steps = queries.steps(definition.pk)
+    active = sorted({elements.get(step.spec_name, step.spec_name) for step in steps})
     data: dict[str, Any] = {"xml": xml, "completed": [], "active": active}
     data["labels"] = workflow_text.diagram_labels(xml)
     return JsonResponse(data)

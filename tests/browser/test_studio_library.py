@@ -35,6 +35,9 @@ def test_it_shows_the_library_and_a_version_on_a_phone(
         expect(diagram).to_have_attribute("data-state", "ready")
         acceptance = page.locator('#diagram .djs-element[data-element-id="acceptance"]')
         expect(acceptance).to_have_class(ACTIVE)
+        # The accepted case waits inside the economic check stage: its call box is lit.
+        stage = page.locator('#diagram .djs-element[data-element-id="economic_check"]')
+        expect(stage).to_have_class(ACTIVE)
         expect(page.locator("tr[data-step=acceptance] .tasks")).to_have_text("1")
         assert_fits(page, f"studio-process-{lang}")
 

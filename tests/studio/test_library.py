@@ -126,6 +126,9 @@ def test_it_gives_the_diagram_of_a_version_with_its_busy_steps(
     data = json.loads(response.content)
     assert 'id="dibao"' in data["xml"] and "<!-- v2 None -->" in data["xml"]
     assert data["active"] == ["acceptance"] and data["completed"] == []
+    # The accepted case waits inside the economic check stage: its call box is lit.
+    response = client.get(reverse("studio:process-diagram", args=[two_versions["v1"].pk]))
+    assert json.loads(response.content)["active"] == ["acceptance", "economic_check"]
 
 
 def test_it_opens_a_version_by_its_definition_id(

@@ -1,0 +1,26 @@
+"""Where a step shows on its process's main diagram: itself, or the call box of its stage."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import runtime
+from engine.models import ProcessDefinition
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("deployed")]
+
+
+def test_it_places_main_steps_on_themselves_and_stage_steps_on_their_call_box() -> None:
+    dibao = ProcessDefinition.objects.get(key="dibao")
+    elements = runtime.main_diagram_elements(dibao.pk)
+    assert elements["acceptance"] == "acceptance"
+    assert elements["economic_check"] == "economic_check"
+    assert elements["check_wait"] == "economic_check"
+    assert elements["investigate"] == "home_investigation"
+
+
+def test_it_gives_the_main_bpmn_source_of_a_definition() -> None:
+    dibao = ProcessDefinition.objects.get(key="dibao")
+    xml = runtime.definition_diagram(dibao.pk)
+    assert 'id="dibao"' in xml and 'calledElement="economic_check"' in xml
+    assert 'id="check_wait"' not in xml
