@@ -823,6 +823,19 @@ def main_diagram_elements(definition_id: int) -> dict[str, str]:
     return found
 
 
+@functools.lru_cache(maxsize=64)
+def main_diagram_names(definition_id: int) -> dict[str, str]:
+    """Element id -> name of the named steps on a definition's main diagram."""
+    spec, _subprocess_specs = _spec_objects(definition_id)
+    names: dict[str, str] = {}
+    for task_spec in spec.task_specs.values():
+        bpmn_id = getattr(task_spec, "bpmn_id", None)
+        name = getattr(task_spec, "bpmn_name", None)
+        if bpmn_id and name:
+            names[bpmn_id] = name
+    return names
+
+
 def definition_diagram(definition_id: int) -> str:
     """The BPMN source of a definition's main process (the stages it calls are in other files)."""
     definition = ProcessDefinition.objects.only("key", "sources").get(pk=definition_id)

@@ -31,6 +31,8 @@ class Step:
     title: str
     tasks: int = 0
     waits: int = 0
+    # The called stage the step runs in, by its name on the main diagram ("" on the main line).
+    stage: str = ""
 
 
 def scope_of(definition: ProcessDefinition) -> str:

@@ -36,7 +36,7 @@ def process(request: AuthedRequest, key: str, version: int, scope: str) -> HttpR
     context = {
         "definition": definition,
         "versions": found,
-        "steps": queries.steps(definition.pk),
+        "steps": steps_with_stages(definition.pk),
         "diagram_url": reverse("studio:process-diagram", args=[definition.pk]),
         "lane_labels_json": json.dumps(
             {code: str(label) for code, label in ROLES.items()}, ensure_ascii=False
@@ -68,3 +68,15 @@ def process_by_id(request: AuthedRequest, definition_id: int) -> HttpResponse:
     return redirect(
         "studio:process", definition.key, definition.version, queries.scope_of(definition)
     )
+
+
+def steps_with_stages(definition_id: int) -> list[queries.Step]:
+    """The steps, each inside a called stage named after that stage's box on the diagram."""
+    elements = runtime.main_diagram_elements(definition_id)
+    names = runtime.main_diagram_names(definition_id)
+    steps = queries.steps(definition_id)
+    for step in steps:
+        holder = elements.get(step.spec_name, step.spec_name)
+        if holder != step.spec_name:
+            step.stage = names.get(holder, holder)
+    return steps

@@ -24,3 +24,9 @@ def test_it_gives_the_main_bpmn_source_of_a_definition() -> None:
     xml = runtime.definition_diagram(dibao.pk)
     assert 'id="dibao"' in xml and 'calledElement="economic_check"' in xml
     assert 'id="check_wait"' not in xml
+
+
+def test_it_names_the_steps_of_the_main_diagram_only() -> None:
+    names = runtime.main_diagram_names(ProcessDefinition.objects.get(key="dibao").pk)
+    assert names["economic_check"] == "家庭经济状况核对"
+    assert "check_wait" not in names
