@@ -45,10 +45,8 @@ def incident_retry(request: AuthedRequest, incident_id: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         if outcome.succeeded:
-            messages.success(
-                request,
-                _("Retried: the case %(number)s moves on.") % {"number": incident.case.number},
-            )
+            number = incident.case.number
+            messages.success(request, _("Retried: case %(number)s moves on.") % {"number": number})
         else:
             messages.error(
                 request, _("The step failed again: %(error)s") % {"error": outcome.error}
