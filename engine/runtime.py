@@ -520,7 +520,15 @@ def _save(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
 def fire_due_timers(now: datetime | None = None) -> int:
     """Wake every instance with a timer due by `now`; each in its own transaction."""
     moment = now or clock.now()
-    due = Timer.objects.filter(due_at__lte=moment).values_list("instance_id", flat=True).distinct()
+    # An instance held by a failed time limit waits for policy staff to retry it, instead of
+    # failing again (and adding to its trail) at every sweep.
+    held = Incident.objects.open().filter(kind=IncidentKind.TIMER).values("instance_id")
+    due = (
+        Timer.objects.filter(due_at__lte=moment)
+        .exclude(instance_id__in=held)
+        .values_list("instance_id", flat=True)
+        .distinct()
+    )
     fired = 0
     for instance_id in list(due):
         try:

@@ -10,31 +10,9 @@ from assistance.models import Case, Household
 from engine import runtime
 from engine.clock import clock
 from engine.models import AuditEvent, Incident, IncidentKind, ProcessInstance, Timer
-from tests.engine.samples import tiny_sources
+from tests.engine.samples import timed_bpmn, tiny_sources
 
 ANSWER = {"answer": "好的", "count": 4}
-
-
-def timed_bpmn(script: str = "share = 10 / parts\noutcome = 'closed'") -> str:
-    """Start, wait an hour, then a script: a time limit whose next step can fail."""
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-  id="defs" targetNamespace="http://doudi.example/test">
-  <bpmn:process id="timed" name="Timed" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:intermediateCatchEvent id="wait" name="等一小时"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-      <bpmn:timerEventDefinition id="t1"><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'PT1H'</bpmn:timeDuration></bpmn:timerEventDefinition>
-    </bpmn:intermediateCatchEvent>
-    <bpmn:scriptTask id="split" name="分摊"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
-      <bpmn:script>{script}</bpmn:script></bpmn:scriptTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
-    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="split" />
-    <bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
 
 
 @pytest.fixture
@@ -142,6 +120,11 @@ def test_it_holds_a_failing_timer_and_still_fires_the_others(world, tiny_case, f
         "split",
     )
     assert incident.element_title == "分摊"
-    # The next sweep fails again on the same step: one incident, a second attempt.
+    # The next sweeps leave the held instance alone until policy staff retry it.
     assert runtime.fire_due_timers() == 0
+    assert Incident.objects.get().attempts == 1
+    assert AuditEvent.objects.filter(action="incident.raised").count() == 1
+    # Fired on its own (a retry), the same failure counts a second attempt on the same incident.
+    with pytest.raises(runtime.ProcessFailed):
+        runtime.fire_instance_timers(broken.pk)
     assert Incident.objects.get().attempts == 2

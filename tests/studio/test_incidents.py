@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -9,8 +11,8 @@ from django.urls import reverse
 from assistance.models import Case, Household
 from engine import runtime
 from engine.clock import clock
-from engine.models import AuditEvent, Incident, ProcessInstance
-from tests.engine.samples import tiny_sources
+from engine.models import AuditEvent, Incident, IncidentKind, ProcessInstance
+from tests.engine.samples import timed_bpmn, tiny_sources
 from tests.fixtures import make_user
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +120,23 @@ def test_it_retries_after_the_fix_and_the_case_moves_on(client, world, held):
     # Resolved incidents are listed below the open ones.
     page = client.get(LIST).content.decode()
     assert "没有暂停的案件" in page and held.case.number in page
+
+
+def test_it_fires_a_held_time_limit_again_after_the_fix(client, world, tiny_case, fixed_clock):
+    runtime.deploy({"timed.bpmn": timed_bpmn()}, "timed.bpmn", actor=world["policy"])
+    instance = runtime.start(
+        "timed", case_id=tiny_case.pk, region_id=world.village_a1.pk, actor=None, data={"parts": 0}
+    )
+    clock.advance(timedelta(hours=2))
+    assert runtime.fire_due_timers() == 0
+    incident = Incident.objects.get(kind=IncidentKind.TIMER)
+    runtime.set_variables(tiny_case.pk, {"parts": 5}, actor=world["policy"])
+    client.force_login(world["policy"])
+    client.post(retry_url(incident))
+    incident.refresh_from_db()
+    instance.refresh_from_db()
+    assert (incident.resolved_by, instance.status) == (world["policy"], "completed")
+    assert runtime.instance_data(instance)["share"] == 2
 
 
 def test_it_counts_another_attempt_when_a_retry_fails_again(client, world, held):
