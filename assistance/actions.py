@@ -432,7 +432,8 @@ def do_assign_task(task_id: int, *, actor: User, assignee: User) -> Task:
     return runtime.unclaim(task_id, actor=actor, assign_to=assignee)
 
 
-@transaction.atomic
+# Not atomic on purpose: the only write is runtime.complete, a transaction of its own, and a
+# diagram failure inside it must leave its incident behind instead of rolling it back here.
 def do_complete_task(task_id: int, *, actor: User, data: Mapping[str, Any]) -> ProcessInstance:
     access.get_task_for_user(actor, task_id, to_act=True)
     return runtime.complete(task_id, actor=actor, data=data)

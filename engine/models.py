@@ -241,3 +241,74 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stream}#{self.seq} {self.action}"
+
+
+class IncidentQuerySet(models.QuerySet["Incident"]):
+    def open(self) -> IncidentQuerySet:
+        return self.filter(resolved_at__isnull=True)
+
+    def resolved(self) -> IncidentQuerySet:
+        return self.filter(resolved_at__isnull=False)
+
+    def in_regions(self, paths: list[str]) -> IncidentQuerySet:
+        condition = Q(pk__in=[])
+        for path in paths:
+            condition |= Q(case__region__path__startswith=path)
+        return self.filter(condition)
+
+
+class IncidentKind(models.TextChoices):
+    TASK = "task", _("Completing a task")
+    TIMER = "timer", _("A time limit")
+    MESSAGE = "message", _("A message")
+
+
+class Incident(models.Model):
+    """A step of a diagram that failed (a script error, a sandbox limit): the case is held.
+
+    Written after the failed call's own transaction rolled back, so the case's state is the
+    one before the failure; a repeat of the same failure counts another attempt.
+    """
+
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="incidents"
+    )
+    case = models.ForeignKey("assistance.Case", on_delete=models.CASCADE, related_name="incidents")
+    kind = models.CharField(max_length=10, choices=IncidentKind.choices)
+    # The diagram element that failed: its id (spec name) and its title as drawn.
+    element = models.CharField(max_length=255)
+    element_title = models.CharField(max_length=255, blank=True)
+    error = models.TextField()
+    # For a failed task completion: the task and what was submitted, so a retry can carry
+    # the approver's own submission through once the diagram or its data is fixed.
+    task_id = models.BigIntegerField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    last_failed_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instance", "element"],
+                condition=Q(resolved_at__isnull=True),
+                name="one_open_incident_per_element",
+            )
+        ]
+        indexes = [models.Index(fields=["resolved_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.element} ({self.case_id})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from django.contrib.auth.models import User
@@ -32,7 +32,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
-from engine import audit, registry
+from engine import audit, incidents, registry
 from engine.bundle import (
     DUE_PROPERTY,
     EVIDENCE_PROPERTY,
@@ -49,6 +49,8 @@ from engine.bundle import (
 from engine.clock import clock
 from engine.forms import validate_submission
 from engine.models import (
+    Incident,
+    IncidentKind,
     InstanceStatus,
     ProcessDefinition,
     ProcessInstance,
@@ -98,7 +100,18 @@ class EvidenceMissing(EngineError):
 
 
 class ProcessFailed(EngineError):
-    """The diagram itself failed (a script error, a timeout): nothing was saved."""
+    """The diagram itself failed (a script error, a timeout): nothing was saved.
+
+    `element` and `title` name the step that failed; the runtime's outer calls fill in
+    `failure` and record it as an incident once the failed transaction has rolled back.
+    """
+
+    def __init__(self, message: str, *, element: str = "", title: str = "") -> None:
+        super().__init__(message)
+        self.element = element
+        self.title = title
+        self.failure: incidents.Failure | None = None
+        self.incident: Incident | None = None
 
 
 # Engine tasks (gateways, scripts, events…) one runtime call may run: a diagram that loops
@@ -129,11 +142,50 @@ def _advance(*steps: Callable[[], Any]) -> None:
             step()
     except (WorkflowException, ScriptFailed, ScriptRejected) as exc:
         where = getattr(getattr(exc, "task", None), "task_spec", None)
-        step_name = getattr(where, "bpmn_name", None) or getattr(where, "name", "?")
+        element = getattr(where, "name", None) or "?"
+        step_name = getattr(where, "bpmn_name", None) or element
         raise ProcessFailed(
             _("The process could not continue at %(step)s: %(error)s")
-            % {"step": step_name, "error": exc}
+            % {"step": step_name, "error": exc},
+            element=element,
+            title=step_name,
         ) from exc
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _raising_incident(call: Callable[P, R]) -> Callable[P, R]:
+    """Record the failure of a runtime call as an incident, after its transaction rolled back.
+
+    The wrapped call is atomic on its own; by the time its ProcessFailed reaches here its
+    changes are gone, so the incident is written in a transaction of its own and the error
+    goes on to the caller (who shows it, or, for timers, moves on to the next instance).
+    """
+
+    @functools.wraps(call)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return call(*args, **kwargs)
+        except ProcessFailed as exc:
+            if exc.failure is not None:
+                exc.incident = incidents.open_incident(exc.failure)
+            raise
+
+    return wrapper
+
+
+def _failure(exc: ProcessFailed, instance: ProcessInstance, kind: str, **extra: Any) -> None:
+    exc.failure = incidents.Failure(
+        instance_id=instance.pk,
+        case_id=instance.case_id,
+        kind=kind,
+        element=exc.element or "?",
+        element_title=exc.title or exc.element or "?",
+        error=str(exc),
+        **extra,
+    )
 
 
 # ---------------------------------------------------------------- definitions
@@ -327,6 +379,7 @@ def unclaim(task_pk: int, *, actor: User, assign_to: User | None = None) -> Task
     return task
 
 
+@_raising_incident
 @transaction.atomic
 def complete(
     task_pk: int,
@@ -334,7 +387,9 @@ def complete(
     actor: User,
     data: Mapping[str, Any],
     expected_revision: int | None = None,
+    retried_by: User | None = None,
 ) -> ProcessInstance:
+    """`retried_by`: policy staff carrying a held submission through (they resolve its incident)."""
     instance, task = _locked_instance_for_task(task_pk)
     if expected_revision is not None and instance.revision != expected_revision:
         raise TaskConflict(_("The case changed while you were working on it; reload and check."))
@@ -347,9 +402,17 @@ def complete(
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise TaskConflict(_("This task has already been completed by someone else."))
     _check_separation(instance, task.spec_name, actor, _exclusions(instance, task))
-    _check_evidence(instance, spiff_task, data)
-    spiff_task.data.update(data)
-    _advance(spiff_task.run, functools.partial(_engine_steps, workflow))
+    try:
+        _check_evidence(instance, spiff_task, data)
+        spiff_task.data.update(data)
+        _advance(spiff_task.run, functools.partial(_engine_steps, workflow))
+    except ProcessFailed as exc:
+        kind = IncidentKind.TASK
+        _failure(exc, instance, kind, task_id=task.pk, submitted_by=actor, submitted=data)
+        raise
+    incidents.close_incidents(
+        instance, actor=retried_by or actor, kind=IncidentKind.TASK, task_id=task.pk
+    )
     actors = dict(instance.actors)
     actors[task.spec_name] = sorted({*actors.get(task.spec_name, []), actor.pk})
     instance.actors = actors
@@ -397,7 +460,9 @@ def _check_evidence(
         name = spiff_task.task_spec.bpmn_name or spiff_task.task_spec.name
         raise ProcessFailed(
             _("The process could not continue at %(step)s: %(error)s")
-            % {"step": name, "error": exc}
+            % {"step": name, "error": exc},
+            element=spiff_task.task_spec.name,
+            title=name,
         ) from exc
     if not applies:
         return
@@ -456,15 +521,30 @@ def _save(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
 def fire_due_timers(now: datetime | None = None) -> int:
     """Wake every instance with a timer due by `now`; each in its own transaction."""
     moment = now or clock.now()
-    due = Timer.objects.filter(due_at__lte=moment).values_list("instance_id", flat=True).distinct()
+    # An instance held by a failed time limit waits for policy staff to retry it, instead of
+    # failing again (and adding to its trail) at every sweep.
+    held = Incident.objects.open().filter(kind=IncidentKind.TIMER).values("instance_id")
+    due = (
+        Timer.objects.filter(due_at__lte=moment)
+        .exclude(instance_id__in=held)
+        .values_list("instance_id", flat=True)
+        .distinct()
+    )
     fired = 0
     for instance_id in list(due):
-        fired += fire_instance_timers(instance_id, moment)
+        try:
+            fired += fire_instance_timers(instance_id, moment)
+        except ProcessFailed:
+            # Recorded as an incident; one broken case must not stop the others' time limits.
+            continue
     return fired
 
 
+@_raising_incident
 @transaction.atomic
-def fire_instance_timers(instance_id: int, now: datetime | None = None) -> int:
+def fire_instance_timers(
+    instance_id: int, now: datetime | None = None, *, retried_by: User | None = None
+) -> int:
     """Idempotent: a second call for the same due timers finds none left and does nothing."""
     moment = now or clock.now()
     instance = ProcessInstance.objects.select_for_update().filter(pk=instance_id).first()
@@ -474,7 +554,12 @@ def fire_instance_timers(instance_id: int, now: datetime | None = None) -> int:
     if not due:
         return 0
     workflow = _load(instance)
-    _advance(workflow.refresh_timers, functools.partial(_engine_steps, workflow))
+    try:
+        _advance(workflow.refresh_timers, functools.partial(_engine_steps, workflow))
+    except ProcessFailed as exc:
+        _failure(exc, instance, IncidentKind.TIMER)
+        raise
+    incidents.close_incidents(instance, actor=retried_by, kind=IncidentKind.TIMER)
     for timer in due:
         audit.record(
             "timer.fired",
@@ -488,6 +573,7 @@ def fire_instance_timers(instance_id: int, now: datetime | None = None) -> int:
     return len(due)
 
 
+@_raising_incident
 @transaction.atomic
 def send_message(
     case_id: int,
@@ -513,7 +599,12 @@ def send_message(
         workflow.send_event(BpmnEvent(MessageEventDefinition(name), dict(payload)))
     except WorkflowException as exc:
         raise NoSuchMessage(str(exc)) from exc
-    _advance(functools.partial(_engine_steps, workflow))
+    try:
+        _advance(functools.partial(_engine_steps, workflow))
+    except ProcessFailed as exc:
+        _failure(exc, instance, IncidentKind.MESSAGE)
+        raise
+    incidents.close_incidents(instance, actor=actor, kind=IncidentKind.MESSAGE)
     audit.record(
         "message.received",
         actor=actor,

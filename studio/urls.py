@@ -1,13 +1,10 @@
 from django.urls import path
 
-from studio import views_library
+from studio import views_incidents, views_library
 
 app_name = "studio"
 
-urlpatterns: list = []
-
-# --- library
-urlpatterns += [
+urlpatterns = [
     path("", views_library.library, name="library"),
     path("processes/<int:definition_id>/", views_library.process_by_id, name="process-by-id"),
     path(
@@ -19,5 +16,11 @@ urlpatterns += [
         "processes/<str:key>/v<int:version>/<str:scope>/",
         views_library.process,
         name="process",
+    ),
+    path("incidents/", views_incidents.incidents, name="incidents"),
+    path(
+        "incidents/<int:incident_id>/retry/",
+        views_incidents.incident_retry,
+        name="incident-retry",
     ),
 ]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assistance import access, actions
 from assistance.roles import ROLES
-from engine import runtime
+from engine import incidents, runtime
 from portal import case_queries, workflow_text
 from portal.forms import EvidenceForm, ExtensionForm
 from portal.http import AuthedRequest
@@ -42,6 +42,8 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
             {code: str(label) for code, label in ROLES.items()}, ensure_ascii=False
         ),
         "actions": case_actions_context(request.user, case),
+        # A failed diagram step holds the case until policy staff retry it.
+        "held": incidents.open_for_case(case.pk),
         "extension_form": ExtensionForm()
         if roles & actions.EXTENSION_ROLES and file.procedure.can_extend
         else None,

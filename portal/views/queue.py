@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from assistance import access, actions
+from engine.models import Incident
 from portal import queue
 from portal.http import AuthedRequest
 
@@ -54,6 +55,10 @@ def home(request: AuthedRequest) -> HttpResponse:
         "audits": "auditor" in roles,
         "administers": request.user.is_superuser or request.user.is_staff,
     }
+    if context["designs"]:
+        context["open_incidents"] = (
+            Incident.objects.open().in_regions(access.jurisdiction_paths(request.user)).count()
+        )
     return render(request, "portal/home.html", context)
 
 

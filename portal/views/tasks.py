@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assistance import access, actions
@@ -26,6 +27,11 @@ from portal.forms import (
 )
 from portal.http import AuthedRequest
 from portal.schema_forms import SchemaForm
+
+HELD_MESSAGE = gettext_lazy(
+    "The process could not carry this step through, so the case is held. Policy staff have "
+    "been told; your submission is kept and will go through when they retry it."
+)
 
 
 @login_required
@@ -52,7 +58,12 @@ def task_detail(request: AuthedRequest, task_id: int) -> HttpResponse:
         except runtime.EvidenceMissing as exc:
             # Back to the form with what was entered: upload the scans, then submit again.
             messages.error(request, str(exc))
-        except (runtime.TaskConflict, runtime.SeparationOfDuties, runtime.ProcessFailed) as exc:
+        except runtime.ProcessFailed:
+            # The engine's own words help policy staff (they see them on the incident), not
+            # the approver: tell them plainly what happens next.
+            messages.warning(request, HELD_MESSAGE)
+            return redirect("case", case_id=task.case_id)
+        except (runtime.TaskConflict, runtime.SeparationOfDuties) as exc:
             messages.warning(request, str(exc))
             return redirect("case", case_id=task.case_id)
         else:

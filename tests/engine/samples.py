@@ -74,3 +74,25 @@ def tiny_bpmn(
 
 def tiny_sources(**changes: str) -> dict[str, str]:
     return {"tiny.bpmn": tiny_bpmn(**changes), "forms/tiny.json": FORM}
+
+
+def timed_bpmn(script: str = "share = 10 / parts\noutcome = 'closed'") -> str:
+    """Start, wait an hour, then a script: a time limit whose next step can fail."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  id="defs" targetNamespace="http://doudi.example/test">
+  <bpmn:process id="timed" name="Timed" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:intermediateCatchEvent id="wait" name="等一小时"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="t1"><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'PT1H'</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:scriptTask id="split" name="分摊"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:script>{script}</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="split" />
+    <bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
