@@ -115,11 +115,14 @@ def make_resident_id(region_code: str, birth_date: date, sequence: int, sex: Sex
     return body + _check_char(body)
 
 
-def mask_resident_id(number: str) -> str:
-    """4301**********1234: the region and the last digits stay, enough to tell people apart."""
-    if len(number) <= 8:
+def mask_resident_id(number: str, *, head: int = 4) -> str:
+    """4301**********1234: the region and the last digits stay, enough to tell people apart.
+
+    Public sheets keep the whole six-digit region code (`head=6`), lists inside the portal four.
+    """
+    if len(number) <= head + 4:
         return "*" * len(number)
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+    return number[:head] + "*" * (len(number) - head - 4) + number[-4:]
 
 
 _CARD = re.compile(r"[0-9]{12,19}")

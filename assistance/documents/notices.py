@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from assistance import ids
 from assistance.models import Case, CaseStatus, EvidenceKind, Member, Region, RegionLevel
 from assistance.policy import policy_for
 from engine import runtime
@@ -280,10 +282,8 @@ def termination_page(case: Case, facts: Facts) -> Page:
 # ---------------------------------------------------------------- public notice sheet
 
 
-def mask_resident_id(number: str) -> str:
-    """The region code and the last four digits: enough for a neighbour to recognise no one
-    else, too little to use."""
-    return number[:6] + "*" * (len(number) - 10) + number[-4:] if len(number) > 10 else "****"
+# A neighbour reading the village sheet sees the region code and the last four digits only.
+mask_resident_id = partial(ids.mask_resident_id, head=6)
 
 
 def notice_facts(case: Case) -> Facts | None:
@@ -316,8 +316,10 @@ def _in_notice(case: Case, process: str | None = None) -> ProcessInstance | None
     running = case.instances.filter(status=InstanceStatus.RUNNING).select_related("definition")
     if process is not None:
         running = running.filter(definition__key=process)
-    instance = running.order_by("-pk").first()
-    if instance is None or OBJECTION_MESSAGE not in runtime.waiting_messages(instance):
+    instance = running.prefetch_related("waits").order_by("-pk").first()
+    # The projected waits say it without loading the workflow (the case page asks this of
+    # every case in the village).
+    if instance is None or not any(w.waits_for(OBJECTION_MESSAGE) for w in instance.waits.all()):
         return None
     return instance
 

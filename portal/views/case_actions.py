@@ -1,7 +1,7 @@
 """The actions on a case page: exit, review class, reported change, check results, objection.
 
 Each is offered only to a role that may take it, and only when the case can take it: the
-messages a process waits for come from the engine (`runtime.waiting_messages`), never from
+messages a process waits for come from the engine (its projected `Wait` rows), never from
 the stage label. Each view: access helper, form, one `do_*`, message, redirect.
 """
 
@@ -48,16 +48,19 @@ def _running(case: Case) -> ProcessInstance | None:
     return (
         ProcessInstance.objects.filter(case=case, status=InstanceStatus.RUNNING)
         .select_related("definition")
+        .prefetch_related("waits")
         .order_by("-pk")
         .first()
     )
 
 
 def _waiting(instance: ProcessInstance | None) -> tuple[str, set[str]]:
-    """The running process's key and the messages it waits for."""
+    """The running process's key and the messages it waits for, as the engine projects them
+    (`Wait` rows), so showing the page loads no workflow."""
     if instance is None:
         return "", set()
-    return instance.definition.key, set(runtime.waiting_messages(instance))
+    names = {name for wait in instance.waits.all() for name in wait.messages.split(",")}
+    return instance.definition.key, names
 
 
 def _may_exit(roles: set[str], case: Case) -> bool:
