@@ -14,6 +14,7 @@ from datetime import date
 from functools import partial
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from assistance import ids
@@ -21,7 +22,7 @@ from assistance.models import Case, CaseStatus, EvidenceKind, Member, Region, Re
 from assistance.policy import policy_for
 from engine import runtime
 from engine.clock import clock
-from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Task
+from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Task, Wait
 
 from .pdf import Page, Table
 
@@ -316,10 +317,16 @@ def _in_notice(case: Case, process: str | None = None) -> ProcessInstance | None
     running = case.instances.filter(status=InstanceStatus.RUNNING).select_related("definition")
     if process is not None:
         running = running.filter(definition__key=process)
-    instance = running.prefetch_related("waits").order_by("-pk").first()
-    # The projected waits say it without loading the workflow (the case page asks this of
-    # every case in the village).
-    if instance is None or not any(w.waits_for(OBJECTION_MESSAGE) for w in instance.waits.all()):
+    # The projected waits say it in the same query, without loading the workflow (the case
+    # page asks this of every case in the village).
+    objection = Wait.objects.filter(instance=OuterRef("pk")).filter(
+        Q(messages=OBJECTION_MESSAGE)
+        | Q(messages__startswith=f"{OBJECTION_MESSAGE},")
+        | Q(messages__endswith=f",{OBJECTION_MESSAGE}")
+        | Q(messages__contains=f",{OBJECTION_MESSAGE},")
+    )
+    instance = running.annotate(in_notice=Exists(objection)).order_by("-pk").first()
+    if instance is None or not instance.in_notice:
         return None
     return instance
 

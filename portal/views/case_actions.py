@@ -48,7 +48,6 @@ def _running(case: Case) -> ProcessInstance | None:
     return (
         ProcessInstance.objects.filter(case=case, status=InstanceStatus.RUNNING)
         .select_related("definition")
-        .prefetch_related("waits")
         .order_by("-pk")
         .first()
     )
