@@ -33,6 +33,14 @@ class ProcessDefinition(models.Model):
     sha256 = models.CharField(max_length=64)
     spec = models.JSONField()
     deployed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    # Four-eyes deploys: the policy staff member who approved the author's draft.
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     deployed_at = models.DateTimeField()
 
     class Meta:

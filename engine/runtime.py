@@ -198,8 +198,13 @@ def deploy(
     *,
     actor: User | None,
     region_id: int | None = None,
+    reviewer: User | None = None,
 ) -> tuple[ProcessDefinition, bool]:
-    """Store a new version, or return the current one when the sources are identical."""
+    """Store a new version, or return the current one when the sources are identical.
+
+    `actor` wrote the change; `reviewer`, when the change went through four-eyes review,
+    approved it. Both are on the definition and in the audit event.
+    """
     bundle = _parsed_bundle(sources, main)
     in_scope = Q(region_id=region_id) if region_id is not None else Q(region__isnull=True)
     scope = ProcessDefinition.objects.select_for_update().filter(in_scope, key=bundle.key)
@@ -216,14 +221,23 @@ def deploy(
         sha256=bundle.sha256,
         spec=bundle.spec,
         deployed_by=actor,
+        reviewed_by=reviewer,
         deployed_at=clock.now(),
     )
+    payload: dict[str, Any] = {"key": bundle.key, "version": version, "sha256": bundle.sha256}
+    if reviewer is not None:
+        payload["reviewer"] = reviewer.pk
+        payload["reviewer_name"] = reviewer.get_full_name() or reviewer.username
     audit.record(
         "definition.deployed",
-        actor=actor,
+        actor=reviewer or actor,
         role="policy_staff",
         region_id=region_id,
-        payload={"key": bundle.key, "version": version, "sha256": bundle.sha256},
+        payload={
+            **payload,
+            "author": actor.pk if actor else None,
+            "author_name": (actor.get_full_name() or actor.username) if actor else "",
+        },
     )
     return definition, True
 

@@ -1,0 +1,75 @@
+"""What the studio owns: drafts of process bundles on their way to a four-eyes deploy."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DraftStatus(models.TextChoices):
+    EDITING = "editing", _("Being edited")
+    SUBMITTED = "submitted", _("Submitted for review")
+    DEPLOYED = "deployed", _("Deployed")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class DraftQuerySet(models.QuerySet["Draft"]):
+    def open(self) -> DraftQuerySet:
+        return self.filter(status__in=[DraftStatus.EDITING, DraftStatus.SUBMITTED])
+
+    def awaiting_review(self) -> DraftQuerySet:
+        return self.filter(status=DraftStatus.SUBMITTED)
+
+
+class Draft(models.Model):
+    """A working copy of one process bundle (main BPMN, the stages it calls, DMN, forms).
+
+    Made from a deployed version (`base`); edited in the browser; submitted with a note;
+    approved by another policy staff member, which deploys it to `region` (None: province).
+    A draft sent back returns to EDITING with the reviewer's note.
+    """
+
+    key = models.CharField(max_length=100)
+    name = models.CharField(max_length=200)
+    region = models.ForeignKey(
+        "assistance.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    base = models.ForeignKey(
+        "engine.ProcessDefinition", on_delete=models.PROTECT, related_name="drafts"
+    )
+    main = models.CharField(max_length=200)
+    # path -> text, the same shape as ProcessDefinition.sources.
+    sources = models.JSONField()
+    # [{"name": str, "start": {...}, "answers": {task id: {...}}, "expect_end": str}, ...]
+    scenarios = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        max_length=10, choices=DraftStatus.choices, default=DraftStatus.EDITING
+    )
+    # Bumped by every save, so two tabs editing the same draft cannot overwrite each other.
+    revision = models.PositiveIntegerField(default=0)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submit_note = models.TextField(blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+    deployed = models.ForeignKey(
+        "engine.ProcessDefinition",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = DraftQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} draft #{self.pk}"
