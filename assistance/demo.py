@@ -83,6 +83,7 @@ STAFF = [
     ("approver", "county_approver", "431102", "陈审批（示范县民政局）"),
     ("checker", "county_checker", "431102", "周核对（县核对中心）"),
     ("policy", "policy_staff", "430000", "孙政策（省民政厅）"),
+    ("policy2", "policy_staff", "430000", "钱复核（省民政厅）"),
     ("auditor", "auditor", "431102", "吴审计（县纪检）"),
     ("west_clerk", "township_clerk", "431102002", "郑受理（西镇）"),
 ]

@@ -93,6 +93,8 @@ def world(db: None) -> World:
         "county_investigator": make_user("county_investigator", "county_investigator", county),
         "checker": make_user("checker", "county_checker", county),
         "policy": make_user("policy", "policy_staff", province),
+        # A second policy officer: drafts and parameter changes need another's approval.
+        "policy2": make_user("policy2", "policy_staff", province),
         "auditor": make_user("auditor", "auditor", county),
         "outsider": make_user("outsider", "township_clerk", township_b),
     }
