@@ -1,6 +1,6 @@
 from django.urls import path
 
-from studio import views_incidents, views_library
+from studio import views_diff, views_incidents, views_library
 
 app_name = "studio"
 
@@ -16,6 +16,19 @@ urlpatterns = [
         "processes/<str:key>/v<int:version>/<str:scope>/",
         views_library.process,
         name="process",
+    ),
+    path("processes/<int:a>/diff/<int:b>/", views_diff.diff_versions, name="diff-versions"),
+    path(
+        "processes/<int:a>/diff/<int:b>/<str:side>.json",
+        views_diff.diff_versions_diagram,
+        name="diff-versions-diagram",
+    ),
+    path("processes/<int:definition_id>/compare/", views_diff.diff_pick, name="diff-pick"),
+    path("drafts/<int:draft_id>/diff/", views_diff.draft_diff, name="draft-diff"),
+    path(
+        "drafts/<int:draft_id>/diff/<str:side>.json",
+        views_diff.draft_diff_diagram,
+        name="draft-diff-diagram",
     ),
     path("incidents/", views_incidents.incidents, name="incidents"),
     path(
