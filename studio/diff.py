@@ -142,6 +142,7 @@ KEY_LABELS: dict[str, Promise] = {
     "timer": _("Timer"),
     "message": pgettext_lazy("diff", "Message"),
     "signal": pgettext_lazy("diff", "Signal"),
+    "eventDetails": _("Event details"),
     f"property:{FORM_SCHEMA_PROPERTY}": pgettext_lazy("diff", "Form"),
     f"property:{FORM_UI_PROPERTY}": _("Form layout"),
     "property:dueDate": _("Due date"),
@@ -211,6 +212,10 @@ BPMN_ORDER = [
 FORM_ORDER = ["title", "type", "required", "enum", "oneOf", "const"]
 # The keys whose values are names people read (looked up in the workflow translations).
 TEXT_KEYS = frozenset({"name", "title", "label", "documentation", "description"})
+# Unchanged lines shown around a changed one in a script or other long text.
+CONTEXT_LINES = 2
+# A longer one-line value is shown whole on each side rather than cut where it differs.
+MAX_INLINE_TOKENS = 4000
 # Words, runs of spaces and single signs: what a one-line value is compared by.
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 FORM_CONDITIONS = ("if", "then", "else", "allOf", "anyOf", "oneOf", "not", "dependentRequired")
@@ -271,6 +276,8 @@ class Change:
         if self.key in ("required", "lane"):
             return None
         before, after = _TOKEN.findall(self.old), _TOKEN.findall(self.new)
+        if len(before) + len(after) > MAX_INLINE_TOKENS:
+            return None
         matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
         if matcher.ratio() < 0.4:
             return None
@@ -286,14 +293,27 @@ class Change:
 
     @property
     def lines(self) -> list[tuple[str, str]]:
-        """A line diff of a script or other long text: ("-"|"+"|" ", line)."""
+        """A line diff of a script or other long text: ("-" | "+" | " ", line), unchanged
+        runs cut to CONTEXT_LINES around each change, ("…", "") where lines are left out."""
         old = (self.old or "").splitlines()
         new = (self.new or "").splitlines()
-        return [
-            (line[0], line[2:])
-            for line in difflib.ndiff(old, new)
-            if line[:1] in ("-", "+", " ") and not line.startswith("? ")
-        ]
+        matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+        found: list[tuple[str, str]] = []
+        for operation, i1, i2, j1, j2 in matcher.get_opcodes():
+            if operation == "equal":
+                kept = old[i1:i2]
+                head = kept[:CONTEXT_LINES] if found else []
+                tail = kept[-CONTEXT_LINES:] if i2 < len(old) or j2 < len(new) else []
+                if len(head) + len(tail) >= len(kept):
+                    found += [(" ", line) for line in kept]
+                else:
+                    found += [(" ", line) for line in head]
+                    found.append(("…", ""))
+                    found += [(" ", line) for line in tail]
+                continue
+            found += [("-", line) for line in old[i1:i2]]
+            found += [("+", line) for line in new[j1:j2]]
+        return found
 
 
 @dataclass
@@ -779,7 +799,7 @@ def _event(definition: Any) -> Iterator[tuple[str, str]]:
         return
     rest = [child for child in _children(definition)]
     if rest:
-        yield f"{kind}Event", "\n".join(_canonical(child) for child in rest)
+        yield "eventDetails", "\n".join(_canonical(child) for child in rest)
 
 
 def _layout(root: Any) -> dict[str, str]:

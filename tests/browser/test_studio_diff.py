@@ -79,6 +79,11 @@ def test_it_shows_what_a_new_version_changed_on_a_desktop(
 ) -> None:
     deploy_changed_dibao(world)
     with phone(browser, live_server, "policy", "zh", desktop=True) as page:
+        errors: list[str] = []
+        page.on(
+            "console",
+            lambda message: errors.append(message.text) if message.type == "error" else None,
+        )
         open_diff_from_the_version_page(page)
         assert "/diff/" in page.url
         check_markers(page)
@@ -88,6 +93,8 @@ def test_it_shows_what_a_new_version_changed_on_a_desktop(
         page.locator("#diff-new").screenshot(path=str(SCREENSHOTS / "studio-diff-diagram.png"))
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 1366
+        # Nothing refused by the strict content security policy, nothing failed to load.
+        assert errors == []
 
 
 @pytest.mark.django_db(transaction=True)

@@ -384,3 +384,47 @@ def test_it_finds_the_main_file_of_a_deployed_bundle(dibao: dict[str, str]) -> N
     assert main_path(dibao, "dibao") == "dibao.bpmn"
     assert main_path(dibao, "public_notice") == "shared_public_notice.bpmn"
     assert main_path(dibao, "nothing") == ""
+
+
+def test_it_keeps_a_few_lines_around_each_change_of_a_long_text() -> None:
+    old = "\n".join(f"line_{n} = {n}" for n in range(20))
+    new = old.replace("line_10 = 10", "line_10 = 11")
+    lines = Change("script", old, new).lines
+    assert ("-", "line_10 = 10") in lines and ("+", "line_10 = 11") in lines
+    assert lines[0] == ("…", "") and lines[-1] == ("…", "")
+    assert len(lines) == 2 + 2 * 2 + 2
+    # One-line values are cut where they differ, so the rest reads as it was.
+    before, after = Change("property:dueDate", "f(a, 3)", "f(a, 4)").inline or ([], [])
+    assert before == [(False, "f(a, "), (True, "3"), (False, ")")]
+    assert after == [(False, "f(a, "), (True, "4"), (False, ")")]
+    assert Change("name", "甲", "乙").inline is None
+
+
+def test_it_reports_a_message_event_waiting_for_another_message(dibao: dict[str, str]) -> None:
+    new = dict(dibao)
+    path = "shared_public_notice.bpmn"
+    changed(
+        new,
+        path,
+        '<bpmn:message id="Message_objection" name="objection" />',
+        '<bpmn:message id="Message_objection" name="objection" />\n'
+        '  <bpmn:message id="Message_complaint" name="complaint" />',
+    )
+    changed(new, path, 'messageRef="Message_objection"', 'messageRef="Message_complaint"')
+    changed(
+        new,
+        path,
+        "<spiffworkflow:messageVariable>objection_received",
+        "<spiffworkflow:messageVariable>complaint_received",
+    )
+    result = diff(dibao, new)
+    status, changes = element(result, path, "objection")
+    assert status == CHANGED
+    assert list(changes) == ["message", "eventDetails"]
+    assert (changes["message"].old, changes["message"].new) == (
+        "Message_objection",
+        "Message_complaint",
+    )
+    assert "complaint_received" in (changes["eventDetails"].new or "")
+    status, _changes = element(result, path, "Message_complaint")
+    assert status == ADDED
