@@ -258,3 +258,22 @@ def test_it_is_in_english_when_english_is_chosen(
     english(client, world, "policy")
     html = assert_english(client, versions_url(dibao_v1(), v2))
     assert "Due date" in html and "Changed inside" in html
+
+
+def test_it_shows_a_changed_decision_table_beside_the_diagram(client: Client, world: World) -> None:
+    base = ProcessDefinition.objects.get(key="elderly", version=1)
+    sources = dict(base.sources)
+    sources["elderly_age_bands.dmn"] = sources["elderly_age_bands.dmn"].replace(
+        '<outputEntry id="Rule_1_monthly"><text>"30.00"</text></outputEntry>',
+        '<outputEntry id="Rule_1_monthly"><text>"35.00"</text></outputEntry>',
+    )
+    draft = make_draft(world, key="elderly", name=base.name, base=base, main="elderly.bpmn")
+    Draft.objects.filter(pk=draft.pk).update(sources=sources)
+    client.force_login(world["policy"])
+    html = client.get(reverse("studio:draft-diff", args=[draft.pk])).content.decode()
+    table = html[html.index('data-decision="elderly_age_bands"') :]
+    assert 'data-rule="Rule_1" data-status="changed"' in table
+    assert "月发放标准（元）" in table and "&quot;35.00&quot;" in table
+    assert 'data-element="band" data-status="inside"' in html
+    new = client.get(reverse("studio:draft-diff-diagram", args=[draft.pk, "new"])).json()
+    assert new["inside"] == ["band"]
