@@ -19,6 +19,7 @@ from jsonschema.exceptions import SchemaError
 
 from assistance.actions import ActionError
 from assistance.roles import ROLES
+from engine.checks import Problem
 from portal import workflow_text
 from portal.http import AuthedRequest
 from portal.schema_forms import SchemaForm
@@ -162,6 +163,7 @@ def _file_page(
     saved = found.sources.get(path)
     problems = draft_problems(found)
     kind = queries.file_kind(path)
+    mine = [problem for problem in problems if about_file(problem, path, kind)]
     context = {
         "draft": found,
         "path": path,
@@ -172,13 +174,21 @@ def _file_page(
         "editable": found.author_id == request.user.pk and found.status == DraftStatus.EDITING,
         "stale": stale,
         "preview": preview,
-        "file_problems": [problem for problem in problems if problem.file == path],
-        "other_problems": len([problem for problem in problems if problem.file != path]),
+        "file_problems": mine,
+        "other_problems": len(problems) - len(mine),
         "studio_roles": queries.lane_roles(),
         "studio_forms": queries.form_names(found),
         "studio_evidence": queries.evidence_kinds(),
     }
     return render(request, "studio/draft_file.html", context, status=status)
+
+
+def about_file(problem: Problem, path: str, kind: str) -> bool:
+    """A problem in the file, or, for a form, at a task that names it: the checks locate a
+    bad form at the task that uses it."""
+    if problem.file == path:
+        return True
+    return kind == "form" and path.removeprefix("forms/") in problem.message
 
 
 @login_required

@@ -77,8 +77,9 @@ def test_it_saves_and_comes_back_with_the_problems(
     html = client.get(response["Location"]).content.decode()
     assert f"已保存 {FORM}" in html
     assert 'name="revision" value="1"' in html
-    # The problem is located on the diagram's task that names the form.
-    assert "其他文件中还有 1 个问题" in html
+    # The checks locate the bad form at the diagram's task that names it: shown here too.
+    checks = html[html.index('id="draft-file-checks"') : html.index('id="draft-editor"')]
+    assert 'data-element="opinion"' in checks and "其他文件中" not in checks
     page = client.get(draft_url(draft)).content.decode()
     assert "dibao_opinion.json 不是有效的 JSON Schema" in page
 
@@ -211,3 +212,5 @@ def test_it_links_each_problem_to_its_file(client: Client, world: World, draft: 
     checks = html[html.index('id="draft-file-checks"') : html.index('id="draft-editor"')]
     assert 'data-element="opinion"' in checks
     assert reverse("studio:draft-file", args=[draft.pk, "dibao.bpmn"]) in checks
+    other = client.get(file_url(draft, "forms/cosign.json")).content.decode()
+    assert "此文件没有问题。" in other and "其他文件中还有 1 个问题" in other
