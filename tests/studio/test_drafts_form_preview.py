@@ -86,3 +86,17 @@ def test_it_does_not_exist_for_outsiders(
     for user in (world["clerk"], world["auditor"], county_policy):
         client.force_login(user)
         assert preview(client, draft, "{}").status_code == 404
+
+
+def test_it_shows_the_schemas_texts_as_text_not_html(
+    client: Client, world: World, draft: Draft
+) -> None:
+    client.force_login(world["policy"])
+    schema = {
+        "type": "object",
+        "description": "<b>whole</b>",
+        "properties": {"a": {"type": "string", "title": "<i>t</i>", "description": "<img src=x>"}},
+    }
+    html = preview(client, draft, json.dumps(schema)).content.decode()
+    assert "<img" not in html and "<b>" not in html and "<i>" not in html
+    assert "&lt;img src=x&gt;" in html
