@@ -164,16 +164,21 @@ def _note(note: str, *, required: bool) -> str:
     return note
 
 
-def _check_revision(draft: Draft, revision: int | None) -> None:
-    if revision is not None and revision != draft.revision:
-        raise StaleDraft(
-            _(
-                "This draft was saved elsewhere in the meantime (another tab or window), so "
-                "nothing was saved here. Your text is kept below: compare it with the saved "
-                "version, then save again."
-            ),
-            current_revision=draft.revision,
+def _check_revision(draft: Draft, revision: int | None, *, saving: bool = False) -> None:
+    if revision is None or revision == draft.revision:
+        return
+    if saving:
+        message = _(
+            "This draft was saved elsewhere in the meantime (another tab or window), so "
+            "nothing was saved here. Your text is kept below: compare it with the saved "
+            "version, then save again."
         )
+    else:
+        message = _(
+            "This draft was saved again after this page was opened; look at it once more, "
+            "then try again."
+        )
+    raise StaleDraft(message, current_revision=draft.revision)
 
 
 def _authors_own(draft: Draft, actor: User, status: str = DraftStatus.EDITING) -> None:
@@ -252,7 +257,7 @@ def do_save_draft_file(
     _authors_own(draft, actor)
     if revision is None:
         raise ActionError(_("The page sent no revision; reload it and try again."))
-    _check_revision(draft, revision)
+    _check_revision(draft, revision, saving=True)
     exists = path in draft.sources
     if create and exists:
         raise ActionError(_("The draft already has a file %(path)s.") % {"path": path})

@@ -108,7 +108,7 @@ def test_it_refuses_an_approval_of_a_changed_revision(
 ) -> None:
     client.force_login(world["policy2"])
     response = client.post(draft_url(submitted, "studio:draft-approve"), {"revision": "0"})
-    assert "此草稿已在别处" in response.content.decode()
+    assert "打开此页面后草稿又保存过" in response.content.decode()
     assert not ProcessDefinition.objects.filter(version=2).exists()
 
 
