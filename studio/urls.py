@@ -1,6 +1,6 @@
 from django.urls import path
 
-from studio import views_diff, views_incidents, views_library
+from studio import views_diff, views_drafts, views_incidents, views_library
 
 app_name = "studio"
 
@@ -11,6 +11,11 @@ urlpatterns = [
         "processes/<int:definition_id>/diagram.json",
         views_library.process_diagram,
         name="process-diagram",
+    ),
+    path(
+        "processes/<int:definition_id>/drafts/",
+        views_drafts.draft_create,
+        name="draft-create",
     ),
     path(
         "processes/<str:key>/v<int:version>/<str:scope>/",
@@ -30,6 +35,20 @@ urlpatterns = [
         views_diff.draft_diff_diagram,
         name="draft-diff-diagram",
     ),
+    path("drafts/<int:draft_id>/", views_drafts.draft, name="draft"),
+    path("drafts/<int:draft_id>/diagram.json", views_drafts.draft_diagram, name="draft-diagram"),
+    path("drafts/<int:draft_id>/check.json", views_drafts.draft_check, name="draft-check"),
+    path(
+        "drafts/<int:draft_id>/form-preview",
+        views_drafts.draft_form_preview,
+        name="draft-form-preview",
+    ),
+    path("drafts/<int:draft_id>/files/<path:path>", views_drafts.draft_file, name="draft-file"),
+    path("drafts/<int:draft_id>/forms/", views_drafts.draft_add_form, name="draft-add-form"),
+    path("drafts/<int:draft_id>/submit/", views_drafts.draft_submit, name="draft-submit"),
+    path("drafts/<int:draft_id>/approve/", views_drafts.draft_approve, name="draft-approve"),
+    path("drafts/<int:draft_id>/return/", views_drafts.draft_return, name="draft-return"),
+    path("drafts/<int:draft_id>/discard/", views_drafts.draft_discard, name="draft-discard"),
     path("incidents/", views_incidents.incidents, name="incidents"),
     path(
         "incidents/<int:incident_id>/retry/",
