@@ -62,6 +62,8 @@ FAILED = "failed"
 # own bound (MAX_ENGINE_STEPS) still applies to each advance between them.
 MAX_SCENARIO_STEPS = 10 * MAX_ENGINE_STEPS
 SCENARIO_SECONDS = 20.0
+# All the scenarios of one page run within this.
+RUN_ALL_SECONDS = 60.0
 # A shown value longer than this (as JSON) is cut.
 MAX_SHOWN_VALUE = 300
 SCENARIO_KEYS = frozenset({"name", "start", "answers", "messages", "timers", "expect"})
@@ -76,6 +78,8 @@ class Step:
     element: str
     name: str = ""
     stage: str = ""
+    # The name of the stage the step runs in (the innermost call activity's).
+    stage_name: str = ""
 
     @property
     def qualified(self) -> str:
@@ -91,7 +95,12 @@ class Step:
         return self.name or self.element
 
     def as_dict(self) -> dict[str, str]:
-        return {"element": self.element, "name": self.name, "stage": self.stage}
+        return {
+            "element": self.element,
+            "name": self.name,
+            "stage": self.stage,
+            "stage_name": self.stage_name,
+        }
 
 
 @dataclass
@@ -211,9 +220,26 @@ def validate_scenario(scenario: Any) -> list[str]:
 
 
 def run_scenarios(
-    sources: Mapping[str, str], main: str, scenarios: Sequence[Mapping[str, Any]]
+    sources: Mapping[str, str],
+    main: str,
+    scenarios: Sequence[Mapping[str, Any]],
+    *,
+    total_seconds: float = RUN_ALL_SECONDS,
 ) -> list[ScenarioResult]:
-    return [run_scenario(sources, main, scenario) for scenario in scenarios]
+    """Run each scenario in turn; all together take at most `total_seconds`."""
+    deadline = time.monotonic() + total_seconds
+    results = []
+    for scenario in scenarios:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            name = str(scenario.get("name", "")) if isinstance(scenario, Mapping) else ""
+            message = _("Not run: the runs before it took the %(seconds)g s all runs may take.")
+            result = ScenarioResult(name, FAILED, error=message % {"seconds": total_seconds})
+            results.append(_checked(result, scenario, ran=False))
+            continue
+        seconds = min(SCENARIO_SECONDS, remaining)
+        results.append(run_scenario(sources, main, scenario, seconds=seconds))
+    return results
 
 
 def run_scenario(
@@ -234,7 +260,13 @@ def run_scenario(
         message = _("The process cannot be parsed: %(problems)s") % {
             "problems": "; ".join(exc.problems[:5])
         }
-        return _checked(ScenarioResult(name, FAILED, error=message), scenario, ran=False)
+        # The first problem that names an element is shown there on the diagram.
+        at = next(
+            (Step(problem.element, problem.name) for problem in exc.details if problem.element),
+            None,
+        )
+        result = ScenarioResult(name, FAILED, error=message, error_at=at)
+        return _checked(result, scenario, ran=False)
     run = _Run(bundle.sha256, main, bundle.spec, sources, scenario, max_steps, seconds)
     result = run.result()
     return _checked(result, scenario, ran=True, final=run.final_data)
@@ -577,12 +609,11 @@ def _checked(
         return result
     wanted = expect.get("status", COMPLETED)
     if result.status != wanted:
-        detail = result.error or result.reason
-        message = _("Expected the run to be %(wanted)s, it was %(status)s.") % {
-            "wanted": _status_label(wanted),
-            "status": _status_label(result.status),
-        }
-        result.mismatches.append(f"{message} {detail}".strip())
+        # The error or the reason it stopped is on the result beside this.
+        result.mismatches.append(
+            _("Expected the run to be %(wanted)s, it was %(status)s.")
+            % {"wanted": _status_label(wanted), "status": _status_label(result.status)}
+        )
     end = expect.get("end")
     if end and not any(end in (step.element, step.qualified) for step in _main_ends(result)):
         reached = ", ".join(step.qualified for step in _main_ends(result)) or _("none")
@@ -640,16 +671,20 @@ def _status_label(status: str) -> str:
 
 def _step(task: SpiffTask) -> Step:
     spec = task.task_spec
+    stage, stage_name = _stage(task)
     return Step(
         element=str(getattr(spec, "bpmn_id", None) or spec.name),
         name=str(getattr(spec, "bpmn_name", None) or ""),
-        stage=_stage(task),
+        stage=stage,
+        stage_name=stage_name,
     )
 
 
-def _stage(task: SpiffTask) -> str:
-    """The ids of the call activities (outermost first) a task runs inside."""
+def _stage(task: SpiffTask) -> tuple[str, str]:
+    """The ids of the call activities (outermost first) a task runs inside, and the name of
+    the innermost."""
     chain: list[str] = []
+    name = ""
     workflow = task.workflow
     top = workflow.top_workflow if hasattr(workflow, "top_workflow") else workflow
     seen = 0
@@ -657,10 +692,12 @@ def _stage(task: SpiffTask) -> str:
         holder = top.get_task_from_id(workflow.parent_task_id)
         if holder is None:
             break
-        chain.append(str(getattr(holder.task_spec, "bpmn_id", None) or holder.task_spec.name))
+        spec = holder.task_spec
+        chain.append(str(getattr(spec, "bpmn_id", None) or spec.name))
+        name = name or str(getattr(spec, "bpmn_name", None) or "")
         workflow = holder.workflow
         seen += 1
-    return "/".join(reversed(chain))
+    return "/".join(reversed(chain)), name
 
 
 def _properties(task: SpiffTask) -> dict[str, str]:
@@ -674,9 +711,9 @@ def _timer_ids(task: SpiffTask) -> list[Step]:
     if isinstance(event, TimerEventDefinition):
         return [_step(task)]
     if isinstance(event, MultipleEventDefinition):
-        stage = _stage(task)
+        stage, stage_name = _stage(task)
         return [
-            Step(str(output.bpmn_id), str(output.bpmn_name or ""), stage)
+            Step(str(output.bpmn_id), str(output.bpmn_name or ""), stage, stage_name)
             for output in task.task_spec.outputs
             if isinstance(getattr(output, "event_definition", None), TimerEventDefinition)
         ] or (

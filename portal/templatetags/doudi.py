@@ -30,6 +30,7 @@ ACTION_LABELS = {
     "incident.raised": _("A process step failed: case held"),
     "incident.resolved": _("Held step went through"),
     "incident.retried": _("Held step retried by policy staff"),
+    "draft.scenarios_saved": _("Draft scenarios saved"),
     "case.exit_started": _("Exit started"),
     "case.classified": _("Classified for periodic review"),
     "case.reclassified": _("Review class changed"),

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.utils import translation
 
 from engine.models import AuditEvent, ProcessInstance, Task, Timer
-from engine.scenarios import COMPLETED, FAILED, STOPPED, run_scenario, validate_scenario
+from engine.scenarios import (
+    COMPLETED,
+    FAILED,
+    STOPPED,
+    run_scenario,
+    run_scenarios,
+    validate_scenario,
+)
 from tests.engine.samples import tiny_bpmn, tiny_sources
 
 ANSWER = {"answer": "好的", "count": 4}
+
+
+@pytest.fixture(autouse=True)
+def english_messages() -> Iterator[None]:
+    with translation.override("en"):
+        yield
 
 
 def scenario(**fields):
@@ -110,8 +126,9 @@ def test_it_names_a_condition_that_reads_a_variable_no_one_sets() -> None:
         scenario(answers={"ask": ANSWER}),
     )
     assert result.status == FAILED
-    assert result.error_at is not None and result.error_at.element == "gw"
+    # Refused before the run by a deploy check, or at the gateway when the run reaches it.
     assert "opinion" in result.error
+    assert result.error_at is not None
 
 
 def test_it_computes_due_dates_as_the_runtime_would() -> None:
@@ -200,6 +217,19 @@ def test_it_reports_a_bundle_that_does_not_parse() -> None:
     assert result.status == FAILED
     assert "tiny.bpmn" in result.error
     assert not result.passed
+    refused = run_scenario(tiny_sources(lane="nobody"), "tiny.bpmn", scenario())
+    assert refused.status == FAILED
+    assert refused.error_at is not None and refused.error_at.element == "ask"
+    assert refused.marks()["failed"] == ["ask"]
+
+
+def test_it_runs_all_within_one_time_budget() -> None:
+    items = [scenario(name=f"第{n}个", answers={"ask": ANSWER}, timers="all") for n in range(3)]
+    results = run_scenarios(tiny_sources(), "tiny.bpmn", items)
+    assert [result.status for result in results] == [COMPLETED] * 3
+    late = run_scenarios(tiny_sources(), "tiny.bpmn", items, total_seconds=0)
+    assert [result.status for result in late] == [FAILED] * 3
+    assert "Not run" in late[0].error
 
 
 def test_it_says_what_is_wrong_with_a_scenario() -> None:
