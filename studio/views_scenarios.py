@@ -92,7 +92,10 @@ def draft_scenarios(request: AuthedRequest, draft_id: int) -> HttpResponse:
         )
         return render(request, "studio/scenarios.html", context, status=400)
     context.update(
-        boxes=[{"text": scenarios.as_text(item), "errors": []} for item in draft.scenarios],
+        boxes=[
+            {"text": scenarios.as_text(item), "errors": [], "name": item.get("name", "")}
+            for item in draft.scenarios
+        ],
         fingerprint=scenarios.fingerprint(draft.scenarios),
     )
     return render(request, "studio/scenarios.html", context)

@@ -61,6 +61,7 @@ def test_it_meets_the_expectations_of_each_shipped_scenario(key: str, index: int
     scenario = shipped(key)[index]
     result = run_scenario(bundle_sources(WORKFLOWS, main), main.name, scenario)
     assert result.passed, f"{key}: {scenario['name']}: {result.mismatches}"
+    assert not result.unused, f"{key}: {scenario['name']} does not use {result.unused}"
 
 
 def end_events(text: str, key: str) -> set[str]:
