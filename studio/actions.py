@@ -25,6 +25,7 @@ from engine.models import Incident, IncidentKind, ProcessDefinition
 from studio.access import covers_scope, get_draft_for_user, require_studio
 from studio.checks import draft_problems
 from studio.models import Draft, DraftStatus
+from studio.scenarios import default_scenarios
 
 
 def get_incident_for_user(user: User, incident_id: int, *, lock: bool = False) -> Incident:
@@ -224,6 +225,7 @@ def do_create_draft(definition_id: int, *, actor: User, region_id: int | None = 
         base=base,
         main=main_path(base.sources, base.key),
         sources=dict(base.sources),
+        scenarios=_scenarios_for(base.key),
         author=actor,
         created_at=now,
         updated_at=now,
@@ -236,6 +238,19 @@ def do_create_draft(definition_id: int, *, actor: User, region_id: int | None = 
         scope=region.code if region is not None else "province",
     )
     return draft
+
+
+def _scenarios_for(key: str) -> list[dict[str, Any]]:
+    """The scenarios of the newest deployed draft of the process, else the shipped ones: a
+    draft starts with the paths its process is known to take."""
+    last = (
+        Draft.objects.filter(key=key, status=DraftStatus.DEPLOYED)
+        .exclude(scenarios=[])
+        .order_by("-reviewed_at")
+        .values_list("scenarios", flat=True)
+        .first()
+    )
+    return list(last) if last else default_scenarios(key)
 
 
 @transaction.atomic

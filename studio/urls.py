@@ -1,6 +1,6 @@
 from django.urls import path
 
-from studio import views_diff, views_drafts, views_incidents, views_library
+from studio import views_diff, views_drafts, views_incidents, views_library, views_scenarios
 
 app_name = "studio"
 
@@ -50,6 +50,47 @@ urlpatterns = [
     path("drafts/<int:draft_id>/return/", views_drafts.draft_return, name="draft-return"),
     path("drafts/<int:draft_id>/discard/", views_drafts.draft_discard, name="draft-discard"),
     path("incidents/", views_incidents.incidents, name="incidents"),
+    # Scenario tests: a draft's, and the shipped ones of a deployed version.
+    path(
+        "drafts/<int:draft_id>/scenarios/",
+        views_scenarios.draft_scenarios,
+        name="draft-scenarios",
+    ),
+    path(
+        "drafts/<int:draft_id>/scenarios/run/",
+        views_scenarios.draft_scenarios_run,
+        name="draft-scenarios-run",
+    ),
+    path(
+        "drafts/<int:draft_id>/scenarios/<int:index>/",
+        views_scenarios.draft_scenario,
+        name="draft-scenario",
+    ),
+    path(
+        "drafts/<int:draft_id>/scenarios/<int:index>/diagram.json",
+        views_scenarios.draft_scenario_diagram,
+        name="draft-scenario-diagram",
+    ),
+    path(
+        "processes/<int:definition_id>/scenarios/",
+        views_scenarios.process_scenarios,
+        name="process-scenarios",
+    ),
+    path(
+        "processes/<int:definition_id>/scenarios/run/",
+        views_scenarios.process_scenarios_run,
+        name="process-scenarios-run",
+    ),
+    path(
+        "processes/<int:definition_id>/scenarios/<int:index>/",
+        views_scenarios.process_scenario,
+        name="process-scenario",
+    ),
+    path(
+        "processes/<int:definition_id>/scenarios/<int:index>/diagram.json",
+        views_scenarios.process_scenario_diagram,
+        name="process-scenario-diagram",
+    ),
     path(
         "incidents/<int:incident_id>/retry/",
         views_incidents.incident_retry,

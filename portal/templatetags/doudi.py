@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "draft.returned": _("Process draft sent back to its author"),
     "draft.approved": _("Process draft approved"),
     "draft.discarded": _("Process draft discarded"),
+    "draft.scenarios_saved": _("Draft scenarios saved"),
     "case.exit_started": _("Exit started"),
     "case.classified": _("Classified for periodic review"),
     "case.reclassified": _("Review class changed"),
