@@ -12,7 +12,7 @@ from django.http import Http404
 from assistance.access import AnyUser
 from assistance.roles import READ_ONLY_ROLES, ROLES
 from engine import registry
-from engine.models import InstanceStatus, ProcessDefinition, Task, Wait
+from engine.models import AuditEvent, InstanceStatus, ProcessDefinition, Task, Wait
 from studio.models import Draft, DraftQuerySet, DraftStatus
 
 PROVINCE_SCOPE = "province"
@@ -219,4 +219,22 @@ def form_names(draft: Draft) -> list[str]:
         path.removeprefix("forms/")
         for path in draft.sources
         if path.startswith("forms/") and path.endswith(".json")
+    )
+
+
+def draft_history(draft: Draft) -> list[AuditEvent]:
+    """What was done to a draft, oldest first, and the deploy its approval made: the trail
+    names the author and the reviewer."""
+    condition = Q(payload__draft=draft.pk)
+    if draft.deployed_id is not None:
+        condition |= Q(
+            action="definition.deployed",
+            payload__key=draft.key,
+            payload__version=draft.deployed.version,
+            region_id=draft.region_id,
+        )
+    return list(
+        AuditEvent.objects.filter(condition, stream="system")
+        .select_related("actor")
+        .order_by("seq")[:200]
     )

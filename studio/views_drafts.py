@@ -96,6 +96,7 @@ def _draft_page(request: AuthedRequest, draft: Draft, **extra: Any) -> HttpRespo
         "problems": problems,
         "files": queries.draft_files(draft, [problem.file for problem in problems]),
         "newer": queries.newer_in_scope(draft),
+        "history": queries.draft_history(draft),
         "diagram_url": reverse("studio:draft-diagram", args=[draft.pk]),
         "lane_labels_json": json.dumps(
             {code: str(label) for code, label in ROLES.items()}, ensure_ascii=False

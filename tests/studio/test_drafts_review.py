@@ -101,6 +101,16 @@ def test_it_deploys_when_another_officer_approves(
     assert 'class="deployed-by">policy<' in row and 'class="reviewer">policy2<' in row
     deployed = AuditEvent.objects.get(action="definition.deployed", payload__version=2)
     assert deployed.actor == world["policy2"] and deployed.payload["author_name"] == "policy"
+    history = html[html.index('id="draft-history"') :]
+    actions = [part.split('"', 1)[0] for part in history.split('data-action="')[1:]]
+    assert actions == [
+        "draft.created",
+        "draft.saved",
+        "draft.submitted",
+        "definition.deployed",
+        "draft.approved",
+    ]
+    assert "v2，编写人 policy" in history
 
 
 def test_it_refuses_an_approval_of_a_changed_revision(
