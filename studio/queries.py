@@ -226,7 +226,7 @@ def draft_history(draft: Draft) -> list[AuditEvent]:
     """What was done to a draft, oldest first, and the deploy its approval made: the trail
     names the author and the reviewer."""
     condition = Q(payload__draft=draft.pk)
-    if draft.deployed_id is not None:
+    if draft.deployed is not None:
         condition |= Q(
             action="definition.deployed",
             payload__key=draft.key,
