@@ -202,13 +202,21 @@ def show(page: Page, element_id: str, *, left_edge: bool = False) -> Locator:
             const modeler = document.getElementById("draft-editor").doudiModeler;
             const canvas = modeler.get("canvas");
             const element = modeler.get("elementRegistry").get(id);
-            const points = element.waypoints || [
-                {x: element.x, y: element.y},
-                {x: element.x + element.width, y: element.y + element.height},
-            ];
-            const xs = points.map((p) => p.x), ys = points.map((p) => p.y);
-            const x = leftEdge ? Math.min(...xs) + 12 : (Math.min(...xs) + Math.max(...xs)) / 2;
-            const y = (Math.min(...ys) + Math.max(...ys)) / 2;
+            let x, y;
+            if (element.waypoints) {
+                // The middle of the longest segment: on the line, away from the shapes.
+                let best = 0;
+                element.waypoints.slice(1).forEach((b, i) => {
+                    const a = element.waypoints[i];
+                    const length = Math.hypot(b.x - a.x, b.y - a.y);
+                    if (length > best) {
+                        best = length; x = (a.x + b.x) / 2; y = (a.y + b.y) / 2;
+                    }
+                });
+            } else {
+                x = leftEdge ? element.x + 12 : element.x + element.width / 2;
+                y = element.y + element.height / 2;
+            }
             canvas.zoom(1);
             const box = canvas.viewbox();
             canvas.viewbox({x: x - box.width / 2, y: y - box.height / 2,
@@ -223,7 +231,10 @@ def select(page: Page, element_id: str) -> None:
     # A shape's corner: the middle may lie under a sequence flow.
     target = show(page, element_id)
     if element_id.startswith("f_"):
-        target.click(force=True)
+        # Centred in the canvas by show().
+        box = page.locator("#draft-editor .studio-canvas").bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     else:
         target.click(position={"x": 8, "y": 8})
 
@@ -398,6 +409,21 @@ def test_it_edits_scripts_and_conditions(page: Page, live_server: LiveServer, di
     ) == ("acceptance_decision in ('incomplete', 'partial')")
     draft.assert_no_errors()
 
+    # Leaving with unsaved changes asks first.
+    select(page, "withdrawn")
+    panel(page).locator("#bio-properties-panel-script").fill("outcome = 'gone'")
+    page.wait_for_timeout(400)
+    dialogs: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload"]
+
 
 @pytest.mark.django_db(transaction=True)
 def test_it_saves_every_shipped_diagram_with_its_attributes_intact(
@@ -436,6 +462,28 @@ def test_it_lints_a_user_task_without_a_form_while_drawing(
     screenshot(page, "modeler-lint")
     page.locator(".studio-toolbar .studio-undo").click()
     expect(lint).to_have_count(0)
+
+    # A lane named with the role's label instead of its code.
+    show(page, "Lane_township_reviewer", left_edge=True)
+    box = shape(page, "Lane_township_reviewer").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 12, box["y"] + box["height"] / 2)
+    panel(page).locator("#bio-properties-panel-name").fill("乡镇审核")
+    expect(lint).to_contain_text("泳道 <乡镇审核> 不是已知的角色")
+    expect(panel(page).locator("#bio-properties-panel-laneRole")).to_contain_text(
+        "乡镇审核（未知角色）"
+    )
+
+    # An exclusive gateway that splits with neither a condition nor a default flow.
+    gateway = page.locator('.studio-problem[data-source="lint"][data-element="gw_supplement"]')
+    select(page, "f_supplied")
+    panel(page).locator("#bio-properties-panel-condition").fill("")
+    page.wait_for_timeout(400)
+    select(page, "f_withdraw")
+    default = panel(page).locator("#bio-properties-panel-defaultFlow")
+    expect(default).to_be_checked()
+    default.uncheck()
+    expect(gateway).to_contain_text("排他网关有多条流出，但既没有条件也没有默认分支")
     draft.assert_no_errors()
 
 
