@@ -56,18 +56,38 @@ bench: install ## Benchmark (PostgreSQL): a dibao case through the runtime vs ba
 bench-queue: install ## Benchmark (PostgreSQL): queue page with 10k and 1M open tasks
 	$(BIN)/python bench/queue.py
 
-# bpmn-js, pinned by package-lock.json; the copies under portal/static/vendor/ are committed so
-# that `make demo` needs neither node nor npm.
+# npm packages, pinned by package-lock.json; the copies under portal/static/vendor/ and
+# studio/static/vendor/, and the studio's bundles (studio/frontend/ built by esbuild into
+# studio/static/studio/*.bundle.js) are committed so that `make demo` needs neither node nor npm.
 VENDOR_BPMN := portal/static/vendor/bpmn-js
 BPMN_DIST   := node_modules/bpmn-js/dist
+STUDIO_VENDOR := studio/static/vendor
+DMN_DIST    := node_modules/dmn-js/dist
 
-vendor: ## Rebuild portal/static/vendor/ from package-lock.json with npm ci (commit the result)
+vendor: ## Rebuild portal/ and studio/static/vendor/ and the studio's editor bundles from package-lock.json with npm ci (commit the result)
 	npm ci --ignore-scripts --no-audit --no-fund
 	rm -rf $(VENDOR_BPMN) && mkdir -p $(VENDOR_BPMN)
 	cp $(BPMN_DIST)/bpmn-navigated-viewer.production.min.js $(VENDOR_BPMN)/
 	cp $(BPMN_DIST)/assets/diagram-js.css $(BPMN_DIST)/assets/bpmn-js.css $(VENDOR_BPMN)/
 	cp node_modules/bpmn-js/LICENSE $(VENDOR_BPMN)/LICENSE
 	node -p "require('bpmn-js/package.json').version" > $(VENDOR_BPMN)/VERSION
+	rm -rf $(STUDIO_VENDOR) && mkdir -p $(STUDIO_VENDOR)/bpmn-js-modeler $(STUDIO_VENDOR)/dmn-js $(STUDIO_VENDOR)/properties-panel
+	cp $(BPMN_DIST)/bpmn-modeler.production.min.js $(STUDIO_VENDOR)/bpmn-js-modeler/
+	cp $(BPMN_DIST)/assets/diagram-js.css $(BPMN_DIST)/assets/bpmn-js.css $(STUDIO_VENDOR)/bpmn-js-modeler/
+	cp -r $(BPMN_DIST)/assets/bpmn-font $(STUDIO_VENDOR)/bpmn-js-modeler/
+	rm $(STUDIO_VENDOR)/bpmn-js-modeler/bpmn-font/css/bpmn-embedded.css
+	cp node_modules/bpmn-js/LICENSE $(STUDIO_VENDOR)/bpmn-js-modeler/LICENSE
+	node -p "require('bpmn-js/package.json').version" > $(STUDIO_VENDOR)/bpmn-js-modeler/VERSION
+	cp $(DMN_DIST)/dmn-modeler.production.min.js $(STUDIO_VENDOR)/dmn-js/
+	cp $(DMN_DIST)/assets/*.css $(STUDIO_VENDOR)/dmn-js/
+	cp -r $(DMN_DIST)/assets/dmn-font $(STUDIO_VENDOR)/dmn-js/
+	rm $(STUDIO_VENDOR)/dmn-js/dmn-font/css/dmn-embedded.css
+	cp node_modules/dmn-js/LICENSE $(STUDIO_VENDOR)/dmn-js/LICENSE
+	node -p "require('dmn-js/package.json').version" > $(STUDIO_VENDOR)/dmn-js/VERSION
+	cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css $(STUDIO_VENDOR)/properties-panel/
+	cp node_modules/@bpmn-io/properties-panel/LICENSE $(STUDIO_VENDOR)/properties-panel/LICENSE
+	node -p "require('@bpmn-io/properties-panel/package.json').version" > $(STUDIO_VENDOR)/properties-panel/VERSION
+	node studio/frontend/build.mjs
 
 clean: ## Remove the virtualenv and the embedded database
 	rm -rf $(VENV) var
