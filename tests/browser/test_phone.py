@@ -34,12 +34,23 @@ def at_opinion(world: World) -> Case:
 
 @contextmanager
 def phone(
-    browser: Browser, live_server: LiveServer, username: str, lang: str, desktop: bool = False
+    browser: Browser,
+    live_server: LiveServer,
+    username: str,
+    lang: str,
+    desktop: bool = False,
+    javascript: bool = True,
 ) -> Iterator[Page]:
     context = (
-        browser.new_context(viewport=DESKTOP, locale="zh-CN")
+        browser.new_context(viewport=DESKTOP, locale="zh-CN", java_script_enabled=javascript)
         if desktop
-        else browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+        else browser.new_context(
+            viewport=PHONE,
+            locale="zh-CN",
+            is_mobile=True,
+            has_touch=True,
+            java_script_enabled=javascript,
+        )
     )
     context.add_cookies(
         [{"name": "django_language", "value": LANGUAGES[lang], "url": live_server.url}]

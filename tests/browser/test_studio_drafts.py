@@ -1,4 +1,5 @@
-"""Four-eyes change of a process in a browser, without the graphical editors: policy staff A
+"""Four-eyes change of a process in a browser without JavaScript (the plain forms under the
+graphical editors, which test_modeler and test_studio_journey drive): policy staff A
 makes a draft of dibao from the library, edits its opinion form in the plain textarea, sees
 the deploy checks refuse a mistake, fixes it and submits; B approves; the library shows the
 new version with both names. On a desktop (1366 px) and a phone (390 px), nothing scrolls
@@ -39,7 +40,7 @@ def assert_fits_desktop(page: Page, name: str) -> None:
 def test_it_changes_a_form_through_four_eyes_review(
     browser: Browser, live_server: LiveServer, world: World, dibao: ProcessDefinition
 ) -> None:
-    with phone(browser, live_server, "policy", "zh", desktop=True) as page:
+    with phone(browser, live_server, "policy", "zh", desktop=True, javascript=False) as page:
         page.click("main a[href='/studio/']")
         expect(page.locator("#drafts-open")).to_contain_text("没有正在编辑或等待审核的草稿")
         page.click("[data-process=dibao] a:text('v1')")
@@ -47,7 +48,6 @@ def test_it_changes_a_form_through_four_eyes_review(
         page.click("#draft-create button:text('编辑（新建草稿）')")
         expect(page.locator(".messages")).to_contain_text("已从 v1 新建草稿")
         expect(page.locator("#draft-status")).to_have_text("编辑中")
-        expect(page.locator("#diagram")).to_have_attribute("data-state", "ready")
         expect(page.locator("#draft-checks")).to_contain_text("未发现问题")
         assert_fits_desktop(page, "studio-draft-desktop")
 
@@ -138,10 +138,10 @@ def test_it_fits_a_phone(
         expect(page.locator("#diagram")).to_have_attribute("data-state", "ready")
         assert_fits(page, f"studio-draft-{lang}")
         page.click(f"tr[data-file='{FORM}'] a")
-        expect(page.locator("#draft-source")).to_be_visible()
-        page.click("#draft-preview-button")
-        expect(page.locator("#form-preview")).to_have_attribute("data-state", "ready")
+        # The form editor replaces the textarea and draws its own live preview.
+        expect(page.locator("#draft-editor")).to_have_attribute("data-state", "ready")
+        expect(page.locator(".studio-preview")).to_have_attribute("data-state", "ready")
         assert_fits(page, f"studio-draft-file-{lang}")
         page.goto(live_server.url + f"/studio/drafts/{draft.pk}/files/dibao.bpmn")
-        expect(page.locator("#draft-source")).to_be_visible()
+        expect(page.locator("#draft-editor")).to_have_attribute("data-state", "ready")
         assert_fits(page, f"studio-draft-bpmn-{lang}")
