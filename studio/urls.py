@@ -1,6 +1,6 @@
 from django.urls import path
 
-from studio import views_diff, views_drafts, views_incidents, views_library
+from studio import views_diff, views_drafts, views_incidents, views_library, views_migration
 
 app_name = "studio"
 
@@ -49,10 +49,44 @@ urlpatterns = [
     path("drafts/<int:draft_id>/approve/", views_drafts.draft_approve, name="draft-approve"),
     path("drafts/<int:draft_id>/return/", views_drafts.draft_return, name="draft-return"),
     path("drafts/<int:draft_id>/discard/", views_drafts.draft_discard, name="draft-discard"),
+    path(
+        "processes/<int:definition_id>/impact/",
+        views_migration.impact,
+        name="impact",
+    ),
+    path(
+        "processes/<int:definition_id>/impact/<int:instance_id>/",
+        views_migration.dry_run,
+        name="dry-run",
+    ),
+    path(
+        "processes/<int:definition_id>/impact/<int:instance_id>/migrate/",
+        views_migration.migrate_instance,
+        name="migrate-instance",
+    ),
+    path(
+        "processes/<int:definition_id>/migrations/",
+        views_migration.start_migration,
+        name="start-migration",
+    ),
+    path("migrations/<int:job_id>/", views_migration.job, name="migration"),
+    path(
+        "migrations/<int:job_id>/progress.json",
+        views_migration.job_progress,
+        name="migration-progress",
+    ),
+    path("migrations/<int:job_id>/pause/", views_migration.job_pause, name="migration-pause"),
+    path("migrations/<int:job_id>/resume/", views_migration.job_resume, name="migration-resume"),
+    path("migrations/<int:job_id>/back/", views_migration.job_back, name="migration-back"),
     path("incidents/", views_incidents.incidents, name="incidents"),
     path(
         "incidents/<int:incident_id>/retry/",
         views_incidents.incident_retry,
         name="incident-retry",
+    ),
+    path(
+        "incidents/<int:incident_id>/migrate/",
+        views_migration.incident_migrate,
+        name="incident-migrate",
     ),
 ]
