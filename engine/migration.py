@@ -481,6 +481,8 @@ class DryRun:
     already: bool = False
     # Steps of the case (done or current) whose spec changes, with what changes.
     updated: list[Change] = field(default_factory=list)
+    # Steps ahead of the case whose spec changes (what a fix changes, typically).
+    changed_ahead: list[Change] = field(default_factory=list)
     # Steps that were ahead of the case and are not in the target.
     removed: list[str] = field(default_factory=list)
     # Steps now ahead of the case that the source did not have.
@@ -540,6 +542,10 @@ def _carry(instance: ProcessInstance, target: Target) -> _Carried:
                 change = Change(_title(task), tuple(spec_diff.changed[task.task_spec]))
                 if change not in report.updated:
                     report.updated.append(change)
+            elif getattr(task.task_spec, "bpmn_id", None):
+                change = Change(_title(task), tuple(spec_diff.changed[task.task_spec]))
+                if change not in report.changed_ahead:
+                    report.changed_ahead.append(change)
     carried = _Carried(report, workflow)
     try:
         ahead_before = _ahead(workflow)

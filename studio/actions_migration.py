@@ -313,7 +313,13 @@ def run_migration(job_id: int, token: str) -> str:
                     done += 1
                 else:
                     failed.append({"instance": entry["instance"], "case": entry["case"], **failure})
-            if not mine.update(done=done, failed=failed, updated_at=clock.now()):
+            progress = {"done": done, "failed": failed, "updated_at": clock.now()}
+            if not mine.update(**progress):
+                # Paused meanwhile: the batch's cases did move, so the count says so. (A
+                # newer pass has its own token and counts for itself.)
+                MigrationJob.objects.filter(
+                    pk=job_id, token=token, status=MigrationStatus.PAUSED
+                ).update(**progress)
                 return "stopped"
     except Exception as exc:
         MigrationJob.objects.filter(pk=job_id, token=token).update(
