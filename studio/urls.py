@@ -36,6 +36,7 @@ urlpatterns = [
         name="draft-diff-diagram",
     ),
     path("drafts/<int:draft_id>/", views_drafts.draft, name="draft"),
+    path("drafts/<int:draft_id>/impact/", views_migration.draft_impact, name="draft-impact"),
     path("drafts/<int:draft_id>/diagram.json", views_drafts.draft_diagram, name="draft-diagram"),
     path("drafts/<int:draft_id>/check.json", views_drafts.draft_check, name="draft-check"),
     path(

@@ -14,8 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assistance.actions import ActionError
 from engine import migration
+from engine.checks import DeploymentError
 from portal.http import AuthedRequest
 from studio import queries, queries_migration
+from studio.access import get_draft_for_user
 from studio.actions import get_incident_for_user
 from studio.actions_migration import (
     back_targets,
@@ -44,6 +46,24 @@ def impact(request: AuthedRequest, definition_id: int) -> HttpResponse:
         "jobs": queries_migration.jobs_for(target.pk),
     }
     return render(request, "studio/impact.html", context)
+
+
+@login_required
+@require_GET
+def draft_impact(request: AuthedRequest, draft_id: int) -> HttpResponse:
+    """The impact report of a draft, before it is deployed: which running cases could move
+    to it once it is (the dry run and the move come after the deploy)."""
+    draft = get_draft_for_user(request.user, draft_id)
+    report = None
+    problems: list[str] = []
+    try:
+        target = migration.target_for_sources(draft.sources, draft.main, region_id=draft.region_id)
+    except DeploymentError as exc:
+        problems = exc.problems
+    else:
+        report = queries_migration.impact_report(target, request.user)
+    context = {"draft": draft, "report": report, "problems": problems}
+    return render(request, "studio/draft_impact.html", context)
 
 
 @login_required
