@@ -5,11 +5,15 @@ desktop. Screenshots: studio-migration-<step>-<lang>.png, studio-migration-deskt
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import Browser, expect
 from pytest_django.live_server_helper import LiveServer
 
 from engine.models import AuditEvent
+from studio import actions_migration
+from studio.models import MigrationJob
 from tests.browser.conftest import screenshot
 from tests.browser.test_phone import assert_fits, phone
 from tests.fixtures import World
@@ -20,9 +24,23 @@ from tests.studio.migration_world import running_cases
 @pytest.mark.usefixtures("fixed_clock", "deployed")
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_it_reports_dry_runs_and_migrates_in_bulk_on_a_phone(
-    browser: Browser, live_server: LiveServer, world: World, redis_worker: object, lang: str
+    browser: Browser,
+    live_server: LiveServer,
+    world: World,
+    redis_worker: object,
+    lang: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     running = running_cases(world, movable=14)
+    # The worker runs in this process: slow each case down so the bar is seen moving.
+    moved = actions_migration._move
+
+    def slowly(instance_id: int, job: MigrationJob) -> object:
+        time.sleep(0.25)
+        return moved(instance_id, job)
+
+    monkeypatch.setattr(actions_migration, "_move", slowly)
+    monkeypatch.setattr(actions_migration, "BATCH_SIZE", 2)
     first = running.movable[0]
     with phone(browser, live_server, "policy", lang) as page:
         page.goto(f"{live_server.url}/studio/processes/dibao/v2/province/")
@@ -40,14 +58,23 @@ def test_it_reports_dry_runs_and_migrates_in_bulk_on_a_phone(
         page.go_back()
 
         page.click("form.bulk-migration button")
-        progress = page.locator("#migration-progress progress")
+        box = page.locator("#migration-progress")
+        progress = box.locator("progress")
         expect(progress).to_have_attribute("max", "14")
         # The worker moves the cases while the page asks for progress every second.
+        expect(box).to_have_attribute("data-active", "yes")
+        # The script moves the bar between the first and the last case, without a reload.
+        page.wait_for_function(
+            "() => { const bar = document.querySelector('#migration-progress progress');"
+            " return bar.value > 0 && bar.value < bar.max; }"
+        )
+        expect(box).to_have_attribute("data-status", "running")
+        screenshot(page, f"studio-migration-3-running-{lang}")
         expect(progress).to_have_attribute("value", "14", timeout=30_000)
         expect(page.locator("#migration-progress")).to_have_attribute("data-active", "no")
         expect(page.locator("#migration-progress .done")).to_have_text("14")
         expect(page.locator("table.migration-failures tr.empty")).to_be_visible()
-        assert_fits(page, f"studio-migration-3-done-{lang}")
+        assert_fits(page, f"studio-migration-4-done-{lang}")
     assert AuditEvent.objects.filter(action="instance.migrated").count() == 14
     assert all(running.instance(case).definition_id == running.v2.pk for case in running.movable)
 
