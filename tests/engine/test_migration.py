@@ -217,6 +217,49 @@ def test_it_moves_a_case_and_the_case_follows_the_new_version(world: World) -> N
     assert instance.status == "completed"
 
 
+def noted_after_check(world: World) -> ProcessDefinition:
+    """A dibao version with a script step between the economic check stage and its gateway."""
+    noted = (
+        '<bpmn:scriptTask id="check_noted" name="登记核对结果">'
+        "<bpmn:incoming>f_checked</bpmn:incoming><bpmn:outgoing>f_noted</bpmn:outgoing>"
+        "<bpmn:script>check_noted = True</bpmn:script></bpmn:scriptTask>"
+        '<bpmn:sequenceFlow id="f_noted" sourceRef="check_noted" targetRef="gw_check" />'
+    )
+    gateway = '<bpmn:exclusiveGateway id="gw_check" name="核对是否符合" default="f_check_no">'
+    current = ProcessDefinition.objects.filter(key="dibao").latest("version")
+    sources = dict(current.sources)
+    xml = sources["dibao.bpmn"]
+    xml = xml.replace(
+        'sourceRef="economic_check" targetRef="gw_check"',
+        'sourceRef="economic_check" targetRef="check_noted"',
+    )
+    xml = xml.replace(
+        gateway + "\n      <bpmn:incoming>f_checked</bpmn:incoming>",
+        noted + gateway + "\n      <bpmn:incoming>f_noted</bpmn:incoming>",
+    )
+    assert "check_noted" in xml and "f_noted</bpmn:incoming>" in xml
+    sources["dibao.bpmn"] = xml
+    definition, _created = runtime.deploy(sources, "dibao.bpmn", actor=world["policy"])
+    return definition
+
+
+@pytest.mark.usefixtures("deployed")
+def test_it_moves_a_case_inside_a_stage_onto_a_new_step_after_it(world: World) -> None:
+    case = apply(world)
+    accept(world, case)
+    instance = instance_of(case)
+    v2 = noted_after_check(world)
+
+    result = migration.dry_run(instance.pk, v2.pk)
+    assert result.can_migrate and result.added == ["登记核对结果"]
+    assert migration.migrate(instance.pk, v2.pk, actor=world["policy"])
+
+    # The stage under way ends into the new step, then the case goes on as before.
+    check(world, case)
+    assert runtime.instance_data(instance_of(case))["check_noted"] is True
+    assert open_tasks(case) == ["investigate"]
+
+
 @pytest.mark.usefixtures("deployed")
 def test_it_keeps_the_time_limit_of_a_case_waiting_for_it(world: World) -> None:
     case = apply(world)
