@@ -73,3 +73,63 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} draft #{self.pk}"
+
+
+class MigrationStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    PAUSED = "paused", _("Paused")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class MigrationJob(models.Model):
+    """A bulk migration of running instances to one version, run by a Celery worker.
+
+    `plan` is fixed when the job starts: [{"instance": id, "case": id, "from": definition id}].
+    Each pass (the start, then each resume) has its own `token`; a worker updates progress
+    only while the job is running under its token, so a paused or resumed job stops the old
+    pass. Every pass goes over the whole plan: instances already on the target are skipped.
+    """
+
+    target = models.ForeignKey(
+        "engine.ProcessDefinition", on_delete=models.PROTECT, related_name="migration_jobs"
+    )
+    # Definition ids the planned instances were on, for the page and for migrating back.
+    sources = models.JSONField(default=list)
+    plan = models.JSONField(default=list)
+    status = models.CharField(
+        max_length=10, choices=MigrationStatus.choices, default=MigrationStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(default=0)
+    # Instances of the plan on the target after this pass (moved, or there already).
+    done = models.PositiveIntegerField(default=0)
+    # [{"instance": id, "case": id, "error": str}] of this pass.
+    failed = models.JSONField(default=list)
+    # What stopped the pass itself (not one instance), when the status is FAILED.
+    error = models.TextField(blank=True)
+    token = models.UUIDField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # Who started the current pass: the audit of each migrated instance names them.
+    run_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["target", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"migration #{self.pk} to {self.target_id}"
+
+    @property
+    def processed(self) -> int:
+        return self.done + len(self.failed)
+
+    @property
+    def active(self) -> bool:
+        """Queued or running: a worker has it, or will."""
+        return self.status in (MigrationStatus.QUEUED, MigrationStatus.RUNNING)

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from studio import views_diff, views_drafts, views_incidents, views_library, views_scenarios
+from studio import (
+    views_diff,
+    views_drafts,
+    views_incidents,
+    views_library,
+    views_migration,
+    views_scenarios,
+)
 
 app_name = "studio"
 
@@ -36,6 +43,7 @@ urlpatterns = [
         name="draft-diff-diagram",
     ),
     path("drafts/<int:draft_id>/", views_drafts.draft, name="draft"),
+    path("drafts/<int:draft_id>/impact/", views_migration.draft_impact, name="draft-impact"),
     path("drafts/<int:draft_id>/diagram.json", views_drafts.draft_diagram, name="draft-diagram"),
     path("drafts/<int:draft_id>/check.json", views_drafts.draft_check, name="draft-check"),
     path(
@@ -49,6 +57,35 @@ urlpatterns = [
     path("drafts/<int:draft_id>/approve/", views_drafts.draft_approve, name="draft-approve"),
     path("drafts/<int:draft_id>/return/", views_drafts.draft_return, name="draft-return"),
     path("drafts/<int:draft_id>/discard/", views_drafts.draft_discard, name="draft-discard"),
+    path(
+        "processes/<int:definition_id>/impact/",
+        views_migration.impact,
+        name="impact",
+    ),
+    path(
+        "processes/<int:definition_id>/impact/<int:instance_id>/",
+        views_migration.dry_run,
+        name="dry-run",
+    ),
+    path(
+        "processes/<int:definition_id>/impact/<int:instance_id>/migrate/",
+        views_migration.migrate_instance,
+        name="migrate-instance",
+    ),
+    path(
+        "processes/<int:definition_id>/migrations/",
+        views_migration.start_migration,
+        name="start-migration",
+    ),
+    path("migrations/<int:job_id>/", views_migration.job, name="migration"),
+    path(
+        "migrations/<int:job_id>/progress.json",
+        views_migration.job_progress,
+        name="migration-progress",
+    ),
+    path("migrations/<int:job_id>/pause/", views_migration.job_pause, name="migration-pause"),
+    path("migrations/<int:job_id>/resume/", views_migration.job_resume, name="migration-resume"),
+    path("migrations/<int:job_id>/back/", views_migration.job_back, name="migration-back"),
     path("incidents/", views_incidents.incidents, name="incidents"),
     # Scenario tests: a draft's, and the shipped ones of a deployed version.
     path(
@@ -95,5 +132,10 @@ urlpatterns = [
         "incidents/<int:incident_id>/retry/",
         views_incidents.incident_retry,
         name="incident-retry",
+    ),
+    path(
+        "incidents/<int:incident_id>/migrate/",
+        views_migration.incident_migrate,
+        name="incident-migrate",
     ),
 ]

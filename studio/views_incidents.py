@@ -13,6 +13,7 @@ from assistance import access
 from assistance.actions import ActionError
 from engine.models import Incident
 from portal.http import AuthedRequest
+from studio import queries_migration
 from studio.access import require_studio
 from studio.actions import do_retry_incident, get_incident_for_user
 
@@ -26,8 +27,13 @@ def incidents(request: AuthedRequest) -> HttpResponse:
     mine = Incident.objects.in_regions(access.jurisdiction_paths(request.user)).select_related(
         "case", "resolved_by"
     )
+    open_incidents = list(mine.open().order_by("-last_failed_at", "-pk"))
+    # A newer version of the held case's process: it may carry the fix (move, then retry).
+    fixed = queries_migration.fixed_versions(open_incidents)
+    for incident in open_incidents:
+        incident.fixed_version = fixed.get(incident.pk)  # type: ignore[attr-defined]
     context = {
-        "open_incidents": list(mine.open().order_by("-last_failed_at", "-pk")),
+        "open_incidents": open_incidents,
         "resolved_incidents": list(
             mine.resolved().order_by("-resolved_at", "-pk")[:RESOLVED_SHOWN]
         ),

@@ -5,7 +5,7 @@ import pytest
 
 os.environ.setdefault("DOUDI_VAR_DIR", "/tmp/doudi-test-var")
 
-pytest_plugins = ["tests.fixtures", "tests.evidence_stores"]
+pytest_plugins = ["tests.fixtures", "tests.evidence_stores", "tests.celery_worker"]
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
