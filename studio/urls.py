@@ -1,6 +1,6 @@
 from django.urls import path
 
-from studio import views_incidents, views_library
+from studio import views_incidents, views_library, views_parameters
 
 app_name = "studio"
 
@@ -22,5 +22,32 @@ urlpatterns = [
         "incidents/<int:incident_id>/retry/",
         views_incidents.incident_retry,
         name="incident-retry",
+    ),
+    path("parameters/", views_parameters.region_list, name="parameters"),
+    path(
+        "parameters/changes/<int:change_id>/",
+        views_parameters.change,
+        name="parameter-change",
+    ),
+    path(
+        "parameters/changes/<int:change_id>/approve/",
+        views_parameters.approve,
+        name="parameter-change-approve",
+    ),
+    path(
+        "parameters/changes/<int:change_id>/return/",
+        views_parameters.send_back,
+        name="parameter-change-return",
+    ),
+    path(
+        "parameters/changes/<int:change_id>/withdraw/",
+        views_parameters.withdraw,
+        name="parameter-change-withdraw",
+    ),
+    path("parameters/<str:code>/", views_parameters.region, name="region-parameters"),
+    path(
+        "parameters/<str:code>/propose/",
+        views_parameters.propose,
+        name="propose-parameters",
     ),
 ]
