@@ -592,7 +592,9 @@ class ParameterChangeForm(forms.Form):
     action's (validate_change); the view puts their messages on these fields."""
 
     effective_from = forms.DateField(
-        label=gettext_lazy("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Effective from"),
+        # A date input takes ISO dates whatever the language's format.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     note = forms.CharField(
         label=gettext_lazy("Why the parameters change (the reviewer reads it)"),
