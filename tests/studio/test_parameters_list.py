@@ -61,3 +61,25 @@ def test_it_links_the_parameters_from_the_home_page(client, world):
 def test_it_reads_in_english(client, world):
     propose(world, {"notice_days": 8})
     assert_english(english(client, world, "policy2"), URL)
+
+
+def test_it_takes_as_many_queries_for_many_regions_and_changes(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.fixtures import make_region
+
+    client.force_login(world["policy"])
+    client.get(URL)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL).status_code == 200
+        return len(captured)
+
+    propose(world, {"notice_days": 8})
+    few = count()
+    for index in range(5):
+        township = make_region(f"43110100{index + 3}", f"新镇{index}", "township", world.county)
+        propose(world, {"notice_days": 9 + index}, region=township, author="policy2")
+    assert count() == few

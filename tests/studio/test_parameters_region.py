@@ -94,3 +94,35 @@ def test_it_only_reads(client, world):
 def test_it_reads_in_english(client, world):
     approve(world, propose(world, {"dibao_standard_rural": "650"}))
     assert_english(english(client, world, "policy"), url(world.county))
+
+
+def test_it_takes_as_many_queries_for_a_long_history(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world["policy"])
+    approve(world, propose(world, {"notice_days": 8}, region=world.township_a))
+    client.get(url(world.township_a))  # warm the session and the user's jurisdiction
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url(world.township_a)).status_code == 200
+        return len(captured)
+
+    few = count()
+    for month in (5, 6, 7):
+        approve(
+            world, propose(world, {"notice_days": 7 + month}, effective_from=date(2026, month, 1))
+        )
+        approve(
+            world,
+            propose(
+                world,
+                {"opinion_working_days": month + 1},
+                region=world.township_a,
+                effective_from=date(2026, month, 1),
+            ),
+        )
+    propose(world, {"notice_days": 20}, region=world.township_a, effective_from=date(2026, 9, 1))
+    propose(world, {"notice_days": 21}, region=world.township_a, effective_from=date(2026, 10, 1))
+    assert count() == few
