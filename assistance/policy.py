@@ -7,8 +7,8 @@ in force on the day wins, so a county can override the province for one paramete
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -63,6 +63,10 @@ def clean_confirm_level(value: Any) -> str:
 class Param:
     label: Any
     clean: Callable[[Any], Any]
+    # How a form asks for it (see INPUTS); "" lets input_of() tell from a shared cleaner.
+    input: str = ""
+    # For input "choice": (stored value, label) pairs.
+    choices: tuple[tuple[str, Any], ...] = ()
 
 
 PARAMS: dict[str, Param] = {
@@ -71,7 +75,12 @@ PARAMS: dict[str, Param] = {
     "employment_cost_cap": Param(_("Employment cost cap per earner (yuan/month)"), clean_money),
     "notice_days": Param(_("Public notice days"), clean_count),
     "notice_working_days": Param(_("Notice counted in working days"), clean_flag),
-    "confirm_level": Param(_("Who confirms: county or township"), clean_confirm_level),
+    "confirm_level": Param(
+        _("Who confirms: county or township"),
+        clean_confirm_level,
+        input="choice",
+        choices=(("county", _("The county confirms")), ("township", _("The township confirms"))),
+    ),
     "acceptance_working_days": Param(_("Working days to accept an application"), clean_count),
     "investigation_working_days": Param(_("Working days for the home investigation"), clean_count),
     "opinion_working_days": Param(_("Working days for the township opinion"), clean_count),
@@ -126,6 +135,8 @@ class ParamSource:
 
     region: str
     effective_from: date
+    # The record's region, for pages that tell a region's own values from inherited ones.
+    region_id: int | None = field(default=None, compare=False)
 
 
 def policy_for(region: Region, day: date) -> dict[str, Any]:
@@ -134,11 +145,16 @@ def policy_for(region: Region, day: date) -> dict[str, Any]:
     return values
 
 
-def policy_in_force(region: Region, day: date) -> tuple[dict[str, Any], dict[str, ParamSource]]:
-    """policy_for, with the record each value comes from (to show "the standard of <date>")."""
+def policy_in_force(
+    region: Region, day: date, *, complete: bool = True
+) -> tuple[dict[str, Any], dict[str, ParamSource]]:
+    """policy_for, with the record each value comes from (to show "the standard of <date>").
+
+    `complete=False` returns what is set, leaving out the parameters no record gives yet (a
+    page showing a province with no record of its own), instead of raising PolicyError."""
     merged, sources = _merged(region, day)
     missing = sorted(set(PARAMS) - set(merged))
-    if missing:
+    if missing and complete:
         raise PolicyError(
             _("No policy in force for %(region)s on %(day)s: %(keys)s")
             % {"region": region.name, "day": day.isoformat(), "keys": ", ".join(missing)}
@@ -150,7 +166,6 @@ def _merged(
     region: Region, day: date, *, without: int | None = None
 ) -> tuple[dict[str, Any], dict[str, ParamSource]]:
     ancestor_ids = region.ancestor_ids()
-    depth = {region_id: index for index, region_id in enumerate(ancestor_ids)}
     records = (
         RegionPolicy.objects.filter(region_id__in=ancestor_ids, effective_from__lte=day)
         .select_related("region")
@@ -158,23 +173,50 @@ def _merged(
     )
     if without is not None:
         records = records.exclude(pk=without)
+    return merge_records(records, ancestor_ids, day)
+
+
+def merge_records(
+    records: Iterable[RegionPolicy], ancestor_ids: Sequence[int], day: date
+) -> tuple[dict[str, Any], dict[str, ParamSource]]:
+    """The values in force on `day` for the region whose path is `ancestor_ids` (the province
+    first, the region itself last), from records of those regions (with their region loaded):
+    the nearest region wins, and within a region the newest record in force on the day."""
+    depth = {region_id: index for index, region_id in enumerate(ancestor_ids)}
     by_depth: dict[int, list[RegionPolicy]] = {}
     for record in records:
-        by_depth.setdefault(depth[record.region_id], []).append(record)
+        if record.effective_from <= day and record.region_id in depth:
+            by_depth.setdefault(depth[record.region_id], []).append(record)
     merged: dict[str, Any] = {}
     sources: dict[str, ParamSource] = {}
     # Shallow to deep, older to newer: later writes win, so the nearest, newest value stays.
     for level in sorted(by_depth):
-        for record in by_depth[level]:
+        for record in sorted(by_depth[level], key=lambda record: record.effective_from):
             cleaned = clean_values(record.values)
             merged.update(cleaned)
-            source = ParamSource(record.region.name, record.effective_from)
+            source = ParamSource(record.region.name, record.effective_from, record.region_id)
             sources.update(dict.fromkeys(cleaned, source))
     return merged, sources
 
 
 # Seeds 000 and 003: standards "只升不降"; lowering one is a decision someone must own.
 STANDARD_KEYS = ("dibao_standard_urban", "dibao_standard_rural")
+
+
+def lowered_standards(
+    region: Region, day: date, values: Mapping[str, Any], *, without: int | None = None
+) -> dict[str, tuple[str, str]]:
+    """The dibao standards among `values` (cleaned) that would fall below the one in force for
+    `region` on `day`: key -> (old, new). `without`: a record to leave out (the one saved)."""
+    raised = [key for key in STANDARD_KEYS if key in values]
+    if not raised:
+        return {}
+    in_force, _sources = _merged(region, day, without=without)
+    return {
+        key: (in_force[key], values[key])
+        for key in raised
+        if key in in_force and Decimal(values[key]) < Decimal(in_force[key])
+    }
 
 
 def check_policy_record(record: RegionPolicy) -> None:
@@ -186,17 +228,140 @@ def check_policy_record(record: RegionPolicy) -> None:
         if not record.override_reason.strip():
             raise PolicyError(_("Give the reason for lowering the standard."))
         return
-    raised = [key for key in STANDARD_KEYS if key in values]
-    if not raised:
+    if not any(key in values for key in STANDARD_KEYS):
         return
     region = Region.objects.get(pk=record.region_id)
-    in_force, _sources = _merged(region, record.effective_from, without=record.pk)
-    for key in raised:
-        if key in in_force and Decimal(values[key]) < Decimal(in_force[key]):
-            raise PolicyError(
-                _(
-                    "Dibao standards only go up: %(label)s would fall from %(old)s to "
-                    "%(new)s yuan. Lowering it needs an explicit override with a reason."
-                )
-                % {"label": PARAMS[key].label, "old": in_force[key], "new": values[key]}
+    lowered = lowered_standards(region, record.effective_from, values, without=record.pk)
+    if lowered:
+        key, (old, new) = next(iter(lowered.items()))
+        raise PolicyError(
+            _(
+                "Dibao standards only go up: %(label)s would fall from %(old)s to "
+                "%(new)s yuan. Lowering it needs an explicit override with a reason."
             )
+            % {"label": PARAMS[key].label, "old": old, "new": new}
+        )
+
+
+# ---------------------------------------------------------------- what a form asks, and the limits
+
+# How a parameter is typed in: money (yuan, 2 decimals), decimal (a multiple), integer (days,
+# months, ages, percentages), flag (yes/no), choice (one of Param.choices), money_or_none (a
+# fixed sum, or none to use the multiple instead).
+INPUTS = ("money", "decimal", "integer", "flag", "choice", "money_or_none")
+_SHARED_INPUTS: dict[Callable[[Any], Any], str] = {
+    clean_money: "money",
+    clean_count: "integer",
+    clean_flag: "flag",
+    clean_age: "integer",
+}
+
+
+def input_of(param: Param) -> str:
+    """The input a form uses for `param` ("" when neither it nor its cleaner tells)."""
+    return param.input or _SHARED_INPUTS.get(param.clean, "")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A bound the published rules set on a parameter (docs/domain.md), whatever the region."""
+
+    minimum: Decimal | None
+    maximum: Decimal | None
+    message: Any
+
+
+# Floors (and the statutory maxima of time limits) from docs/domain.md. Checked when policy staff
+# change a parameter in the studio; a province with other rules changes them here.
+LIMITS: dict[str, Limit] = {
+    # Seed 000 (Hunan 2020): the rural standard not below 4,000 yuan a year.
+    "dibao_standard_rural": Limit(
+        Decimal("333.34"),
+        None,
+        _("The rural dibao standard is at least 4,000 yuan a year (333.34 yuan a month)."),
+    ),
+    # Seed 003: extreme-poverty basic living at least 1.3 times the dibao standard.
+    "tekun_basic_multiplier": Limit(
+        Decimal("1.3"),
+        None,
+        _("Extreme-poverty basic living is at least 1.3 times the dibao standard."),
+    ),
+    # Seed 000: each disability subsidy at least 65 yuan a month.
+    "disability_living_monthly": Limit(
+        Decimal("65"), None, _("A disability subsidy is at least 65 yuan a month.")
+    ),
+    "disability_nursing_monthly": Limit(
+        Decimal("65"), None, _("A disability subsidy is at least 65 yuan a month.")
+    ),
+    # R4: the public notice lasts 7 days; temporary aid's at least 3 (local practice 3-7).
+    "notice_days": Limit(Decimal(7), None, _("The public notice lasts at least 7 days.")),
+    "temporary_notice_days": Limit(
+        Decimal(3), None, _("The public notice of temporary aid lasts at least 3 days.")
+    ),
+    # R5, R6: national maxima; a region may set shorter limits, not longer ones.
+    "confirmation_working_days": Limit(
+        None, Decimal(10), _("Confirmation comes within 10 working days after the notice.")
+    ),
+    "refusal_notice_working_days": Limit(
+        None, Decimal(3), _("A refusal is notified within 3 working days.")
+    ),
+    "procedure_working_days": Limit(
+        None, Decimal(30), _("The whole procedure takes at most 30 working days.")
+    ),
+    "procedure_extended_working_days": Limit(
+        None, Decimal(45), _("An extended procedure takes at most 45 working days.")
+    ),
+}
+
+
+def check_limits(values: Mapping[str, Any]) -> dict[str, str]:
+    """Cleaned values outside the bounds of LIMITS: key -> the rule, translated."""
+    problems: dict[str, str] = {}
+    for key, value in values.items():
+        limit = LIMITS.get(key)
+        if limit is None or value is None or isinstance(value, bool):
+            continue
+        number = Decimal(str(value))
+        if (limit.minimum is not None and number < limit.minimum) or (
+            limit.maximum is not None and number > limit.maximum
+        ):
+            problems[key] = str(limit.message)
+    return problems
+
+
+# Pairs that must stay in order once merged: (lower key, higher key, message).
+ORDERED_PAIRS: tuple[tuple[str, str, Any], ...] = (
+    (
+        "procedure_working_days",
+        "procedure_extended_working_days",
+        _("The extended procedure cannot be shorter than the ordinary one."),
+    ),
+    (
+        "elderly_needy_min_age",
+        "elderly_needy_max_age",
+        _("The lowest age of the needy-elderly subsidy cannot exceed the highest."),
+    ),
+    (
+        "tekun_care_partial_percent",
+        "tekun_care_full_percent",
+        _("The allowance for partial care cannot exceed the one for full care."),
+    ),
+    (
+        "temporary_township_limit_multiple",
+        "temporary_max_multiple",
+        _("The township's own limit cannot exceed the maximum amount."),
+    ),
+)
+
+
+def check_consistency(merged: Mapping[str, Any], changed: Iterable[str]) -> dict[str, str]:
+    """Pairs of ORDERED_PAIRS out of order in `merged` (the values in force with a change
+    applied), reported on whichever of the two `changed` names: key -> message."""
+    changed = set(changed)
+    problems: dict[str, str] = {}
+    for low, high, message in ORDERED_PAIRS:
+        if low not in merged or high not in merged or not {low, high} & changed:
+            continue
+        if Decimal(str(merged[low])) > Decimal(str(merged[high])):
+            problems[low if low in changed else high] = str(message)
+    return problems

@@ -1,5 +1,6 @@
 """What policy staff do in the studio: retry an incident; make, edit, submit, review and
-deploy drafts of process bundles (four eyes: the author never approves their own draft)."""
+deploy drafts of process bundles (four eyes: the author never approves their own draft);
+propose, approve, send back or withdraw a change of policy parameters (four eyes too)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -16,15 +18,17 @@ from django.utils.translation import gettext as _
 
 from assistance import access
 from assistance.actions import ActionError
-from assistance.models import Region, RegionLevel
+from assistance.models import Region, RegionLevel, RegionPolicy
+from assistance.policy import PolicyError
 from engine import audit, incidents, runtime
 from engine.bundle import MAX_SOURCE_BYTES
 from engine.checks import DeploymentError
 from engine.clock import clock
 from engine.models import Incident, IncidentKind, ProcessDefinition
+from studio import parameters
 from studio.access import covers_scope, get_draft_for_user, require_studio
 from studio.checks import draft_problems
-from studio.models import Draft, DraftStatus
+from studio.models import Draft, DraftStatus, PolicyChange, PolicyChangeStatus
 from studio.scenarios import default_scenarios
 
 
@@ -454,3 +458,202 @@ def do_discard_draft(draft_id: int, *, actor: User) -> Draft:
     draft.save(update_fields=["status", "updated_at"])
     _record("draft.discarded", draft, actor)
     return draft
+
+
+# ---------------------------------------------------------------- policy parameters (four eyes)
+
+
+def _change_payload(change: PolicyChange, valid: parameters.ValidChange) -> dict[str, Any]:
+    return {
+        "change": change.pk,
+        "region": change.region.code,
+        "region_name": change.region.name,
+        "effective_from": change.effective_from.isoformat(),
+        "values": valid.values,
+        "previous": valid.previous,
+        "lowers_standard": change.lowers_standard,
+        "override_reason": change.override_reason,
+    }
+
+
+@transaction.atomic
+def do_propose_policy_change(
+    region_id: int,
+    values: Mapping[str, Any],
+    effective_from: date,
+    note: str,
+    *,
+    actor: User,
+    lowers_standard: bool = False,
+    override_reason: str = "",
+) -> PolicyChange:
+    """Propose new parameter values for a region from a day on, for another policy staff
+    member to approve. Refused with ChangeInvalid (messages per parameter) by the checks of
+    parameters.validate_change."""
+    region = parameters.get_region_by_id_for_user(actor, region_id)
+    note = note.strip()
+    valid = parameters.validate_change(
+        region,
+        effective_from,
+        values,
+        lowers_standard=lowers_standard,
+        override_reason=override_reason,
+        today=clock.today(),
+    )
+    if not note:
+        raise parameters.ChangeInvalid(
+            {"note": [_("Say why the parameters change: the reviewer reads it.")]}
+        )
+    change = PolicyChange.objects.create(
+        region=region,
+        effective_from=effective_from,
+        values=valid.values,
+        previous=valid.previous,
+        lowers_standard=lowers_standard,
+        override_reason=override_reason.strip() if lowers_standard else "",
+        note=note,
+        author=actor,
+        created_at=clock.now(),
+    )
+    audit.record(
+        "policy.proposed",
+        actor=actor,
+        role="policy_staff",
+        region_id=region.pk,
+        payload={**_change_payload(change, valid), "note": note},
+    )
+    return change
+
+
+def _waiting(change: PolicyChange) -> None:
+    if change.status != PolicyChangeStatus.SUBMITTED:
+        raise ActionError(
+            _("This change is no longer waiting for review (%(status)s).")
+            % {"status": change.get_status_display()}
+        )
+
+
+@transaction.atomic
+def do_approve_policy_change(change_id: int, *, actor: User, note: str = "") -> PolicyChange:
+    """Approve another's change: its values go into the region's policy record for its day
+    (created, or added to the one already there). Checked again first, against the policy
+    as it stands now; a day that has passed meanwhile is refused (send it back)."""
+    change = parameters.get_policy_change_for_user(actor, change_id, lock=True)
+    _waiting(change)
+    if change.author_id == actor.pk:
+        raise ActionError(
+            _(
+                "You proposed this change, so you cannot approve it: another policy staff "
+                "member must (four eyes)."
+            )
+        )
+    # One approval at a time per region, so two changes for the same day merge, not collide.
+    region = Region.objects.select_for_update().get(pk=change.region_id)
+    try:
+        valid = parameters.validate_change(
+            region,
+            change.effective_from,
+            change.values,
+            lowers_standard=change.lowers_standard,
+            override_reason=change.override_reason,
+            today=clock.today(),
+        )
+    except parameters.ChangeInvalid as exc:
+        problems = "; ".join(m for messages in exc.errors.values() for m in messages)
+        raise ActionError(
+            _(
+                "This change cannot be approved as it stands: %(problems)s "
+                "Send it back so its author can propose it again."
+            )
+            % {"problems": problems}
+        ) from exc
+    record = (
+        RegionPolicy.objects.select_for_update()
+        .filter(region=region, effective_from=change.effective_from)
+        .first()
+    )
+    if record is None:
+        record = RegionPolicy(region=region, effective_from=change.effective_from, values={})
+    record.values = {**record.values, **valid.values}
+    if change.lowers_standard:
+        # A record for the day may already lower a standard for its own reason: keep both.
+        reasons = [r for r in (record.override_reason, change.override_reason) if r]
+        record.override_reason = "; ".join(dict.fromkeys(reasons))[:200]
+        record.lowers_standard = True
+    try:
+        record.save()
+    except PolicyError as exc:
+        raise ActionError(str(exc)) from exc
+    change.status = PolicyChangeStatus.APPROVED
+    change.reviewer = actor
+    change.reviewed_at = clock.now()
+    change.review_note = note.strip()
+    change.previous = valid.previous
+    change.policy = record
+    change.save()
+    audit.record(
+        "policy.approved",
+        actor=actor,
+        role="policy_staff",
+        region_id=region.pk,
+        payload={
+            **_change_payload(change, valid),
+            "policy": record.pk,
+            "author": change.author.get_username(),
+            "author_name": parameters.person(change.author),
+            "reviewer": actor.get_username(),
+            "reviewer_name": parameters.person(actor),
+            "review_note": change.review_note,
+        },
+    )
+    return change
+
+
+@transaction.atomic
+def do_return_policy_change(change_id: int, note: str, *, actor: User) -> PolicyChange:
+    """Send another's change back with a note; its author may propose it again."""
+    change = parameters.get_policy_change_for_user(actor, change_id, lock=True)
+    _waiting(change)
+    if change.author_id == actor.pk:
+        raise ActionError(_("This is your own change: withdraw it instead."))
+    note = note.strip()
+    if not note:
+        raise ActionError(_("Say why the change goes back: its author reads it."))
+    change.status = PolicyChangeStatus.RETURNED
+    change.reviewer = actor
+    change.reviewed_at = clock.now()
+    change.review_note = note
+    change.save(update_fields=["status", "reviewer", "reviewed_at", "review_note"])
+    audit.record(
+        "policy.returned",
+        actor=actor,
+        role="policy_staff",
+        region_id=change.region_id,
+        payload={
+            "change": change.pk,
+            "region": change.region.code,
+            "author": change.author.get_username(),
+            "reviewer": actor.get_username(),
+            "note": note,
+        },
+    )
+    return change
+
+
+@transaction.atomic
+def do_withdraw_policy_change(change_id: int, *, actor: User) -> PolicyChange:
+    """The author takes back a change still waiting for review."""
+    change = parameters.get_policy_change_for_user(actor, change_id, lock=True)
+    _waiting(change)
+    if change.author_id != actor.pk:
+        raise ActionError(_("Only the author withdraws a change; send it back instead."))
+    change.status = PolicyChangeStatus.WITHDRAWN
+    change.save(update_fields=["status"])
+    audit.record(
+        "policy.withdrawn",
+        actor=actor,
+        role="policy_staff",
+        region_id=change.region_id,
+        payload={"change": change.pk, "region": change.region.code},
+    )
+    return change

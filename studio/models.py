@@ -1,4 +1,5 @@
-"""What the studio owns: drafts of process bundles on their way to a four-eyes deploy."""
+"""What the studio owns: drafts of process bundles and changes of policy parameters, each on
+its way to a four-eyes approval."""
 
 from __future__ import annotations
 
@@ -133,3 +134,66 @@ class MigrationJob(models.Model):
     def active(self) -> bool:
         """Queued or running: a worker has it, or will."""
         return self.status in (MigrationStatus.QUEUED, MigrationStatus.RUNNING)
+
+
+class PolicyChangeStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Awaiting review")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Sent back")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class PolicyChangeQuerySet(models.QuerySet["PolicyChange"]):
+    def pending(self) -> PolicyChangeQuerySet:
+        return self.filter(status=PolicyChangeStatus.SUBMITTED)
+
+    def in_regions(self, paths: list[str]) -> PolicyChangeQuerySet:
+        condition = models.Q(pk__in=[])
+        for path in paths:
+            condition |= models.Q(region__path__startswith=path)
+        return self.filter(condition)
+
+
+class PolicyChange(models.Model):
+    """A proposed change to a region's policy parameters, on its way to a four-eyes approval.
+
+    Holds only the parameters it changes. Another policy staff member approves it, which
+    writes the values into the region's RegionPolicy for `effective_from` (`policy`), or
+    sends it back with a note; the author may withdraw it while it waits.
+    """
+
+    region = models.ForeignKey("assistance.Region", on_delete=models.PROTECT, related_name="+")
+    effective_from = models.DateField()
+    # Only the changed keys, cleaned by assistance.policy.clean_values.
+    values = models.JSONField()
+    # What was in force for the region on `effective_from` when proposed, for the same keys.
+    previous = models.JSONField(default=dict)
+    lowers_standard = models.BooleanField(default=False)
+    override_reason = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=PolicyChangeStatus.choices, default=PolicyChangeStatus.SUBMITTED
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+    # The record the approval created or added to (one per region and day).
+    policy = models.ForeignKey(
+        "assistance.RegionPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="changes",
+    )
+
+    objects = PolicyChangeQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "region"])]
+
+    def __str__(self) -> str:
+        return f"policy change #{self.pk} for {self.region_id} from {self.effective_from}"

@@ -6,6 +6,7 @@ from studio import (
     views_incidents,
     views_library,
     views_migration,
+    views_parameters,
     views_scenarios,
 )
 
@@ -137,5 +138,32 @@ urlpatterns = [
         "incidents/<int:incident_id>/migrate/",
         views_migration.incident_migrate,
         name="incident-migrate",
+    ),
+    path("parameters/", views_parameters.region_list, name="parameters"),
+    path(
+        "parameters/changes/<int:change_id>/",
+        views_parameters.change,
+        name="parameter-change",
+    ),
+    path(
+        "parameters/changes/<int:change_id>/approve/",
+        views_parameters.approve,
+        name="parameter-change-approve",
+    ),
+    path(
+        "parameters/changes/<int:change_id>/return/",
+        views_parameters.send_back,
+        name="parameter-change-return",
+    ),
+    path(
+        "parameters/changes/<int:change_id>/withdraw/",
+        views_parameters.withdraw,
+        name="parameter-change-withdraw",
+    ),
+    path("parameters/<str:code>/", views_parameters.region, name="region-parameters"),
+    path(
+        "parameters/<str:code>/propose/",
+        views_parameters.propose,
+        name="propose-parameters",
     ),
 ]

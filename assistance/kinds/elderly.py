@@ -67,10 +67,16 @@ def _age(value: Any) -> int:
 register_params(
     {
         "elderly_allowance_min_age": Param(
-            _lazy("Lowest age of the old-age allowance (the first band of the table)"), _age
+            _lazy("Lowest age of the old-age allowance (the first band of the table)"),
+            _age,
+            "integer",
         ),
-        "elderly_needy_min_age": Param(_lazy("Lowest age of the needy-elderly subsidy"), _age),
-        "elderly_needy_max_age": Param(_lazy("Highest age of the needy-elderly subsidy"), _age),
+        "elderly_needy_min_age": Param(
+            _lazy("Lowest age of the needy-elderly subsidy"), _age, "integer"
+        ),
+        "elderly_needy_max_age": Param(
+            _lazy("Highest age of the needy-elderly subsidy"), _age, "integer"
+        ),
         "elderly_needy_monthly": Param(_lazy("Needy-elderly subsidy (yuan/month)"), clean_money),
         "elderly_verify_working_days": Param(
             _lazy("Working days to verify an elderly allowance application"), clean_count

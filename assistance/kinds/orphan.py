@@ -79,7 +79,7 @@ register_params(
             _lazy("Working days to check the schooling of an orphan who turns 18"), clean_count
         ),
         "orphan_schooling_recheck_months": Param(
-            _lazy("Months between schooling re-checks of orphans over 18"), _months
+            _lazy("Months between schooling re-checks of orphans over 18"), _months, "integer"
         ),
     }
 )

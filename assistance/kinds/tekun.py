@@ -83,14 +83,22 @@ def _percent(value: Any) -> int:
 
 _PARAMS = {
     "tekun_basic_multiplier": Param(
-        _lazy("Extreme-poverty basic living: multiple of the dibao standard"), _multiplier
+        _lazy("Extreme-poverty basic living: multiple of the dibao standard"),
+        _multiplier,
+        input="decimal",
     ),
     "minimum_wage_monthly": Param(_lazy("Local minimum wage (yuan/month)"), clean_money),
     "tekun_care_partial_percent": Param(
-        _lazy("Care allowance for partial care (% of the minimum wage)"), _percent
+        # xgettext:no-python-format
+        _lazy("Care allowance for partial care (% of the minimum wage)"),
+        _percent,
+        "integer",
     ),
     "tekun_care_full_percent": Param(
-        _lazy("Care allowance for full care (% of the minimum wage)"), _percent
+        # xgettext:no-python-format
+        _lazy("Care allowance for full care (% of the minimum wage)"),
+        _percent,
+        "integer",
     ),
     "tekun_reassessment_working_days": Param(
         _lazy("Working days to re-assess self-care after a reported change"), clean_count

@@ -100,9 +100,10 @@ register_params(
         "temporary_township_limit_multiple": Param(
             gettext_lazy("Temporary aid: township approves alone up to (x monthly standard)"),
             _multiple,
+            "decimal",
         ),
         "temporary_max_multiple": Param(
-            gettext_lazy("Temporary aid: maximum amount (x monthly standard)"), _multiple
+            gettext_lazy("Temporary aid: maximum amount (x monthly standard)"), _multiple, "decimal"
         ),
         # Local rules set either limit as a multiple of the standard or as a fixed sum
         # (e.g. 5,000 yuan alone, 20,000 yuan with the county): a sum here wins over the multiple.
@@ -111,15 +112,19 @@ register_params(
                 "Temporary aid: township approves alone up to (fixed yuan, else multiple)"
             ),
             _fixed_sum,
+            "money_or_none",
         ),
         "temporary_max_fixed": Param(
-            gettext_lazy("Temporary aid: maximum amount (fixed yuan, else multiple)"), _fixed_sum
+            gettext_lazy("Temporary aid: maximum amount (fixed yuan, else multiple)"),
+            _fixed_sum,
+            "money_or_none",
         ),
         "temporary_same_cause_window_days": Param(
             gettext_lazy(
                 "Temporary aid: days before the same person may get aid for the same cause"
             ),
             _window_days,
+            "integer",
         ),
         "temporary_procedure_working_days": Param(
             gettext_lazy("Temporary aid: working days for the whole procedure"), clean_count

@@ -91,13 +91,16 @@ def _combination(value: Any) -> str:
 
 PARAMS = {
     "exit_gradual_months": Param(
-        gettext_lazy("Gradual exit after employment (months of continued benefit)"), _months
+        gettext_lazy("Gradual exit after employment (months of continued benefit)"),
+        _months,
+        "integer",
     ),
     "exit_registered_poor_months": Param(
         gettext_lazy(
             "Registered-poor households: months of continued benefit once they no longer qualify"
         ),
         _months,
+        "integer",
     ),
     "exit_registered_poor_combination": Param(
         gettext_lazy(
@@ -105,6 +108,12 @@ PARAMS = {
             "or the longer of the two"
         ),
         _combination,
+        "choice",
+        (
+            ("extension", gettext_lazy("The extension alone")),
+            ("added", gettext_lazy("The extension added to the gradual exit")),
+            ("longer", gettext_lazy("The longer of the two")),
+        ),
     ),
 }
 # Seed 004: registered-poor households keep their benefit 6 months (全部延长低保待遇6个月).

@@ -50,13 +50,17 @@ def _months(value: Any) -> int:
 
 register_params(
     {
-        "review_cycle_months_a": Param(gettext_lazy("Review cycle of class A (months)"), _months),
-        "review_cycle_months_b": Param(gettext_lazy("Review cycle of class B (months)"), _months),
+        "review_cycle_months_a": Param(
+            gettext_lazy("Review cycle of class A (months)"), _months, "integer"
+        ),
+        "review_cycle_months_b": Param(
+            gettext_lazy("Review cycle of class B (months)"), _months, "integer"
+        ),
         "review_cycle_months_c_urban": Param(
-            gettext_lazy("Review cycle of class C, urban households (months)"), _months
+            gettext_lazy("Review cycle of class C, urban households (months)"), _months, "integer"
         ),
         "review_cycle_months_c_rural": Param(
-            gettext_lazy("Review cycle of class C, rural households (months)"), _months
+            gettext_lazy("Review cycle of class C, rural households (months)"), _months, "integer"
         ),
     }
 )

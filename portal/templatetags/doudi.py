@@ -48,6 +48,10 @@ ACTION_LABELS = {
     "case.care_change_reported": _("Change in self-care reported"),
     "death.recorded": _("Death recorded"),
     "death.noted": _("Death noted on the exit under way"),
+    "policy.proposed": _("Parameter change proposed"),
+    "policy.approved": _("Parameter change approved"),
+    "policy.returned": _("Parameter change sent back"),
+    "policy.withdrawn": _("Parameter change withdrawn"),
 }
 
 
