@@ -38,8 +38,14 @@ from engine.checks import (
     check_structure,
     library_problem,
 )
-from engine.scripting import ScriptRejected, check_sources, compile_expression
+from engine.scripting import ScriptRejected, check_sources, compile_expression, global_names
 from engine.serialization import dump_spec
+from engine.variables import (
+    DUE_PROPERTY,
+    EVIDENCE_WHEN_PROPERTY,
+    FORM_SCHEMA_PROPERTY,
+    check_variables,
+)
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 # A DMN input cell longer than this is refused: SpiffWorkflow rewrites each "?" with a regular
@@ -54,17 +60,11 @@ DMN_SCHEMAS = {
     if namespace != "http://www.omg.org/spec/DMN/20180521/MODEL/"
 }
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-FORM_SCHEMA_PROPERTY = "formJsonSchemaFilename"
 FORM_UI_PROPERTY = "formUiSchemaFilename"
-DUE_PROPERTY = "dueDate"
 EXCLUDE_PROPERTY = "excludeActorsOf"
 EVIDENCE_PROPERTY = "evidenceRequired"
 # On a message catch event (or the event gateway before it): the role whose record it awaits.
 WAIT_ROLE_PROPERTY = "waitRole"
-# A condition on the submitted data (e.g. "acceptance_decision == 'complete'"): when it holds,
-# the engine refuses to complete the step while a kind named by evidenceRequired is missing.
-# Without it, evidenceRequired is a checklist shown to staff, not enforced.
-EVIDENCE_WHEN_PROPERTY = "evidenceRequiredWhen"
 
 
 @dataclass
@@ -178,6 +178,7 @@ def _load_bundle(sources: Mapping[str, str], main: str) -> Bundle:
     user_tasks, task_problems = _user_tasks(all_specs, sources, locator)
     problems += task_problems
     problems += _check_wait_roles(all_specs, locator)
+    problems += check_variables(spec, subprocess_specs, sources, locator, global_names())
     if problems:
         raise DeploymentError(problems)
     stored_spec = dump_spec(BpmnWorkflow(spec, subprocess_specs))
