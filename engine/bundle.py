@@ -139,6 +139,18 @@ def sources_sha256(sources: Mapping[str, str]) -> str:
     return digest.hexdigest()
 
 
+def check_bundle(sources: Mapping[str, str], main: str) -> list[Problem]:
+    """The deploy checks on a draft, storing nothing and raising nothing: every problem
+    (file, element id and name, line, message in the active language), or [] when the
+    bundle would deploy. Checks run in stages (the XML, the library's parse, then scripts,
+    forms and variables), so a draft broken at one stage shows that stage's problems."""
+    try:
+        load_bundle(sources, main)
+    except DeploymentError as error:
+        return list(error.details)
+    return []
+
+
 def load_bundle(sources: Mapping[str, str], main: str) -> Bundle:
     try:
         return _load_bundle(sources, main)

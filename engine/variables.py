@@ -945,10 +945,9 @@ class Dataflow:
         at = reached
         while at is not None:
             task_spec = process.task_specs[at]
-            if at != reader and getattr(task_spec, "bpmn_id", None):
-                title = task_spec.bpmn_name or task_spec.bpmn_id
-                if not steps or steps[-1] != title:
-                    steps.append(title)
+            title = getattr(task_spec, "bpmn_name", None)
+            if at != reader and title and (not steps or steps[-1] != title):
+                steps.append(title)  # the named steps: what people see on the diagram
             at = previous.get(at)
         return steps[-WITNESS_STEPS:]
 
