@@ -643,6 +643,7 @@ class Dataflow:
         self._stack: list[str] = []
         self._facts: dict[tuple[str, str], CodeFacts] = {}
         self._graphs: dict[str, tuple[list[str], dict[str, list[str]], bool]] = {}
+        self._branches: dict[int, dict[str, Callable[[Constants], bool]]] = {}
         # The variables some gateway tests: only their constants are worth telling apart.
         self.guards: frozenset[str] = frozenset()
         if not tell_paths_apart:
@@ -735,6 +736,12 @@ class Dataflow:
 
     def branches(self, task_spec: Any) -> dict[str, Callable[[Constants], bool]]:
         """Each following step, with whether the data with these known values may go there."""
+        key = id(task_spec)
+        if key not in self._branches:
+            self._branches[key] = self._branches_of(task_spec)
+        return self._branches[key]
+
+    def _branches_of(self, task_spec: Any) -> dict[str, Callable[[Constants], bool]]:
         conditions = [
             (self._truth(condition.args[0]), target)
             for condition, target in getattr(task_spec, "cond_task_specs", None) or []
@@ -898,9 +905,16 @@ class Dataflow:
                     found.check(task_spec, what, self.facts(column.expression, "eval").reads, state)
             for rule in table.rules:
                 for entry in rule.inputEntries:
+                    expression = entry.input.expression or ""
+                    # The input's own reads are checked with the input.
+                    own = {r.name for r in self.facts(expression, "eval").reads}
                     for cell in _cells(entry):
-                        reads = self.facts(cell.replace("?", "dmninputexpr"), "eval").reads
-                        guarded = [Read(r.name, True) for r in reads if r.name != "dmninputexpr"]
+                        reads = self.facts(_cell_expression(expression, cell), "eval").reads
+                        guarded = [
+                            Read(r.name, True)
+                            for r in reads
+                            if r.name != "dmninputexpr" and r.name not in own
+                        ]
                         found.check(task_spec, _("a decision table cell"), guarded, state)
                 for output in rule.outputEntries:
                     reads = self.facts(getattr(output, "text", None), "eval").reads
@@ -950,6 +964,16 @@ class Dataflow:
                 steps.append(title)  # the named steps: what people see on the diagram
             at = previous.get(at)
         return steps[-WITNESS_STEPS:]
+
+
+def _cell_expression(expression: str, cell: str) -> str:
+    """What the engine evaluates for a cell (as bundle._check_cell builds it): "?" stands for
+    the input; a cell that is not an expression alone ("> 80") follows the input."""
+    if "?" in cell:
+        return cell.replace("?", "dmninputexpr")
+    if _parse(cell, "eval") is not None:
+        return cell
+    return f"({expression}) {cell}"
 
 
 def _cells(entry: Any) -> list[str]:

@@ -17,7 +17,7 @@ from engine.bundle import DeploymentError, check_bundle
 from engine.checks import Problem
 from engine.files import bundle_sources
 from engine.models import ProcessDefinition
-from tests.engine.corpus.generate import dmn
+from tests.engine.corpus.generate import dmn, dmn_cells
 from tests.engine.corpus.shapes import FORM, SPIFF, Graph, Tool, render, script
 
 pytestmark = pytest.mark.django_db
@@ -144,6 +144,18 @@ def test_it_refuses_a_decision_table_input_nothing_provides():
     found.flows = []
     found.chain("StartEvent_1", "Age", "Band", "End")
     assert problems(files(found, **{"bands.dmn": sources["bands.dmn"]})) == []
+
+
+def test_it_refuses_a_decision_table_cell_reading_what_nothing_provides():
+    found = graph(start_data="age")
+    band = found.add("Band", "businessRuleTask", "定档")
+    band.ext = "<spiffworkflow:calledDecisionId>bands</spiffworkflow:calledDecisionId>"
+    found.add("End", "endEvent")
+    found.chain("StartEvent_1", "Band", "End")
+    (problem,) = problems(files(found, **{"bands.dmn": dmn_cells(">= limit", '"high"').decode()}))
+    assert problem.element == "Band"
+    assert problem.message.startswith("a decision table cell reads the variable limit,")
+    assert problems(files(found, **{"bands.dmn": dmn_cells(">= 80", "age * 2").decode()})) == []
 
 
 def test_it_refuses_a_due_date_expression_nothing_provides():
