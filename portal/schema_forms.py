@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from engine.forms import NON_FIELD
@@ -29,7 +30,8 @@ def _choices(spec: dict[str, Any]) -> list[tuple[str, str]] | None:
 
 def _field(name: str, spec: dict[str, Any], required: bool) -> forms.Field:
     label = workflow_text.translate(spec.get("title", name))
-    help_text = workflow_text.translate(spec.get("description", ""))
+    # Django renders help text unescaped (it may be HTML); a schema's description is text.
+    help_text = escape(workflow_text.translate(spec.get("description", "")))
     kind = spec.get("type")
     choices = _choices(spec)
     if choices is not None:

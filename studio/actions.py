@@ -1,8 +1,13 @@
-"""What policy staff do in the studio: retry an incident."""
+"""What policy staff do in the studio: retry an incident; make, edit, submit, review and
+deploy drafts of process bundles (four eyes: the author never approves their own draft)."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -11,9 +16,16 @@ from django.utils.translation import gettext as _
 
 from assistance import access
 from assistance.actions import ActionError
+from assistance.models import Region, RegionLevel
 from engine import audit, incidents, runtime
-from engine.models import Incident, IncidentKind
-from studio.access import require_studio
+from engine.bundle import MAX_SOURCE_BYTES
+from engine.checks import DeploymentError
+from engine.clock import clock
+from engine.models import Incident, IncidentKind, ProcessDefinition
+from studio.access import covers_scope, get_draft_for_user, require_studio
+from studio.checks import draft_problems
+from studio.models import Draft, DraftStatus
+from studio.scenarios import default_scenarios
 
 
 def get_incident_for_user(user: User, incident_id: int, *, lock: bool = False) -> Incident:
@@ -88,3 +100,357 @@ def _run_again(incident: Incident, actor: User) -> None:
     incidents.close_incidents(
         incident.instance, actor=actor, kind=incident.kind, task_id=incident.task_id
     )
+
+
+# ---------------------------------------------------------------- drafts
+
+# A file of a draft holds at most what a deploy accepts; a note is a few sentences.
+MAX_FILE_BYTES = MAX_SOURCE_BYTES
+MAX_FILES = 200
+MAX_NOTE_CHARS = 2000
+# The only files a draft may gain: forms, named as a task's formJsonSchemaFilename names them.
+NEW_FORM_PATH = re.compile(r"forms/[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\.json")
+NEW_FORM_TEXT = (
+    '{\n  "$schema": "https://json-schema.org/draft/2020-12/schema",\n'
+    '  "type": "object",\n  "required": [],\n  "properties": {}\n}\n'
+)
+
+
+class StaleDraft(ActionError):
+    """The draft was saved elsewhere (another tab, another person) since this page loaded."""
+
+    def __init__(self, message: str, *, current_revision: int) -> None:
+        super().__init__(message)
+        self.current_revision = current_revision
+
+
+def main_path(sources: Mapping[str, str], key: str) -> str:
+    """The file that holds a bundle's main process (`<key>.bpmn` when named so)."""
+    if f"{key}.bpmn" in sources:
+        return f"{key}.bpmn"
+    for path, text in sorted(sources.items()):
+        if path.endswith(".bpmn") and re.search(
+            rf"<[\w:]*process\b[^>]*\bid=\"{re.escape(key)}\"", text
+        ):
+            return path
+    raise ActionError(_("The main file of this version cannot be found."))
+
+
+def scope_label(region: Region | None) -> str:
+    return region.name if region is not None else str(_("the whole province"))
+
+
+def _draft_payload(draft: Draft, **extra: Any) -> dict[str, Any]:
+    return {"draft": draft.pk, "key": draft.key, "base": draft.base_id, **extra}
+
+
+def _record(action: str, draft: Draft, actor: User, **extra: Any) -> None:
+    audit.record(
+        action,
+        actor=actor,
+        role="policy_staff",
+        region_id=draft.region_id,
+        payload=_draft_payload(draft, **extra),
+    )
+
+
+def _note(note: str, *, required: bool) -> str:
+    note = (note or "").strip()
+    if required and not note:
+        raise ActionError(_("Please write a note."))
+    if len(note) > MAX_NOTE_CHARS:
+        raise ActionError(
+            _("A note may hold at most %(limit)d characters.") % {"limit": MAX_NOTE_CHARS}
+        )
+    return note
+
+
+def _check_revision(draft: Draft, revision: int | None, *, saving: bool = False) -> None:
+    if revision is None or revision == draft.revision:
+        return
+    if saving:
+        message = _(
+            "This draft was saved elsewhere in the meantime (another tab or window), so "
+            "nothing was saved here. Your text is kept below: compare it with the saved "
+            "version, then save again."
+        )
+    else:
+        message = _(
+            "This draft was saved again after this page was opened; look at it once more, "
+            "then try again."
+        )
+    raise StaleDraft(message, current_revision=draft.revision)
+
+
+def _authors_own(draft: Draft, actor: User, status: str = DraftStatus.EDITING) -> None:
+    if draft.author_id != actor.pk:
+        raise ActionError(
+            _("Only the author of this draft, %(author)s, may change it.")
+            % {"author": draft.author.get_username()}
+        )
+    if draft.status != status:
+        raise ActionError(
+            _("This draft is %(status)s; it can no longer be changed.")
+            % {"status": draft.get_status_display()}
+        )
+
+
+@transaction.atomic
+def do_create_draft(definition_id: int, *, actor: User, region_id: int | None = None) -> Draft:
+    """Copy a deployed version's sources into a new draft.
+
+    The draft keeps the version's scope; from a province-wide version, `region_id` names a
+    county to make that county's own version.
+    """
+    require_studio(actor)
+    base = ProcessDefinition.objects.select_related("region").filter(pk=definition_id).first()
+    if base is None:
+        raise Http404("No such process version.")
+    region = base.region
+    if region_id is not None and region_id != base.region_id:
+        if base.region_id is not None:
+            raise ActionError(_("A county's own version is edited for that county only."))
+        region = Region.objects.filter(pk=region_id, level=RegionLevel.COUNTY).first()
+        if region is None:
+            raise ActionError(_("A county's own version needs a county."))
+    if not covers_scope(actor, region):
+        raise ActionError(
+            _("Your jurisdiction does not cover %(scope)s.") % {"scope": scope_label(region)}
+        )
+    now = clock.now()
+    draft = Draft.objects.create(
+        key=base.key,
+        name=base.name,
+        region=region,
+        base=base,
+        main=main_path(base.sources, base.key),
+        sources=dict(base.sources),
+        scenarios=_scenarios_for(base.key),
+        author=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    _record(
+        "draft.created",
+        draft,
+        actor,
+        base_version=base.version,
+        scope=region.code if region is not None else "province",
+    )
+    return draft
+
+
+def _scenarios_for(key: str) -> list[dict[str, Any]]:
+    """The scenarios of the newest deployed draft of the process, else the shipped ones: a
+    draft starts with the paths its process is known to take."""
+    last = (
+        Draft.objects.filter(key=key, status=DraftStatus.DEPLOYED)
+        .exclude(scenarios=[])
+        .order_by("-reviewed_at")
+        .values_list("scenarios", flat=True)
+        .first()
+    )
+    return list(last) if last else default_scenarios(key)
+
+
+@transaction.atomic
+def do_save_draft_file(
+    draft_id: int,
+    path: str,
+    text: str,
+    *,
+    actor: User,
+    revision: int | None,
+    create: bool = False,
+) -> Draft:
+    """Save one file of the author's draft; refused when another save came first.
+
+    Only files of the bundle are saved, except a new form `forms/<name>.json` (`create`
+    refuses one that exists). Line ends are stored as "\n", whatever the browser sent.
+    """
+    draft = get_draft_for_user(actor, draft_id, lock=True)
+    _authors_own(draft, actor)
+    if revision is None:
+        raise ActionError(_("The page sent no revision; reload it and try again."))
+    _check_revision(draft, revision, saving=True)
+    exists = path in draft.sources
+    if create and exists:
+        raise ActionError(_("The draft already has a file %(path)s.") % {"path": path})
+    if not exists:
+        if not NEW_FORM_PATH.fullmatch(path):
+            raise ActionError(
+                _(
+                    "%(path)s is not a file of this draft. Only a new form can be added, named "
+                    "like forms/my_form.json (letters, digits, _ - .)."
+                )
+                % {"path": path}
+            )
+        if len(draft.sources) >= MAX_FILES:
+            raise ActionError(_("A draft holds at most %(limit)d files.") % {"limit": MAX_FILES})
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        raise ActionError(_("The text holds a NUL character; files are plain text."))
+    data = text.encode("utf-8", errors="surrogatepass")
+    if len(data) > MAX_FILE_BYTES:
+        raise ActionError(
+            _("A file may hold at most %(limit)d KiB; this one has %(size)d KiB.")
+            % {"limit": MAX_FILE_BYTES // 1024, "size": len(data) // 1024}
+        )
+    draft.sources = {**draft.sources, path: text}
+    draft.revision += 1
+    draft.updated_at = clock.now()
+    draft.save(update_fields=["sources", "revision", "updated_at"])
+    _record(
+        "draft.saved",
+        draft,
+        actor,
+        path=path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        bytes=len(data),
+        revision=draft.revision,
+        added=not exists,
+    )
+    return draft
+
+
+def _unchanged(draft: Draft) -> bool:
+    base = ProcessDefinition.objects.only("sources", "region_id").get(pk=draft.base_id)
+    return draft.region_id == base.region_id and draft.sources == base.sources
+
+
+@transaction.atomic
+def do_submit_draft(draft_id: int, *, actor: User, note: str, revision: int | None = None) -> Draft:
+    """The author asks for review; refused while the deploy checks find problems."""
+    draft = get_draft_for_user(actor, draft_id, lock=True)
+    _authors_own(draft, actor)
+    _check_revision(draft, revision)
+    note = _note(note, required=True)
+    if _unchanged(draft):
+        raise ActionError(
+            _("The draft is the same as the version it was made from: there is nothing to deploy.")
+        )
+    problems = draft_problems(draft)
+    if problems:
+        raise ActionError(
+            _(
+                "The deploy checks found %(count)d problem(s) in this draft; fix them "
+                "before submitting it."
+            )
+            % {"count": len(problems)}
+        )
+    draft.status = DraftStatus.SUBMITTED
+    draft.submitted_at = clock.now()
+    draft.submit_note = note
+    draft.reviewer = None
+    draft.reviewed_at = None
+    draft.review_note = ""
+    draft.save(
+        update_fields=[
+            "status",
+            "submitted_at",
+            "submit_note",
+            "reviewer",
+            "reviewed_at",
+            "review_note",
+        ]
+    )
+    _record("draft.submitted", draft, actor, note=note, revision=draft.revision)
+    return draft
+
+
+def _review(draft_id: int, actor: User, revision: int | None) -> Draft:
+    draft = get_draft_for_user(actor, draft_id, lock=True)
+    if draft.status != DraftStatus.SUBMITTED:
+        raise ActionError(
+            _("This draft is %(status)s, not awaiting review.")
+            % {"status": draft.get_status_display()}
+        )
+    if draft.author_id == actor.pk:
+        raise ActionError(
+            _(
+                "You wrote this draft: another policy staff member must review it "
+                "(four-eyes principle)."
+            )
+        )
+    _check_revision(draft, revision)
+    return draft
+
+
+@transaction.atomic
+def do_approve_draft(
+    draft_id: int, *, actor: User, note: str = "", revision: int | None = None
+) -> ProcessDefinition:
+    """Another policy staff member approves: the draft deploys as a new version of its
+    scope, with the author as its author and the approver as its reviewer."""
+    draft = _review(draft_id, actor, revision)
+    note = _note(note, required=False)
+    try:
+        definition, created = runtime.deploy(
+            draft.sources,
+            draft.main,
+            actor=draft.author,
+            region_id=draft.region_id,
+            reviewer=actor,
+        )
+    except DeploymentError as exc:
+        shown = "; ".join(exc.problems[:3])
+        raise ActionError(
+            _("The draft cannot be deployed: %(problems)s") % {"problems": shown}
+        ) from exc
+    except runtime.EngineError as exc:
+        raise ActionError(str(exc)) from exc
+    if not created:
+        raise ActionError(
+            _(
+                "Version %(version)d of this scope already has exactly these files: there is "
+                "nothing to deploy."
+            )
+            % {"version": definition.version}
+        )
+    draft.status = DraftStatus.DEPLOYED
+    draft.reviewer = actor
+    draft.reviewed_at = clock.now()
+    draft.review_note = note
+    draft.deployed = definition
+    draft.save(update_fields=["status", "reviewer", "reviewed_at", "review_note", "deployed"])
+    _record(
+        "draft.approved",
+        draft,
+        actor,
+        note=note,
+        author=draft.author_id,
+        definition=definition.pk,
+        version=definition.version,
+    )
+    return definition
+
+
+@transaction.atomic
+def do_return_draft(draft_id: int, *, actor: User, note: str, revision: int | None = None) -> Draft:
+    """Another policy staff member sends the draft back to its author with a note."""
+    draft = _review(draft_id, actor, revision)
+    note = _note(note, required=True)
+    draft.status = DraftStatus.EDITING
+    draft.reviewer = actor
+    draft.reviewed_at = clock.now()
+    draft.review_note = note
+    draft.save(update_fields=["status", "reviewer", "reviewed_at", "review_note"])
+    _record("draft.returned", draft, actor, note=note, author=draft.author_id)
+    return draft
+
+
+@transaction.atomic
+def do_discard_draft(draft_id: int, *, actor: User) -> Draft:
+    """The author drops the draft (being edited or awaiting review); it stays on record."""
+    draft = get_draft_for_user(actor, draft_id, lock=True)
+    if draft.status not in (DraftStatus.EDITING, DraftStatus.SUBMITTED):
+        raise ActionError(
+            _("This draft is %(status)s; it can no longer be changed.")
+            % {"status": draft.get_status_display()}
+        )
+    _authors_own(draft, actor, status=draft.status)
+    draft.status = DraftStatus.DISCARDED
+    draft.updated_at = clock.now()
+    draft.save(update_fields=["status", "updated_at"])
+    _record("draft.discarded", draft, actor)
+    return draft

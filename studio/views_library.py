@@ -17,14 +17,18 @@ from engine import runtime
 from portal import workflow_text
 from portal.http import AuthedRequest
 from studio import queries
-from studio.access import require_studio
+from studio.access import draft_scope_choices, drafts_for_user, require_studio
 
 
 @login_required
 @require_GET
 def library(request: AuthedRequest) -> HttpResponse:
     require_studio(request.user)
-    return render(request, "studio/library.html", {"processes": queries.library()})
+    context = {
+        "processes": queries.library(),
+        "drafts": queries.draft_lists(drafts_for_user(request.user), request.user),
+    }
+    return render(request, "studio/library.html", context)
 
 
 @login_required
@@ -37,6 +41,7 @@ def process(request: AuthedRequest, key: str, version: int, scope: str) -> HttpR
         "definition": definition,
         "versions": found,
         "steps": steps_with_stages(definition.pk),
+        "draft_scopes": draft_scope_choices(request.user, definition),
         "diagram_url": reverse("studio:process-diagram", args=[definition.pk]),
         "lane_labels_json": json.dumps(
             {code: str(label) for code, label in ROLES.items()}, ensure_ascii=False

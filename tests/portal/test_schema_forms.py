@@ -85,3 +85,12 @@ def test_it_keeps_integer_options_integers() -> None:
     )
     assert form.is_valid(), form.errors
     assert form.submission()["confirmed_grade"] == 2
+
+
+def test_it_shows_a_description_as_text_not_html() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "string", "description": "<img src=x>"}},
+    }
+    html = SchemaForm(schema).as_p()
+    assert "<img" not in html and "&lt;img src=x&gt;" in html

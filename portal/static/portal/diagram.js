@@ -5,7 +5,7 @@
  *   <div id="diagram" data-source="URL" data-lane-labels='{"township_clerk": "乡镇受理员"}'>
  *
  * data-source answers JSON {"xml": "<bpmn…>", "completed": [ids], "active": [ids],
- * "labels": {name: shown name}}; data-failed holds the message shown when it cannot load.
+ * "failed": [ids] (optional), "labels": {name: shown name}}; data-failed holds the message shown when it cannot load.
  * When done the div gets data-state="ready" (or "error", with a plain message instead).
  */
 (function () {
@@ -129,6 +129,7 @@
         relabel(viewer, readLabels(container), names);
         addMarkers(registry, canvas, data.completed, "doudi-done");
         addMarkers(registry, canvas, data.active, "doudi-active");
+        addMarkers(registry, canvas, data.failed, "doudi-failed");
         canvas.zoom("fit-viewport", "auto");
         wireZoom(container, canvas);
         container.setAttribute("data-state", "ready");
