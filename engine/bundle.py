@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ from engine.variables import (
     FORM_SCHEMA_PROPERTY,
     check_variables,
 )
+
+logger = logging.getLogger(__name__)
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 # A DMN input cell longer than this is refused: SpiffWorkflow rewrites each "?" with a regular
@@ -148,6 +151,10 @@ def check_bundle(sources: Mapping[str, str], main: str) -> list[Problem]:
         load_bundle(sources, main)
     except DeploymentError as error:
         return list(error.details)
+    except Exception as error:  # an engine crash refuses the draft instead of breaking a page
+        logger.exception("deploy checks crashed on %s", main)
+        detail = f"{type(error).__name__}: {error}"[:300]
+        return [Problem(main, _("the checks could not run (%(error)s)") % {"error": detail})]
     return []
 
 

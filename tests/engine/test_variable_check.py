@@ -394,3 +394,14 @@ def test_it_checks_a_draft_without_raising():
         (problem,) = check_bundle(files(found), "main.bpmn")
     assert (problem.file, problem.element, problem.name) == ("main.bpmn", "Total", "Total")
     assert problem.line and "base" in problem.message
+
+
+def test_it_turns_a_crash_of_the_checks_into_a_problem(monkeypatch):
+    def crash(sources: object, main: str) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("engine.bundle._load_bundle", crash)
+    with translation.override("en"):
+        (problem,) = check_bundle({"main.bpmn": ""}, "main.bpmn")
+    assert problem.file == "main.bpmn"
+    assert problem.message == "the checks could not run (RuntimeError: boom)"
