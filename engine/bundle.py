@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -38,8 +39,16 @@ from engine.checks import (
     check_structure,
     library_problem,
 )
-from engine.scripting import ScriptRejected, check_sources, compile_expression
+from engine.scripting import ScriptRejected, check_sources, compile_expression, global_names
 from engine.serialization import dump_spec
+from engine.variables import (
+    DUE_PROPERTY,
+    EVIDENCE_WHEN_PROPERTY,
+    FORM_SCHEMA_PROPERTY,
+    check_variables,
+)
+
+logger = logging.getLogger(__name__)
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 # A DMN input cell longer than this is refused: SpiffWorkflow rewrites each "?" with a regular
@@ -54,17 +63,11 @@ DMN_SCHEMAS = {
     if namespace != "http://www.omg.org/spec/DMN/20180521/MODEL/"
 }
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-FORM_SCHEMA_PROPERTY = "formJsonSchemaFilename"
 FORM_UI_PROPERTY = "formUiSchemaFilename"
-DUE_PROPERTY = "dueDate"
 EXCLUDE_PROPERTY = "excludeActorsOf"
 EVIDENCE_PROPERTY = "evidenceRequired"
 # On a message catch event (or the event gateway before it): the role whose record it awaits.
 WAIT_ROLE_PROPERTY = "waitRole"
-# A condition on the submitted data (e.g. "acceptance_decision == 'complete'"): when it holds,
-# the engine refuses to complete the step while a kind named by evidenceRequired is missing.
-# Without it, evidenceRequired is a checklist shown to staff, not enforced.
-EVIDENCE_WHEN_PROPERTY = "evidenceRequiredWhen"
 
 
 @dataclass
@@ -139,6 +142,22 @@ def sources_sha256(sources: Mapping[str, str]) -> str:
     return digest.hexdigest()
 
 
+def check_bundle(sources: Mapping[str, str], main: str) -> list[Problem]:
+    """The deploy checks on a draft, storing nothing and raising nothing: every problem
+    (file, element id and name, line, message in the active language), or [] when the
+    bundle would deploy. Checks run in stages (the XML, the library's parse, then scripts,
+    forms and variables), so a draft broken at one stage shows that stage's problems."""
+    try:
+        load_bundle(sources, main)
+    except DeploymentError as error:
+        return list(error.details)
+    except Exception as error:  # an engine crash refuses the draft instead of breaking a page
+        logger.exception("deploy checks crashed on %s", main)
+        detail = f"{type(error).__name__}: {error}"[:300]
+        return [Problem(main, _("the checks could not run (%(error)s)") % {"error": detail})]
+    return []
+
+
 def load_bundle(sources: Mapping[str, str], main: str) -> Bundle:
     try:
         return _load_bundle(sources, main)
@@ -178,6 +197,7 @@ def _load_bundle(sources: Mapping[str, str], main: str) -> Bundle:
     user_tasks, task_problems = _user_tasks(all_specs, sources, locator)
     problems += task_problems
     problems += _check_wait_roles(all_specs, locator)
+    problems += check_variables(spec, subprocess_specs, sources, locator, global_names())
     if problems:
         raise DeploymentError(problems)
     stored_spec = dump_spec(BpmnWorkflow(spec, subprocess_specs))

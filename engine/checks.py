@@ -141,14 +141,16 @@ class Locator:
 
     def __init__(self) -> None:
         self.places: dict[str, tuple[str, int | None, str]] = {}
+        # The same id in several files (every stage has its "start"): the place in each.
+        self.in_file: dict[tuple[str, str], tuple[int | None, str]] = {}
         self.lines: dict[str, list[tuple[int, str]]] = {}
 
     def add(self, path: str, root: Any) -> None:
         for element in root.iter():
             if isinstance(element.tag, str) and element.get("id"):
-                self.places.setdefault(
-                    element.get("id"), (path, element.sourceline, element.get("name") or "")
-                )
+                place = (element.sourceline, element.get("name") or "")
+                self.places.setdefault(element.get("id"), (path, *place))
+                self.in_file.setdefault((path, element.get("id")), place)
                 self.lines.setdefault(path, []).append((element.sourceline or 0, element.get("id")))
 
     def at_line(self, path: str, line: int) -> str:
@@ -167,7 +169,11 @@ class Locator:
     def for_spec(self, task_spec: Any, message: str) -> Problem:
         element_id = getattr(task_spec, "bpmn_id", None) or str(task_spec.name)
         default_file = getattr(getattr(task_spec, "_wf_spec", None), "file", None) or ""
-        path, line, name = self.places.get(element_id, (default_file, None, ""))
+        if (default_file, element_id) in self.in_file:
+            line, name = self.in_file[(default_file, element_id)]
+            path = default_file
+        else:
+            path, line, name = self.places.get(element_id, (default_file, None, ""))
         name = getattr(task_spec, "bpmn_name", None) or name
         return Problem(path, message, element_id, name, line)
 

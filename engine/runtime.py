@@ -66,6 +66,7 @@ from engine.scripting import (
     script_engine,
 )
 from engine.serialization import Specs, dump_state, load_state, restore_specs
+from engine.variables import start_data
 
 # Sent inside the transaction after every change, for the domain to update its records.
 instance_changed = Signal()
@@ -89,6 +90,10 @@ class SeparationOfDuties(EngineError):
 
 class NoSuchMessage(EngineError):
     pass
+
+
+class StartDataMissing(EngineError):
+    """The starter left out a name the diagram's start event declares (startData)."""
 
 
 class EvidenceMissing(EngineError):
@@ -313,6 +318,12 @@ def start(
     """Start the definition in scope for the case's region (nearest county version first)."""
     definition = definition_for(key, _region_lineage(region_id))
     spec, subprocess_specs = _spec_objects(definition.pk)
+    missing = [name for name in start_data(spec) if name not in data]
+    if missing:
+        raise StartDataMissing(
+            _("The process %(key)s expects start data it was not given: %(names)s.")
+            % {"key": key, "names": ", ".join(missing)}
+        )
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
     workflow.data.update(data)
     for task in workflow.get_tasks(state=TaskState.READY):

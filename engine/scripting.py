@@ -39,6 +39,7 @@ __all__ = [
     "compile_expression",
     "compile_script",
     "evaluate_standalone",
+    "global_names",
     "is_plain_condition",
     "script_engine",
 ]
@@ -46,6 +47,12 @@ __all__ = [
 
 def script_globals() -> dict[str, Any]:
     return base_globals(registry.helpers())
+
+
+def global_names() -> frozenset[str]:
+    """Names diagram code finds without any task data: builtins, guards, vetted helpers."""
+    namespace = script_globals()
+    return frozenset(namespace) | frozenset(namespace["__builtins__"])
 
 
 # The shapes of a plain condition ("decision == 'approve' and amount['eligible']"). None

@@ -150,6 +150,7 @@ KEY_LABELS: dict[str, Promise] = {
     "property:evidenceRequiredWhen": _("Evidence required when"),
     "property:excludeActorsOf": _("Separation of duties: not whoever did"),
     "property:waitRole": _("Role whose record is awaited"),
+    "property:startData": _("Start data"),
     "extension:calledDecisionId": _("Decision table"),
     "extension:preScript": _("Script before"),
     "extension:postScript": _("Script after"),
@@ -208,6 +209,7 @@ BPMN_ORDER = [
     "property:evidenceRequiredWhen",
     "property:excludeActorsOf",
     "property:waitRole",
+    "property:startData",
 ]
 FORM_ORDER = ["title", "type", "required", "enum", "oneOf", "const"]
 # The keys whose values are names people read (looked up in the workflow translations).

@@ -21,7 +21,9 @@ def test_it_holds_tells_and_retries_a_failing_script(
     browser: Browser, live_server: LiveServer, world: World, tiny_case: Case
 ) -> None:
     runtime.deploy(
-        tiny_sources(script="doubled = count / divisor"), "tiny.bpmn", actor=world["policy"]
+        tiny_sources(script="doubled = count / divisor", start_data="divisor"),
+        "tiny.bpmn",
+        actor=world["policy"],
     )
     instance = runtime.start(
         "tiny", case_id=tiny_case.pk, region_id=world.village_a1.pk, actor=None, data={"divisor": 0}

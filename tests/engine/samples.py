@@ -17,9 +17,22 @@ FORM = json.dumps(
 )
 
 
+def start_event(start_data: str = "") -> str:
+    """The start event, declaring the start data a test gives (`startData`) if any."""
+    if not start_data:
+        return '<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>'
+    return (
+        '<bpmn:startEvent id="start"><bpmn:extensionElements><spiffworkflow:properties>'
+        f'<spiffworkflow:property name="startData" value="{start_data}" />'
+        "</spiffworkflow:properties></bpmn:extensionElements>"
+        "<bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>"
+    )
+
+
 def tiny_bpmn(
     *,
     key: str = "tiny",
+    start_data: str = "",
     lane: str = "township_clerk",
     form: str = "tiny.json",
     script: str = "doubled = count * 2",
@@ -47,7 +60,7 @@ def tiny_bpmn(
   id="defs" targetNamespace="http://doudi.example/test">
   <bpmn:process id="{key}" name="Tiny" isExecutable="true">
     {lane_xml}
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    {start_event(start_data)}
     <bpmn:userTask id="ask" name="{title}">{form_xml}
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
     <bpmn:scriptTask id="calc" name="calc"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
@@ -77,13 +90,14 @@ def tiny_sources(**changes: str) -> dict[str, str]:
 
 
 def timed_bpmn(script: str = "share = 10 / parts\noutcome = 'closed'") -> str:
-    """Start, wait an hour, then a script: a time limit whose next step can fail."""
+    """Start (given `parts`), wait an hour, then a script: a time limit whose next step can fail."""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
   xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
   id="defs" targetNamespace="http://doudi.example/test">
   <bpmn:process id="timed" name="Timed" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    {start_event("parts")}
     <bpmn:intermediateCatchEvent id="wait" name="等一小时"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
       <bpmn:timerEventDefinition id="t1"><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'PT1H'</bpmn:timeDuration></bpmn:timerEventDefinition>
     </bpmn:intermediateCatchEvent>

@@ -68,6 +68,12 @@ def reason(error: DeploymentError) -> str:
 
 
 PLACED: Counter[str] = Counter()
+# The closing tally: each outcome by what happened to the file.
+KINDS = {
+    "deployed and ran": "deployed and ran",
+    "refused": "refused at deploy",
+    "deployed, start refused": "refused at start",
+}
 
 
 def check_refusal(entry: Entry, error: DeploymentError) -> list[str]:
@@ -104,12 +110,13 @@ def run(entry: Entry, directory: Path, world: Any, case: Case) -> tuple[str, lis
             definition.key, case_id=case.pk, region_id=case.region_id, actor=None, data=START_DATA
         )
     except runtime.ProcessFailed as failed:
-        # Diagram code that fails when run (a Groovy line that parses as Python): the
-        # start is refused naming the step, and nothing is stored.
+        # Diagram code that fails when run: the start is refused naming the step, and
+        # nothing is stored. A variable nothing provides is the deploy check's to refuse.
         print(f"{entry.name}: {failed}")
-        return "deployed, start refused: the process could not continue", (
-            [] if str(failed).strip() else ["ProcessFailed without a message"]
-        )
+        wrong = [] if str(failed).strip() else ["ProcessFailed without a message"]
+        if "is not defined" in str(failed) or "NameError" in str(failed):
+            wrong.append(f"deployed though it reads a variable nothing provides: {failed}")
+        return "deployed, start refused: the process could not continue", wrong
     instance.refresh_from_db()
     if instance.status == InstanceStatus.COMPLETED:
         return "deployed and ran: completed in start()", []
@@ -182,4 +189,7 @@ def test_it_deploys_and_runs_or_clearly_refuses_every_file(world, tiny_case, fix
     print(f"refusal problems: {dict(PLACED)}")
     for outcome, count in sorted(tally.items(), key=lambda item: (item[0][:8], -item[1])):
         print(f"{count:5d}  {outcome}")
+    kinds = Counter(KINDS.get(outcome.split(":")[0], "other") for outcome in tally.elements())
+    print(", ".join(f"{kind}: {kinds[kind]}" for kind in [*KINDS.values(), "other"]))
     assert not failures, "\n".join(failures)
+    assert kinds["other"] == 0, tally

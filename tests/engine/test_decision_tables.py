@@ -13,7 +13,9 @@ BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
   <bpmn:process id="banded" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:startEvent id="start"><bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="startData" value="age" /></spiffworkflow:properties>
+      </bpmn:extensionElements><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:businessRuleTask id="band" name="band">
       <bpmn:extensionElements><spiffworkflow:calledDecisionId>bands</spiffworkflow:calledDecisionId></bpmn:extensionElements>
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:businessRuleTask>

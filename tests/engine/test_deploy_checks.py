@@ -40,6 +40,12 @@ def bpmnio(graph: Graph) -> dict[str, str]:
     return {"main.bpmn": render(graph, TOOLS["bpmnio"])}
 
 
+def stored(key: str) -> Graph:
+    graph = straight(key, 1)
+    graph.extra = '<{p}dataStoreReference id="Store_1" name="数据库" />'
+    return graph
+
+
 def test_it_names_the_broken_flow_not_a_form_with_the_same_id(world):
     graph = straight("broken", 2)
     graph.flows[-1] = ("Flow_broken", "Activity_0001", "Activity_gone", "")
@@ -80,6 +86,28 @@ def test_it_keeps_the_element_and_line_the_library_reports(world):
             "Step_1",
             "written in groovy; Doudi runs Python only",
         ),
+        (
+            with_catch(
+                "unsent",
+                '<{p}signalEventDefinition id="SD" signalRef="Sig_1"/>',
+                '<{p}signal id="Sig_1" name="go"/>',
+            ),
+            "Step_1",
+            "waits for a signal that nothing in the bundle sends",
+        ),
+        (with_catch("idle", ""), "Step_1", "the catch event waits for nothing"),
+        (single("receive", "receiveTask"), "Step_1", "names no message, so nothing can reach it"),
+        (
+            multi("mi_huge", "<{p}loopCardinality>100000</{p}loopCardinality>"),
+            "Step_1",
+            "runs 100000 times; at most 200 are allowed",
+        ),
+        (
+            single("spin", "scriptTask", "<{p}standardLoopCharacteristics/>" + script("n = 1")),
+            "Step_1",
+            "a loop needs a loopMaximum of at most 200",
+        ),
+        (stored("store"), "Store_1", "dataStoreReference is not supported by Doudi"),
     ],
 )
 def test_it_refuses_a_step_that_cannot_run_naming_it(world, graph, element, words):

@@ -19,7 +19,9 @@ ANSWER = {"answer": "好的", "count": 4}
 def failing(world, tiny_case) -> ProcessInstance:
     """The tiny process whose script divides by a variable the case started with as 0."""
     runtime.deploy(
-        tiny_sources(script="doubled = count / divisor"), "tiny.bpmn", actor=world["policy"]
+        tiny_sources(script="doubled = count / divisor", start_data="divisor"),
+        "tiny.bpmn",
+        actor=world["policy"],
     )
     return runtime.start(
         "tiny",

@@ -226,9 +226,12 @@ def test_it_turns_a_runaway_script_into_process_failed(world, tiny_case):
 
 
 LOOP = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
   <bpmn:process id="spin" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:startEvent id="start"><bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="startData" value="n" /></spiffworkflow:properties>
+      </bpmn:extensionElements><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:scriptTask id="count" name="count"><bpmn:incoming>f1</bpmn:incoming><bpmn:incoming>f3</bpmn:incoming>
       <bpmn:outgoing>f2</bpmn:outgoing><bpmn:script>n = n + 1</bpmn:script></bpmn:scriptTask>
     <bpmn:exclusiveGateway id="again" default="f3"><bpmn:incoming>f2</bpmn:incoming>

@@ -55,7 +55,7 @@ def test_it_follows_the_path_and_fires_the_timer_the_scenario_allows() -> None:
 
 def test_it_takes_the_other_branch_from_the_start_data() -> None:
     result = run_scenario(
-        tiny_sources(condition="doubled > limit"),
+        tiny_sources(condition="doubled > limit", start_data="limit"),
         "tiny.bpmn",
         scenario(start={"limit": 100}, answers={"ask": ANSWER}),
     )
@@ -108,7 +108,7 @@ def test_it_refuses_an_answer_that_does_not_fit_the_form() -> None:
 
 def test_it_names_the_element_where_a_script_fails() -> None:
     result = run_scenario(
-        tiny_sources(script="doubled = count / divisor"),
+        tiny_sources(script="doubled = count / divisor", start_data="divisor"),
         "tiny.bpmn",
         scenario(start={"divisor": 0}, answers={"ask": ANSWER}),
     )
@@ -133,7 +133,7 @@ def test_it_names_a_condition_that_reads_a_variable_no_one_sets() -> None:
 
 def test_it_computes_due_dates_as_the_runtime_would() -> None:
     due = '<spiffworkflow:property name="dueDate" value="add_days(today(), reply_days)" />'
-    bpmn = tiny_bpmn().replace(
+    bpmn = tiny_bpmn(start_data="reply_days").replace(
         '<spiffworkflow:property name="formJsonSchemaFilename"',
         due + '<spiffworkflow:property name="formJsonSchemaFilename"',
     )

@@ -25,7 +25,9 @@ LIST = reverse("studio:incidents")
 def failing(world, tiny_case) -> ProcessInstance:
     """The tiny process whose script divides by a variable the case started with as 0."""
     runtime.deploy(
-        tiny_sources(script="doubled = count / divisor"), "tiny.bpmn", actor=world["policy"]
+        tiny_sources(script="doubled = count / divisor", start_data="divisor"),
+        "tiny.bpmn",
+        actor=world["policy"],
     )
     return runtime.start(
         "tiny",

@@ -409,13 +409,13 @@ def _vendor_templates(key: str, tool: Tool) -> Iterator[tuple[str, Graph, str]]:
         "refuse",
     )
     yield "script_empty", single(key, "scriptTask"), "refuse"
-    # Python reading a variable nothing provides: deployed, and the start is refused naming
-    # the step (a deploy check for unprovided variables is issue 8's renamed-field item).
-    yield "script_undefined_name", single(key, "scriptTask", script("total = base * 2")), ""
+    # Python reading a variable nothing provides (JavaScript without its scriptFormat reads
+    # `execution`): refused at deploy, naming the step and the variable.
+    yield "script_undefined_name", single(key, "scriptTask", script("total = base * 2")), "refuse"
     yield (
         "script_untyped_js",
         single(key, "scriptTask", script("execution.setVariable('x', 1)")),
-        "",
+        "refuse",
     )
     for branches in (2, 5, 50, 201):
         yield f"parallel{branches}", parallel(key, branches), "refuse" if branches > 200 else runs
