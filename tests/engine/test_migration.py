@@ -328,7 +328,7 @@ def test_it_reports_a_dry_run_without_writing(world: World, tiny_case: object) -
 def test_it_refuses_a_case_at_a_step_the_target_removed(world: World, tiny_case: object) -> None:
     v1 = deploy_tiny(world, tiny_bpmn())
     instance = start_tiny(world, tiny_case)
-    v2 = deploy_tiny(world, without_ask(tiny_bpmn()))
+    v2 = deploy_tiny(world, without_ask(tiny_bpmn(script="doubled = 4")))
 
     report = migration.impact(v2.pk)
     [checked] = report.versions[0].instances
@@ -351,7 +351,7 @@ def test_it_refuses_a_case_that_went_through_a_removed_step(
     deploy_tiny(world, tiny_bpmn())
     instance = start_tiny(world, tiny_case)
     runtime.complete(instance.tasks.get().pk, actor=world["clerk"], data=ANSWER)
-    v2 = deploy_tiny(world, without_ask(tiny_bpmn()))
+    v2 = deploy_tiny(world, without_ask(tiny_bpmn(script="doubled = 4")))
 
     result = migration.dry_run(instance.pk, v2.pk)
 
