@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import User
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
@@ -13,7 +14,9 @@ from assistance.access import AnyUser
 from assistance.roles import READ_ONLY_ROLES, ROLES
 from engine import registry
 from engine.models import AuditEvent, InstanceStatus, ProcessDefinition, Task, Wait
-from studio.models import Draft, DraftQuerySet, DraftStatus
+from studio.access import drafts_for_user
+from studio.models import Draft, DraftQuerySet, DraftStatus, MigrationJob, MigrationStatus
+from studio.parameters import changes_to_review
 
 PROVINCE_SCOPE = "province"
 
@@ -238,3 +241,16 @@ def draft_history(draft: Draft) -> list[AuditEvent]:
         .select_related("actor")
         .order_by("seq")[:200]
     )
+
+
+def home_counts(user: User) -> dict[str, int]:
+    drafts = drafts_for_user(user)
+    return {
+        "drafts_to_review": drafts.awaiting_review().exclude(author_id=user.pk).count(),
+        "my_drafts": drafts.open().filter(author_id=user.pk).count(),
+        "changes_to_review": len(changes_to_review(user)),
+        "migrations_running": MigrationJob.objects.filter(
+            created_by_id=user.pk,
+            status__in=[MigrationStatus.QUEUED, MigrationStatus.RUNNING],
+        ).count(),
+    }

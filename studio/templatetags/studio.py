@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.core.exceptions import ObjectDoesNotExist
+
+from studio import queries
 
 register = template.Library()
 
@@ -22,3 +26,10 @@ def person(user: object) -> str:
         return str(profile.full_name)
     full_name = getattr(user, "get_full_name", lambda: "")()
     return str(full_name or getattr(user, "username", "") or "—")
+
+
+@register.inclusion_tag("studio/_home_counts.html", takes_context=True)
+def studio_home_counts(context: dict[str, Any]) -> dict[str, Any]:
+    """What waits for a policy officer, counted for the home page: drafts and parameter
+    changes to review, their own drafts in progress, bulk migrations under way."""
+    return queries.home_counts(context["request"].user)
