@@ -22,7 +22,9 @@ LIST = reverse("studio:incidents")
 def held(client: Client, world: World, tiny_case: object) -> Incident:
     """The tiny process's script divides by zero after the clerk submits its task."""
     runtime.deploy(
-        tiny_sources(script="doubled = count / divisor"), "tiny.bpmn", actor=world["policy"]
+        tiny_sources(script="doubled = count / divisor", start_data="divisor"),
+        "tiny.bpmn",
+        actor=world["policy"],
     )
     instance = runtime.start(
         "tiny",
@@ -101,7 +103,9 @@ def test_it_keeps_the_move_when_the_retry_fails_again(
     client: Client, world: World, held: Incident
 ) -> None:
     still_broken, _created = runtime.deploy(
-        tiny_sources(script="doubled = count / (divisor * 1)"), "tiny.bpmn", actor=world["policy"]
+        tiny_sources(script="doubled = count / (divisor * 1)", start_data="divisor"),
+        "tiny.bpmn",
+        actor=world["policy"],
     )
     client.force_login(world["policy"])
     response = client.post(migrate_url(held), follow=True)
