@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "engine",
     "portal",
     "studio",
+    "audit",
 ]
 
 MIDDLEWARE = [

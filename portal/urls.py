@@ -39,6 +39,7 @@ urlpatterns = [
         name="document-issue",
     ),
     path("studio/", include("studio.urls")),
+    path("audit/", include("audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
