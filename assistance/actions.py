@@ -38,6 +38,7 @@ from assistance.models import Relation as MemberRelation
 from assistance.policy import policy_for
 from engine import audit, runtime
 from engine.clock import clock
+from engine.incidents import atomic_with_incidents
 from engine.models import ProcessInstance, Task
 from storage.base import RejectedFile, StoreUnavailable, get_store
 
@@ -439,7 +440,9 @@ def do_complete_task(task_id: int, *, actor: User, data: Mapping[str, Any]) -> P
     return runtime.complete(task_id, actor=actor, data=data)
 
 
-@transaction.atomic
+# A message whose process fails after it rolls back whole; the failure is recorded as an
+# incident keeping the message, which policy staff retry once fixed (atomic_with_incidents).
+@atomic_with_incidents
 def do_record_check_result(
     case: Case, *, actor: User, eligible: bool, report_no: str, reasons: str = ""
 ) -> ProcessInstance:
@@ -457,7 +460,7 @@ def do_record_check_result(
     )
 
 
-@transaction.atomic
+@atomic_with_incidents
 def do_record_objection(case: Case, *, actor: User, objector: str, reason: str) -> ProcessInstance:
     """An objection raised during the public notice (R4)."""
     access.require_role_in_region(actor, case.region, {"township_clerk", "village_clerk"})

@@ -289,10 +289,14 @@ class Incident(models.Model):
     error = models.TextField()
     # For a failed task completion: the task and what was submitted, so a retry can carry
     # the approver's own submission through once the diagram or its data is fixed.
+    # For a failed message: its name, its payload (`submitted`), who recorded it (none for
+    # the system) and in what role, so a retry delivers the very message that arrived.
     task_id = models.BigIntegerField(null=True, blank=True)
+    message = models.CharField(max_length=255, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    submitted_role = models.CharField(max_length=50, blank=True)
     submitted = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
@@ -320,3 +324,8 @@ class Incident(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+    @property
+    def keeps_message(self) -> bool:
+        """A failed message kept for a retry (incidents before messages were kept have none)."""
+        return self.kind == IncidentKind.MESSAGE and bool(self.message)

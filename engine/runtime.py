@@ -104,6 +104,10 @@ class EvidenceMissing(EngineError):
         self.missing = missing
 
 
+class MessageHeld(EngineError):
+    """A message to this case failed in its process and waits for policy staff to retry it."""
+
+
 class ProcessFailed(EngineError):
     """The diagram itself failed (a script error, a timeout): nothing was saved.
 
@@ -167,6 +171,8 @@ def _raising_incident(call: Callable[P, R]) -> Callable[P, R]:
     The wrapped call is atomic on its own; by the time its ProcessFailed reaches here its
     changes are gone, so the incident is written in a transaction of its own and the error
     goes on to the caller (who shows it, or, for timers, moves on to the next instance).
+    Inside an action that rolls back with it (`incidents.atomic_with_incidents`), the
+    incident is left to the action, which writes it once its own transaction has ended.
     """
 
     @functools.wraps(call)
@@ -174,7 +180,7 @@ def _raising_incident(call: Callable[P, R]) -> Callable[P, R]:
         try:
             return call(*args, **kwargs)
         except ProcessFailed as exc:
-            if exc.failure is not None:
+            if exc.failure is not None and not incidents.defer(exc):
                 exc.incident = incidents.open_incident(exc.failure)
             raise
 
@@ -607,16 +613,31 @@ def send_message(
     *,
     actor: User | None,
     role: str = "",
+    instance_id: int | None = None,
+    retried_by: User | None = None,
 ) -> ProcessInstance:
-    """Deliver a message to the running instance of one case: never broadcast."""
-    instance = (
-        ProcessInstance.objects.select_for_update()
-        .filter(case_id=case_id, status=InstanceStatus.RUNNING)
-        .order_by("-pk")
-        .first()
+    """Deliver a message to the running instance of one case: never broadcast.
+
+    A message that fails in the process is kept on its incident; until policy staff retry it
+    (`retried_by`, to the instance it failed in) the case takes no other message, which the
+    held one would otherwise be overtaken or overwritten by.
+    """
+    running = ProcessInstance.objects.select_for_update().filter(
+        case_id=case_id, status=InstanceStatus.RUNNING
     )
+    if instance_id is not None:
+        running = running.filter(pk=instance_id)
+    instance = running.order_by("-pk").first()
     if instance is None:
         raise NoSuchMessage(_("This case has no running process to receive the message."))
+    if retried_by is None and incidents.held_message(case_id, instance.pk) is not None:
+        raise MessageHeld(
+            _(
+                "This case is held: a message recorded earlier could not be carried through "
+                "its process. Policy staff have been told; once they have retried it, this "
+                "can be recorded."
+            )
+        )
     workflow = _load(instance)
     if name not in _waiting_message_names(workflow):
         raise NoSuchMessage(_("The case is not at a stage where this can be received."))
@@ -627,9 +648,17 @@ def send_message(
     try:
         _advance(functools.partial(_engine_steps, workflow))
     except ProcessFailed as exc:
-        _failure(exc, instance, IncidentKind.MESSAGE)
+        _failure(
+            exc,
+            instance,
+            IncidentKind.MESSAGE,
+            message=name,
+            submitted=dict(payload),
+            submitted_by=actor,
+            role=role,
+        )
         raise
-    incidents.close_incidents(instance, actor=actor, kind=IncidentKind.MESSAGE)
+    incidents.close_incidents(instance, actor=retried_by or actor, kind=IncidentKind.MESSAGE)
     audit.record(
         "message.received",
         actor=actor,

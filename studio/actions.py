@@ -24,7 +24,7 @@ from engine import audit, incidents, runtime
 from engine.bundle import MAX_SOURCE_BYTES
 from engine.checks import DeploymentError
 from engine.clock import clock
-from engine.models import Incident, IncidentKind, ProcessDefinition
+from engine.models import Incident, IncidentKind, InstanceStatus, ProcessDefinition
 from studio import parameters
 from studio.access import covers_scope, get_draft_for_user, require_studio
 from studio.checks import draft_problems
@@ -56,14 +56,16 @@ def do_retry_incident(incident_id: int, *, actor: User) -> RetryOutcome:
 
     A failed time limit fires the instance's due timers again. A failed task completion is
     carried through with the approver's own submission, kept on the incident: the task is
-    still open and the approver decided, only the diagram failed after them. Messages are
-    not kept, so their sender records them again. A retry that fails again is not refused:
-    it counts another attempt on the incident (the engine's step is rolled back, not this).
+    still open and the approver decided, only the diagram failed after them. A failed
+    message (a check result, an objection, a death) is delivered again as it arrived, kept
+    on the incident with its sender, to the instance it failed in. A retry that fails again
+    is not refused: it counts another attempt on the incident (the engine's step is rolled
+    back, not this).
     """
     incident = get_incident_for_user(actor, incident_id, lock=True)
     if not incident.is_open:
         raise ActionError(_("This incident is already resolved."))
-    if incident.kind == IncidentKind.MESSAGE:
+    if incident.kind == IncidentKind.MESSAGE and not incident.keeps_message:
         raise ActionError(
             _("A message is not kept when it fails: ask whoever sent it to record it again.")
         )
@@ -92,6 +94,17 @@ def do_retry_incident(incident_id: int, *, actor: User) -> RetryOutcome:
 def _run_again(incident: Incident, actor: User) -> None:
     if incident.kind == IncidentKind.TIMER:
         runtime.fire_instance_timers(incident.instance_id, retried_by=actor)
+    elif incident.keeps_message:
+        if incident.instance.status == InstanceStatus.RUNNING:
+            runtime.send_message(
+                incident.case_id,
+                incident.message,
+                incident.submitted,
+                actor=incident.submitted_by,
+                role=incident.submitted_role,
+                instance_id=incident.instance_id,
+                retried_by=actor,
+            )
     elif incident.task_id is not None and incident.submitted_by is not None:
         runtime.complete(
             incident.task_id,

@@ -25,7 +25,7 @@ RESOLVED_SHOWN = 50
 def incidents(request: AuthedRequest) -> HttpResponse:
     require_studio(request.user)
     mine = Incident.objects.in_regions(access.jurisdiction_paths(request.user)).select_related(
-        "case", "resolved_by"
+        "case", "resolved_by", "submitted_by"
     )
     open_incidents = list(mine.open().order_by("-last_failed_at", "-pk"))
     # A newer version of the held case's process: it may carry the fix (move, then retry).

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -27,6 +26,7 @@ from assistance.processes import exit as exits
 from assistance.processes import review
 from engine import audit, runtime
 from engine.clock import clock
+from engine.incidents import atomic_with_incidents
 from engine.models import InstanceStatus, ProcessInstance
 
 INCOME = "income"
@@ -85,13 +85,14 @@ def changes_for_user(user: User, case: Case, *, busy: bool = False) -> list[str]
 class ReportedChange:
     change: str
     # What the report set going: "review", "reassessment", "exit", "recalculation";
-    # "noted" when an exit already under way decides the case; "recorded" when the person
-    # who died is not whom the case pays for.
+    # "noted" when an exit already under way decides the case; "held" when that exit failed
+    # on the death (an incident keeps it for policy staff); "recorded" when the person who
+    # died is not whom the case pays for.
     effect: str
     instance: ProcessInstance | None
 
 
-@transaction.atomic
+@atomic_with_incidents
 def do_report_change(
     case: Case,
     *,
@@ -166,6 +167,8 @@ def _report_death(
             and runtime.instance_data(instance).get("reason") == exits.MEMBER_DIED
         )
         return ReportedChange(DEATH, "recalculation" if recalculated else "exit", instance)
+    if case in report.held:
+        return ReportedChange(DEATH, "held", exits.running_exit(case))
     if case in report.delivered or case in report.noted:
         return ReportedChange(DEATH, "noted", exits.running_exit(case))
     # Recorded, but the benefit of this case is not for the person who died.

@@ -43,6 +43,7 @@ from assistance.policy import Param, PolicyError, policy_for, register_params
 from assistance.projections import register_outcome_handler
 from engine import audit, registry, runtime
 from engine.clock import clock
+from engine.incidents import atomic_with_incidents
 from engine.models import InstanceStatus, ProcessInstance
 
 PROCESS_KEY = "exit"
@@ -381,9 +382,12 @@ class DeathReport:
     delivered: list[Case] = field(default_factory=list)
     # Cases that already had an exit under way past its investigation.
     noted: list[Case] = field(default_factory=list)
+    # Cases whose exit failed on the death: held, the message kept on an incident for
+    # policy staff to retry; the death itself stays on record.
+    held: list[Case] = field(default_factory=list)
 
 
-@transaction.atomic
+@atomic_with_incidents
 def do_report_death(
     resident_id: str, died_on: date, *, actor: User | None, source: str
 ) -> DeathReport:
@@ -455,7 +459,13 @@ def _apply_death(
     )
     waiting = runtime.waiting_messages(running) if running is not None else []
     if effect == "death" and DEATH_MESSAGE in waiting:
-        runtime.send_message(case.pk, DEATH_MESSAGE, details, actor=actor, role=role)
+        try:
+            runtime.send_message(case.pk, DEATH_MESSAGE, details, actor=actor, role=role)
+        except runtime.ProcessFailed:
+            # The death is a fact on record whatever the diagram does with it; its exit step
+            # rolled back alone, and its incident is written after this action.
+            report.held.append(case)
+            return
         report.delivered.append(case)
         return
     if running_exit(case) is not None:

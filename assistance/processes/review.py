@@ -33,6 +33,7 @@ from assistance.policy import Param, PolicyError, policy_for, register_params
 from assistance.projections import register_outcome_handler
 from engine import audit, registry, runtime
 from engine.clock import clock
+from engine.incidents import atomic_with_incidents
 from engine.models import InstanceStatus, ProcessInstance
 
 logger = logging.getLogger(__name__)
@@ -284,7 +285,7 @@ def running_review(case: Case) -> ProcessInstance | None:
     )
 
 
-@transaction.atomic
+@atomic_with_incidents
 def do_record_review_check(
     case: Case,
     *,

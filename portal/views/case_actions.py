@@ -22,7 +22,7 @@ from assistance import access, actions
 from assistance.models import Case, CaseStatus
 from assistance.processes import changes, review
 from assistance.processes import exit as exits
-from engine import runtime
+from engine import incidents, runtime
 from engine.models import InstanceStatus, ProcessInstance
 from portal.case_action_forms import (
     ClassifyForm,
@@ -38,6 +38,13 @@ CHECK_ROLES = {"county_checker"}
 OBJECTION_ROLES = {"township_clerk", "village_clerk"}
 # Refusals the person acting should read, from the domain or from the engine.
 REFUSALS = (actions.ActionError, runtime.EngineError)
+# What the sender of a message (a check result, an objection) reads when the process fails
+# after it: the engine's own words are for policy staff, on the incident.
+RECORD_HELD = gettext_lazy(
+    "The process could not carry this through, so the case is held. Policy staff have been "
+    "told; what you recorded is kept and will go through when they retry it, so there is no "
+    "need to record it again."
+)
 
 
 # ---------------------------------------------------------------- what the case page offers
@@ -86,6 +93,9 @@ def case_actions_context(user: User, case: Case) -> dict[str, Any]:
     roles = set(access.acting_roles(user))
     instance = _running(case) if roles else None
     key, waiting = _waiting(instance) if roles & (CHECK_ROLES | OBJECTION_ROLES) else ("", set())
+    if waiting and instance is not None and incidents.held_message(case.pk, instance.pk):
+        # A message held on an incident goes first (runtime.send_message refuses others).
+        waiting = set()
     # One process at a time on a case (see do_start_exit).
     may_exit = _may_exit(roles, case) and instance is None
     classify = _may_classify(roles, case)
@@ -118,6 +128,13 @@ def _case_for(request: AuthedRequest, case_id: int, roles: set[str]) -> Case:
     case = access.get_case_for_user(request.user, case_id)
     access.require_role_in_region(request.user, case.region, roles)
     return case
+
+
+def _refused(request: AuthedRequest, exc: Exception) -> None:
+    if isinstance(exc, runtime.ProcessFailed) and exc.incident is not None:
+        messages.warning(request, RECORD_HELD)
+    else:
+        messages.error(request, str(exc))
 
 
 def _form_errors(request: AuthedRequest, form: Any) -> None:
@@ -209,6 +226,10 @@ CHANGE_EFFECTS = {
         "The death was recorded; the amount is recalculated for the remaining members."
     ),
     "noted": gettext_lazy("The death was recorded on the exit already under way."),
+    "held": gettext_lazy(
+        "The death was recorded, but the exit under way could not carry it through, so the "
+        "case is held. Policy staff have been told and will retry it."
+    ),
     "recorded": gettext_lazy("The death was recorded; this case does not pay for that member."),
 }
 
@@ -238,9 +259,13 @@ def case_report_change(request: AuthedRequest, case_id: int) -> HttpResponse:
             died_on=form.cleaned_data["died_on"],
         )
     except REFUSALS as exc:
-        messages.error(request, str(exc))
+        _refused(request, exc)
     else:
-        messages.success(request, str(CHANGE_EFFECTS[reported.effect]))
+        effect = str(CHANGE_EFFECTS[reported.effect])
+        if reported.effect == "held":
+            messages.warning(request, effect)
+        else:
+            messages.success(request, effect)
     return _back(case)
 
 
@@ -255,7 +280,7 @@ def case_review_check(request: AuthedRequest, case_id: int) -> HttpResponse:
     try:
         review.do_record_review_check(case, actor=request.user, **form.cleaned_data)
     except REFUSALS as exc:
-        messages.error(request, str(exc))
+        _refused(request, exc)
     else:
         messages.success(request, _("The review check was recorded."))
     return _back(case)
@@ -272,7 +297,7 @@ def case_objection(request: AuthedRequest, case_id: int) -> HttpResponse:
     try:
         actions.do_record_objection(case, actor=request.user, **form.cleaned_data)
     except REFUSALS as exc:
-        messages.error(request, str(exc))
+        _refused(request, exc)
     else:
         messages.success(
             request, _("The objection was recorded; the case goes back to investigation.")

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from assistance import access, actions
-from engine import runtime
+from engine import incidents, runtime
 from portal.forms import CheckResultForm
 from portal.http import AuthedRequest
+from portal.views.case_actions import RECORD_HELD
 
 
 @login_required
@@ -25,7 +26,15 @@ def case_check_result(request: AuthedRequest, case_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_record_check_result(case, actor=request.user, **form.cleaned_data)
-        except (actions.ActionError, runtime.NoSuchMessage) as exc:
+        except runtime.ProcessFailed as exc:
+            if exc.incident is None:
+                form.add_error(None, str(exc))
+            else:
+                # The engine's own words are for policy staff, on the incident: tell the
+                # checker plainly that the case is held and their report kept.
+                messages.warning(request, RECORD_HELD)
+                return redirect("case", case_id=case.pk)
+        except (actions.ActionError, runtime.NoSuchMessage, runtime.MessageHeld) as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(
@@ -35,6 +44,7 @@ def case_check_result(request: AuthedRequest, case_id: int) -> HttpResponse:
     context = {
         "case": case,
         "wait": wait,
+        "held": incidents.held_message(case.pk) if wait is not None else None,
         "form": form,
         "members": case.household.members.prefetch_related("incomes"),
         "deductions": case.household.deductions.all(),

@@ -110,3 +110,37 @@ def timed_bpmn(script: str = "share = 10 / parts\noutcome = 'closed'") -> str:
   </bpmn:process>
 </bpmn:definitions>
 """
+
+
+def checked_bpmn(
+    script: str = "share = 10 / parts\nverdict = check['result']\noutcome = 'closed'",
+    message: str = "check_result",
+) -> str:
+    """Start (given `parts`), wait for a message (the check centre's report, recorded by the
+    county checker, unless named otherwise) into `check`, then a script: a message whose
+    next step can fail."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+  id="defs" targetNamespace="http://doudi.example/test">
+  <bpmn:message id="m_check" name="{message}" />
+  <bpmn:process id="checked" name="Checked" isExecutable="true">
+    {start_event("parts")}
+    <bpmn:intermediateCatchEvent id="check_wait" name="等待核对报告">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="waitRole" value="county_checker" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:messageEventDefinition id="med" messageRef="m_check">
+        <bpmn:extensionElements><spiffworkflow:messageVariable>check</spiffworkflow:messageVariable></bpmn:extensionElements>
+      </bpmn:messageEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:scriptTask id="split" name="分摊"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:script>{script}</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="check_wait" />
+    <bpmn:sequenceFlow id="f2" sourceRef="check_wait" targetRef="split" />
+    <bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""

@@ -7,9 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from engine import tasks
+from engine import runtime, tasks
 from engine.clock import clock
+from engine.models import Incident, IncidentKind
 from portal.celery import app
+from tests.engine.samples import timed_bpmn
 from tests.workflows.dibao import apply, open_tasks, to_notice
 
 
@@ -25,6 +27,28 @@ def test_it_fires_due_timers_from_a_worker(world, redis_worker):
     # Redelivery of the same work finds nothing left to fire.
     instance_id = case.instances.get().pk
     assert tasks.fire_instance_timers.delay(instance_id).get(timeout=20) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fixed_clock")
+def test_it_leaves_an_incident_when_a_timer_fails_on_the_worker(world, tiny_case, redis_worker):
+    runtime.deploy({"timed.bpmn": timed_bpmn()}, "timed.bpmn", actor=world["policy"])
+    instance = runtime.start(
+        "timed", case_id=tiny_case.pk, region_id=world.village_a1.pk, actor=None, data={"parts": 0}
+    )
+    clock.advance(timedelta(hours=2))
+    assert tasks.fire_due_timers.delay().get(timeout=20) == 0
+    incident = Incident.objects.get()
+    assert (incident.instance_id, incident.kind, incident.element) == (
+        instance.pk,
+        IncidentKind.TIMER,
+        "split",
+    )
+    instance.refresh_from_db()
+    assert (instance.status, instance.revision) == ("running", 1)
+    # The held time limit waits for policy staff: the next sweeps leave it alone.
+    assert tasks.fire_due_timers.delay().get(timeout=20) == 0
+    assert Incident.objects.get().attempts == 1
 
 
 def test_it_runs_the_worker_on_a_queue_of_this_run_only(redis_worker):

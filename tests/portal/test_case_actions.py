@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from assistance.models import CaseStatus, DeathRecord
 from engine import runtime
-from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Task
+from engine.models import AuditEvent, Incident, InstanceStatus, ProcessInstance, Task
+from tests.engine.samples import checked_bpmn
 from tests.workflows import review as reviews
 from tests.workflows.dibao import accept, apply, to_notice
 from tests.workflows.exit import active_case, exit_data, exit_instance
@@ -276,6 +277,29 @@ def test_it_records_a_death_and_starts_the_exit(client, world):
     ]
 
 
+def test_it_says_the_case_is_held_when_its_process_fails_on_the_death(client, world):
+    case = active_case(world, "elderly", members=2)
+    runtime.deploy(
+        {"checked.bpmn": checked_bpmn(message="death_record")},
+        "checked.bpmn",
+        actor=world["policy"],
+    )
+    runtime.start(
+        "checked", case_id=case.pk, region_id=case.region_id, actor=None, data={"parts": 0}
+    )
+    subject = case.household.members.get(is_applicant=True)
+    form = {"change": "death", "note": "家属报告", "member": subject.pk, "died_on": "2026-02-25"}
+    response = post(client, world, "clerk", "case-report-change", case, form)
+    assert said(response) == [
+        "死亡已登记，但正在进行的退出流程未能继续办理，案件已暂停。已通知政策人员，他们会重试。"
+    ]
+    # The death is on record; the step it failed on waits with the message kept.
+    assert DeathRecord.objects.filter(resident_id=subject.resident_id).exists()
+    incident = Incident.objects.get(case=case)
+    assert (incident.message, incident.submitted_by) == ("death_record", world["clerk"])
+    assert incident.submitted["died_on"] == "2026-02-25"
+
+
 def test_it_recalculates_when_one_covered_member_of_several_dies(client, world):
     case = reviews.active_case(world, members=3)
     member = case.household.members.exclude(is_applicant=True).first()
@@ -445,6 +469,44 @@ def test_it_stores_the_objection_text_for_the_reinvestigation(client, world):
     task_page = login(client, world, "investigator").get(reverse("task", args=[reinvestigation.pk]))
     assert task_page.status_code == 200
     assert text in task_page.content.decode()
+
+
+def test_it_holds_the_case_when_the_notice_fails_on_the_objection(client, world):
+    case = apply(world)
+    to_notice(world, case)
+    # A fault the notice's script trips on when the objection arrives.
+    runtime.set_variables(case.pk, {"objections": None}, actor=world["policy"])
+    form = {"objector": "村民王某", "reason": "家中新购小汽车"}
+    response = post(client, world, "village_clerk", "case-objection", case, form)
+    assert response.status_code == 302
+    assert said(response) == [
+        "流程未能继续办理，案件已暂停。已通知政策人员；您登记的内容已保留，他们重试时会继续办理，"
+        "无需重新登记。"
+    ]
+    incident = Incident.objects.get(case=case)
+    assert (incident.element, incident.message, incident.submitted_by) == (
+        "objection_recorded",
+        "objection",
+        world["village_clerk"],
+    )
+    assert incident.submitted["reason"] == "家中新购小汽车"
+    assert not case.tasks.filter(spec_name="investigate").exists()
+    html = page(client, world, "village_clerk", case)
+    assert "本案件已暂停" in html and 'id="action-objection"' not in html
+    # Fixed, then retried by policy staff: the objection as recorded sends the case back.
+    runtime.set_variables(case.pk, {"objections": []}, actor=world["policy"])
+    retry = reverse("studio:incident-retry", args=[incident.pk])
+    assert login(client, world, "policy").post(retry).status_code == 302
+    incident.refresh_from_db()
+    assert not incident.is_open
+    assert case.tasks.filter(spec_name="investigate").exists()
+    event = AuditEvent.objects.get(
+        case=case, action="message.received", payload__message="objection"
+    )
+    assert (event.actor, event.payload["payload"]["objector"]) == (
+        world["village_clerk"],
+        "村民王某",
+    )
 
 
 def test_it_refuses_the_objection_to_other_roles_and_places(client, world):

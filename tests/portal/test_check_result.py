@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from engine.models import Task, Wait
+from engine import runtime
+from engine.models import Incident, Task, Wait
+from tests.engine.samples import checked_bpmn
 from tests.workflows.dibao import accept, apply
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
@@ -68,3 +70,34 @@ def test_it_offers_the_form_on_the_case_page_from_what_the_engine_waits_for(clie
     Case.objects.filter(pk=waiting_not.pk).update(stage="家庭经济状况核对中")
     body = client.get(reverse("case", args=[waiting_not.pk])).content.decode()
     assert "case-check-result" not in body and "/check-result/" not in body
+
+
+def test_it_holds_the_case_when_the_process_fails_after_the_result(client, world, tiny_case):
+    runtime.deploy({"checked.bpmn": checked_bpmn()}, "checked.bpmn", actor=world["policy"])
+    runtime.start(
+        "checked",
+        case_id=tiny_case.pk,
+        region_id=world.village_a1.pk,
+        actor=None,
+        data={"parts": 0},
+    )
+    url = reverse("case-check-result", args=[tiny_case.pk])
+    login(client, world, "checker")
+    response = client.post(url, {"eligible": "yes", "report_no": "HD-7"}, follow=True)
+    assert response.redirect_chain == [(reverse("case", args=[tiny_case.pk]), 302)]
+    page = response.content.decode()
+    assert "流程未能继续办理，案件已暂停" in page and "division by zero" not in page
+    # Back on the form: the report is kept, so there is nothing to record, and the case page
+    # no longer offers it either.
+    body = client.get(url).content.decode()
+    assert "本案件已暂停：checker 于" in body and "登记的家庭经济状况核对报告" in body
+    assert 'name="report_no"' not in body
+    assert (
+        f'action="{url}"' not in client.get(reverse("case", args=[tiny_case.pk])).content.decode()
+    )
+    # A second report while the first is held is refused plainly, and the first one kept.
+    response = client.post(url, {"eligible": "no", "report_no": "HD-8", "reasons": "有车"})
+    assert response.status_code == 400 and "本案件已暂停" in response.content.decode()
+    incident = Incident.objects.get()
+    assert (incident.attempts, incident.submitted["report_no"]) == (1, "HD-7")
+    assert Wait.objects.filter(case=tiny_case).exists()

@@ -12,7 +12,7 @@ from assistance.models import Case, Household
 from engine import runtime
 from engine.clock import clock
 from engine.models import AuditEvent, Incident, IncidentKind, ProcessInstance
-from tests.engine.samples import timed_bpmn, tiny_sources
+from tests.engine.samples import checked_bpmn, timed_bpmn, tiny_sources
 from tests.fixtures import make_user
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +256,116 @@ def test_it_keeps_the_list_flat_from_few_to_many(client, world, failing, django_
     _add_incidents(world, failing, 60)
     with django_assert_num_queries(len(few.captured_queries)):
         assert client.get(LIST).status_code == 200
+
+
+# ---------------------------------------------------------------- a message the process fails on
+
+REPORT = {"eligible": "yes", "report_no": "HD-1"}
+
+
+@pytest.fixture
+def checking(world, tiny_case) -> ProcessInstance:
+    """The checked process waits for the check centre's report; its script after it divides
+    by `parts`, which the case started with as 0."""
+    runtime.deploy({"checked.bpmn": checked_bpmn()}, "checked.bpmn", actor=world["policy"])
+    return runtime.start(
+        "checked",
+        case_id=tiny_case.pk,
+        region_id=world.village_a1.pk,
+        actor=None,
+        data={"parts": 0},
+    )
+
+
+@pytest.fixture
+def held_report(client, world, checking) -> Incident:
+    """The checker records the report on the check centre's page; the script after it fails."""
+    client.force_login(world["checker"])
+    response = client.post(reverse("case-check-result", args=[checking.case_id]), REPORT)
+    assert response.status_code == 302
+    client.logout()
+    return Incident.objects.get()
+
+
+def test_it_tells_the_checker_plainly_that_the_case_is_held(client, world, checking):
+    client.force_login(world["checker"])
+    url = reverse("case-check-result", args=[checking.case_id])
+    response = client.post(url, REPORT, follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("case", args=[checking.case_id])
+    assert "流程未能继续办理，案件已暂停" in page and "无需重新登记" in page
+    assert "本案件已暂停" in page
+    assert "division by zero" not in page
+    incident = Incident.objects.get()
+    assert (incident.kind, incident.message, incident.submitted_by) == (
+        IncidentKind.MESSAGE,
+        "check_result",
+        world["checker"],
+    )
+    assert incident.submitted == {"result": "eligible", "report_no": "HD-1", "reasons": ""}
+    checking.refresh_from_db()
+    assert checking.revision == 1
+    assert not AuditEvent.objects.filter(action="message.received").exists()
+
+
+def test_it_lists_the_kept_message_for_policy_staff(client, world, held_report):
+    client.force_login(world["policy"])
+    page = client.get(LIST).content.decode()
+    assert "已保留：家庭经济状况核对报告 · checker" in page
+    assert "split" in page and "division by zero" in page
+    assert retry_url(held_report) in page
+
+
+def test_it_delivers_the_kept_message_again_after_the_fix(client, world, held_report):
+    runtime.set_variables(held_report.case_id, {"parts": 2}, actor=world["policy"])
+    client.force_login(world["policy"])
+    response = client.post(retry_url(held_report), follow=True)
+    assert "已重试" in response.content.decode()
+    held_report.refresh_from_db()
+    assert not held_report.is_open and held_report.resolved_by == world["policy"]
+    instance = held_report.instance
+    instance.refresh_from_db()
+    assert instance.status == "completed"
+    assert runtime.instance_data(instance)["share"] == 5
+    # The checker's own report went through, as they recorded it.
+    received = AuditEvent.objects.get(action="message.received")
+    assert (received.actor, received.role) == (world["checker"], "county_checker")
+    assert received.payload["payload"]["report_no"] == "HD-1"
+    retried = AuditEvent.objects.get(action="incident.retried")
+    assert retried.actor == world["policy"] and retried.seq < received.seq
+
+
+def test_it_moves_a_held_message_to_the_fixed_version_and_delivers_it(client, world, held_report):
+    fixed, _created = runtime.deploy(
+        {"checked.bpmn": checked_bpmn(script="share = 10\noutcome = 'closed'")},
+        "checked.bpmn",
+        actor=world["policy"],
+    )
+    client.force_login(world["policy"])
+    url = reverse("studio:incident-migrate", args=[held_report.pk])
+    assert url in client.get(LIST).content.decode()
+    response = client.post(url, follow=True)
+    assert response.redirect_chain[-1][0] == LIST
+    held_report.refresh_from_db()
+    assert not held_report.is_open
+    instance = ProcessInstance.objects.get(pk=held_report.instance_id)
+    assert (instance.definition_id, instance.status) == (fixed.pk, "completed")
+    assert AuditEvent.objects.get(action="message.received").actor == world["checker"]
+
+
+def test_it_counts_another_attempt_when_a_message_retry_fails_again(client, world, held_report):
+    client.force_login(world["policy"])
+    response = client.post(retry_url(held_report), follow=True)
+    assert "该环节再次出错" in response.content.decode()
+    held_report.refresh_from_db()
+    assert held_report.is_open and held_report.attempts == 2
+    assert held_report.message == "check_result" and held_report.submitted_by == world["checker"]
+    assert not AuditEvent.objects.filter(action="message.received").exists()
+
+
+def test_it_refuses_to_retry_a_message_that_was_not_kept(client, world, held_report):
+    Incident.objects.filter(pk=held_report.pk).update(message="")
+    client.force_login(world["policy"])
+    response = client.post(retry_url(held_report), follow=True)
+    assert "出错的消息不会保留" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="incident.retried").exists()

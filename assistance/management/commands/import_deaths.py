@@ -32,6 +32,7 @@ class Tally:
     rejected: int = 0
     started: int = 0
     delivered: int = 0
+    held: int = 0
 
 
 def parse_day(text: str) -> date:
@@ -63,6 +64,11 @@ class Command(BaseCommand):
             f"{tally.rows} row(s): {tally.recorded} recorded, {tally.known} already recorded, "
             f"{tally.rejected} rejected; {tally.started} exit(s) started, "
             f"{tally.delivered} delivered to running exits"
+            + (
+                f"; {tally.held} exit(s) held on a failed step, for policy staff to retry"
+                if tally.held
+                else ""
+            )
         )
 
     def _import(self, reader: csv.DictReader[str]) -> Tally:
@@ -102,4 +108,5 @@ class Command(BaseCommand):
         tally.recorded += 1
         tally.started += len(report.started)
         tally.delivered += len(report.delivered)
+        tally.held += len(report.held)
         return None
