@@ -262,10 +262,21 @@ def lowered_standards(
 
 
 def check_policy_record(record: RegionPolicy) -> None:
-    """Validate a policy record before it is saved: known, well-formed values, and no dibao
-    standard below the one in force on its effective date unless the record says it lowers
-    it on purpose, with a reason."""
+    """Validate a policy record before it is saved, whoever saves it (the studio, the admin, a
+    command): known, well-formed values within the floors and maxima of the published rules
+    (LIMITS), pairs kept in order once merged with the values in force on its effective date
+    (ORDERED_PAIRS), and no dibao standard below the one in force that day unless the record
+    says it lowers it on purpose, with a reason."""
     values = clean_values(record.values)
+    problems = check_limits(values)
+    if not problems and any(key in values for pair in ORDERED_PAIRS for key in pair[:2]):
+        region = Region.objects.get(pk=record.region_id)
+        in_force, _sources = _merged(region, record.effective_from, without=record.pk)
+        problems = check_consistency({**in_force, **values}, values)
+    if problems:
+        key, message = next(iter(problems.items()))
+        label = PARAMS[key].label if key in PARAMS else key
+        raise PolicyError(f"{label}: {message}")
     if record.lowers_standard:
         if not record.override_reason.strip():
             raise PolicyError(_("Give the reason for lowering the standard."))
@@ -314,7 +325,8 @@ class Limit:
 
 
 # Floors (and the statutory maxima of time limits) from docs/domain.md. Checked when policy staff
-# change a parameter in the studio; a province with other rules changes them here.
+# change a parameter in the studio, and on every save of a record (check_policy_record); a
+# province with other rules changes them here.
 LIMITS: dict[str, Limit] = {
     # Seed 000 (Hunan 2020): the rural standard not below 4,000 yuan a year.
     "dibao_standard_rural": Limit(
