@@ -162,6 +162,48 @@ def policy_in_force(
     return merged, sources
 
 
+def copied_policy(data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The policy a process copied into its data the day it started (assistance.actions
+    `process_data`, exit and review data): what its scripts, gateways and due dates read,
+    whatever records were approved since. None for data from before processes kept one."""
+    policy = data.get("policy")
+    return dict(policy) if isinstance(policy, Mapping) and policy else None
+
+
+def sources_of(region: Region, day: date, values: Mapping[str, Any]) -> dict[str, ParamSource]:
+    """Where each of `values` comes from: a process's copy of the policy in force for `region`
+    on `day`, the day it started. For each, the nearest, newest record in force that day that
+    gives that value: a record approved after the copy was taken, for a day the copy covers,
+    is passed over where it says otherwise. A value no record gives has no source."""
+    ancestor_ids = region.ancestor_ids()
+    depth = {region_id: index for index, region_id in enumerate(ancestor_ids)}
+    records = sorted(
+        RegionPolicy.objects.filter(region_id__in=ancestor_ids, effective_from__lte=day)
+        .select_related("region")
+        .order_by("effective_from"),
+        key=lambda record: (depth[record.region_id], record.effective_from),
+        reverse=True,
+    )
+    sources: dict[str, ParamSource] = {}
+    for record in records:
+        for key, value in clean_values(record.values).items():
+            if key not in sources and key in values and values[key] == value:
+                sources[key] = ParamSource(
+                    record.region.name, record.effective_from, record.region_id
+                )
+    return sources
+
+
+def procedure_limit(policy: Mapping[str, Any], assistance_type: str, *, extended: bool) -> Any:
+    """R6: the working days of the whole procedure (once extended, the longer limit); a kind
+    with a limit of its own names it after itself (temporary_procedure_working_days)."""
+    key = "procedure_extended_working_days" if extended else "procedure_working_days"
+    for name in (f"{assistance_type}_{key}", key):
+        if policy.get(name) is not None:
+            return policy[name]
+    return None
+
+
 def _merged(
     region: Region, day: date, *, without: int | None = None
 ) -> tuple[dict[str, Any], dict[str, ParamSource]]:
@@ -220,10 +262,21 @@ def lowered_standards(
 
 
 def check_policy_record(record: RegionPolicy) -> None:
-    """Validate a policy record before it is saved: known, well-formed values, and no dibao
-    standard below the one in force on its effective date unless the record says it lowers
-    it on purpose, with a reason."""
+    """Validate a policy record before it is saved, whoever saves it (the studio, the admin, a
+    command): known, well-formed values within the floors and maxima of the published rules
+    (LIMITS), pairs kept in order once merged with the values in force on its effective date
+    (ORDERED_PAIRS), and no dibao standard below the one in force that day unless the record
+    says it lowers it on purpose, with a reason."""
     values = clean_values(record.values)
+    problems = check_limits(values)
+    if not problems and any(key in values for pair in ORDERED_PAIRS for key in pair[:2]):
+        region = Region.objects.get(pk=record.region_id)
+        in_force, _sources = _merged(region, record.effective_from, without=record.pk)
+        problems = check_consistency({**in_force, **values}, values)
+    if problems:
+        key, message = next(iter(problems.items()))
+        label = PARAMS[key].label if key in PARAMS else key
+        raise PolicyError(f"{label}: {message}")
     if record.lowers_standard:
         if not record.override_reason.strip():
             raise PolicyError(_("Give the reason for lowering the standard."))
@@ -272,7 +325,8 @@ class Limit:
 
 
 # Floors (and the statutory maxima of time limits) from docs/domain.md. Checked when policy staff
-# change a parameter in the studio; a province with other rules changes them here.
+# change a parameter in the studio, and on every save of a record (check_policy_record); a
+# province with other rules changes them here.
 LIMITS: dict[str, Limit] = {
     # Seed 000 (Hunan 2020): the rural standard not below 4,000 yuan a year.
     "dibao_standard_rural": Limit(

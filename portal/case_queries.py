@@ -22,9 +22,17 @@ from django.utils.translation import gettext_lazy
 from assistance import workdays
 from assistance.amounts import AmountInputError, DibaoBreakdown
 from assistance.breakdowns import Breakdown
-from assistance.kinds import Kind, kind_for
+from assistance.kinds import amount_markers, kind_for
 from assistance.models import Case, CaseStatus, Deduction, Evidence, EvidenceKind, Member
-from assistance.policy import PARAMS, ParamSource, PolicyError, policy_in_force
+from assistance.policy import (
+    PARAMS,
+    ParamSource,
+    PolicyError,
+    copied_policy,
+    policy_in_force,
+    procedure_limit,
+    sources_of,
+)
 from engine import runtime
 from engine.clock import clock
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Timer
@@ -99,6 +107,9 @@ class AmountView:
     standard_source: ParamSource | None
     cap_source: ParamSource | None
     policy_day: date
+    # The policy is the application's process's copy (or in force on the application day),
+    # not a later process's (a review that recalculated the amount).
+    policy_of_application: bool = True
 
 
 @dataclass(frozen=True)
@@ -127,6 +138,7 @@ class LinesView:
     lines: list[LineView]
     policy_day: date
     ineligible: str = ""  # why nothing is due, when it is not
+    policy_of_application: bool = True  # see AmountView
     lines_of_kind: bool = True
 
 
@@ -278,26 +290,72 @@ def _decision_entries(payload: Mapping[str, Any]) -> list[Entry]:
     return entries
 
 
-def _instances(case: Case, *, with_state: bool) -> list[ProcessInstance]:
-    """The case's processes, newest first; their state only when the amount reads from it."""
+def _instances(case: Case) -> list[ProcessInstance]:
+    """The case's processes, newest first, with their state (the amount and the procedure
+    clock read the data of the process that decided with it)."""
     found = ProcessInstance.objects.filter(case=case).order_by("-pk")
-    fields = ["pk", "definition_id", "case_id", *(["state"] if with_state else [])]
-    return list(found.only(*fields))
+    return list(found.only("pk", "definition_id", "case_id", "created_at", "state"))
 
 
 def _forms_by_instance(instances: Iterable[ProcessInstance]) -> dict[int, dict[str, Any]]:
     return {item.pk: runtime.task_forms(item.definition_id) for item in instances}
 
 
-def process_facts(kind: Kind, instances: Sequence[ProcessInstance]) -> dict[str, Any]:
-    """The kind's amount facts from the newest process that has the first of them."""
-    if not kind.amount_facts:
-        return {}
-    for instance in instances:
-        data = runtime.instance_data(instance)
-        if data.get(kind.amount_facts[0]) is not None:
-            return {name: data[name] for name in kind.amount_facts if name in data}
-    return {}
+@dataclass(frozen=True)
+class ProcessPolicy:
+    """The policy a process copied into its data the day it started: what it decides with,
+    whatever records were approved since (assistance.policy.copied_policy)."""
+
+    values: dict[str, Any]
+    day: date
+    # Copied by the application's process, not by a later one (a review, an exit).
+    application: bool
+
+
+class CaseProcesses:
+    """A case's processes, newest first, with their state (`_instances`). A process's data
+    is read (its workflow deserialized) only when asked, and once per page."""
+
+    def __init__(self, instances: Sequence[ProcessInstance]) -> None:
+        self.instances = list(instances)
+        self._data: dict[int, dict[str, Any]] = {}
+
+    def data(self, instance: ProcessInstance) -> dict[str, Any]:
+        if instance.pk not in self._data:
+            self._data[instance.pk] = runtime.instance_data(instance)
+        return self._data[instance.pk]
+
+    def get(self, pk: int | None) -> ProcessInstance | None:
+        return next((item for item in self.instances if item.pk == pk), None)
+
+    @property
+    def application(self) -> ProcessInstance | None:
+        """The case's first process: the one its application started."""
+        return self.instances[-1] if self.instances else None
+
+    def newest_with(self, names: Sequence[str]) -> ProcessInstance | None:
+        """The newest process whose data has a value for any of `names`."""
+        for instance in self.instances:
+            data = self.data(instance)
+            if any(data.get(name) is not None for name in names):
+                return instance
+        return None
+
+    def policy(self, instance: ProcessInstance | None) -> ProcessPolicy | None:
+        """The policy `instance` copied when it started; None for data from before processes
+        kept one."""
+        if instance is None:
+            return None
+        values = copied_policy(self.data(instance))
+        if values is None:
+            return None
+        return ProcessPolicy(
+            values, _local_day(instance.created_at), instance.pk == self.instances[-1].pk
+        )
+
+
+def _processes(case: Case, processes: CaseProcesses | None) -> CaseProcesses:
+    return processes if processes is not None else CaseProcesses(_instances(case))
 
 
 # ----------------------------------------------------------------- amount
@@ -307,25 +365,28 @@ def amount_for(
     case: Case,
     members: Sequence[Member],
     deductions: Sequence[Deduction],
-    instances: Sequence[ProcessInstance] | None = None,
+    processes: CaseProcesses | None = None,
 ) -> tuple[AmountView | LinesView | None, str]:
-    """The amount as the process computes it, from the policy in force on the application day
-    and the figures the process itself decided (`instances`, newest first, with their state)."""
+    """The amount as the process computes it: with the figures and the policy copy of the
+    newest process that computed it (a review's, once one recalculated it), else of the
+    application's process; the policy in force on the application day only for processes
+    that kept no copy."""
     kind = kind_for(case.assistance_type)
     if kind is None or kind.amount_breakdown is None:
         return None, ""
-    day = _local_day(case.created_at)
-    if instances is None:
-        instances = _instances(case, with_state=bool(kind.amount_facts))
+    processes = _processes(case, processes)
+    computed = processes.newest_with(amount_markers(kind))
+    data = processes.data(computed) if computed is not None else {}
+    facts = {name: data[name] for name in kind.amount_facts if name in data}
     try:
-        policy, sources = policy_in_force(case.region, day)
-        breakdown = kind.amount_breakdown(
-            case, members, deductions, policy, process=process_facts(kind, instances)
+        policy, sources, day, application = _amount_policy(
+            case, processes.policy(computed or processes.application)
         )
+        breakdown = kind.amount_breakdown(case, members, deductions, policy, process=facts)
     except (PolicyError, AmountInputError, KeyError, ValueError, ArithmeticError) as exc:
         return None, str(exc)
     if isinstance(breakdown, Breakdown):
-        return _lines_view(breakdown, sources, day), ""
+        return _lines_view(breakdown, sources, day, application), ""
     names = {str(member.pk): member.name for member in members}
     by_key = {str(member.pk): member for member in members}
     rows = [
@@ -357,9 +418,23 @@ def amount_for(
             standard_source=sources.get(standard_key),
             cap_source=sources.get("employment_cost_cap"),
             policy_day=day,
+            policy_of_application=application,
         ),
         "",
     )
+
+
+def _amount_policy(
+    case: Case, copy: ProcessPolicy | None
+) -> tuple[dict[str, Any], dict[str, ParamSource], date, bool]:
+    """(values, where each comes from, the day they were in force, whether that is the
+    application day): the process's copy, or for a process without one the policy in force
+    on the application day."""
+    if copy is None:
+        day = _local_day(case.created_at)
+        policy, sources = policy_in_force(case.region, day)
+        return policy, sources, day, True
+    return copy.values, sources_of(case.region, copy.day, copy.values), copy.day, copy.application
 
 
 def _labelled(label: str, value: str) -> str:
@@ -367,7 +442,9 @@ def _labelled(label: str, value: str) -> str:
     return _("%(label)s: %(value)s") % {"label": label, "value": value} if value else label
 
 
-def _lines_view(breakdown: Breakdown, sources: Mapping[str, ParamSource], day: date) -> LinesView:
+def _lines_view(
+    breakdown: Breakdown, sources: Mapping[str, ParamSource], day: date, application: bool
+) -> LinesView:
     def source(key: str) -> SourceView:
         found = sources.get(key)
         return SourceView(
@@ -390,6 +467,7 @@ def _lines_view(breakdown: Breakdown, sources: Mapping[str, ParamSource], day: d
             for line in breakdown.lines
         ],
         policy_day=day,
+        policy_of_application=application,
         ineligible=""
         if breakdown.eligible
         else _("(not eligible: %(reason)s)") % {"reason": breakdown.ineligible_reason},
@@ -412,33 +490,42 @@ _COUNTED_KINDS = _counted_kinds()
 # ----------------------------------------------------------------- clocks
 
 
-def _accepted_on(events: Iterable[AuditEvent]) -> date | None:
-    """The day the application was accepted as complete: the whole procedure counts from it."""
+def _acceptance(events: Iterable[AuditEvent]) -> AuditEvent | None:
+    """The step that accepted the application as complete: the whole procedure counts from it."""
     for event in events:
         if event.action != "task.completed":
             continue
         data = (event.payload or {}).get("data") or {}
         if data.get("acceptance_decision") == "complete":
-            return _local_day(event.at)
+            return event
     return None
 
 
-def procedure_clock(case: Case, events: Sequence[AuditEvent]) -> ProcedureClock:
-    """R6: working days from acceptance, the region's longer limit once extended."""
-    accepted = _accepted_on(events)
+def procedure_clock(
+    case: Case, events: Sequence[AuditEvent], processes: CaseProcesses | None = None
+) -> ProcedureClock:
+    """R6: working days from acceptance, the region's longer limit once extended, as the
+    accepting process's policy copy sets them (the policy in force on the acceptance day for
+    a process without one)."""
+    acceptance = _acceptance(events)
     extended = case.procedure_extended_at is not None
     in_progress = case.status == "in_progress"
-    if accepted is None:
+    if acceptance is None:
         return ProcedureClock(
             None, None, None, None, None, extended, case.procedure_extension_reason, False
         )
-    try:
-        policy, _sources = policy_in_force(case.region, accepted)
-    except PolicyError:
-        policy = {}
-    key = "procedure_extended_working_days" if extended else "procedure_working_days"
-    # A kind with its own limit names it after itself (temporary_procedure_working_days).
-    limit = policy.get(f"{case.assistance_type}_{key}", policy.get(key))
+    accepted = _local_day(acceptance.at)
+    copy = None
+    if acceptance.instance_id is not None:
+        processes = _processes(case, processes)
+        copy = processes.policy(processes.get(acceptance.instance_id))
+    limit = procedure_limit(copy.values, case.assistance_type, extended=extended) if copy else None
+    if limit is None:
+        try:
+            policy, _sources = policy_in_force(case.region, accepted)
+        except PolicyError:
+            policy = {}
+        limit = procedure_limit(policy, case.assistance_type, extended=extended)
     due = workdays.add_working_days(accepted, int(limit)) if limit is not None else None
     stopped = None if in_progress else case.decided_on
     left = (
@@ -489,13 +576,12 @@ def case_file(
     task_due: date | None = None,
 ) -> CaseFile:
     events = list(AuditEvent.objects.filter(case=case).order_by("at", "seq"))
-    kind = kind_for(case.assistance_type)
-    instances = _instances(case, with_state=bool(kind and kind.amount_facts))
-    amount, problem = amount_for(case, members, deductions, instances)
+    processes = CaseProcesses(_instances(case))
+    amount, problem = amount_for(case, members, deductions, processes)
     return CaseFile(
-        steps=steps_for(events, _forms_by_instance(instances)),
+        steps=steps_for(events, _forms_by_instance(processes.instances)),
         deadlines=deadlines(case, task_due),
-        procedure=procedure_clock(case, events),
+        procedure=procedure_clock(case, events, processes),
         amount=amount,
         amount_problem=problem,
     )

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assistance import ids
 from assistance.models import Case, CaseStatus, EvidenceKind, Member, Region, RegionLevel
-from assistance.policy import policy_for
+from assistance.policy import copied_policy, policy_for, procedure_limit
 from engine import runtime
 from engine.clock import clock
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Task, Wait
@@ -131,12 +131,28 @@ def acceptance_facts(case: Case) -> Facts | None:
     )
     if step is None:
         return None
-    policy = policy_for(case.region, step.at.date())
     return {
         "applied_on": case.created_at.date().isoformat(),
         "accepted_on": step.at.date().isoformat(),
-        "procedure_days": policy["procedure_working_days"],
+        "procedure_days": _procedure_days(case, step),
     }
+
+
+def _procedure_days(case: Case, step: AuditEvent) -> Any:
+    """The limit of the whole procedure as the accepting process's policy copy sets it (the
+    limit the case page's procedure clock counts, a kind's own if it has one); the policy in
+    force on the acceptance day for a process that kept no copy."""
+    instance = (
+        ProcessInstance.objects.filter(pk=step.instance_id).first()
+        if step.instance_id is not None
+        else None
+    )
+    copy = copied_policy(runtime.instance_data(instance)) if instance is not None else None
+    limit = procedure_limit(copy, case.assistance_type, extended=False) if copy else None
+    if limit is None:
+        policy = policy_for(case.region, step.at.date())
+        limit = procedure_limit(policy, case.assistance_type, extended=False)
+    return limit
 
 
 def acceptance_page(case: Case, facts: Facts) -> Page:

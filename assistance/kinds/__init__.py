@@ -52,11 +52,20 @@ class Kind:
     # taken from the case's newest process that has the first of them (so a figure and the
     # day it was found come from one process); passed as `process=` to amount_breakdown.
     amount_facts: tuple[str, ...] = ()
+    # For a kind without amount facts: process variables any of which shows that a process
+    # computed the amount (an application's `amount`, a dibao review's `recalculated`).
+    amount_computed: tuple[str, ...] = ("amount",)
     # The JSON Schema of this kind's own intake fields (its `details`), a file in
     # workflows/forms/ that policy staff edit like task forms.
     intake_form: str = ""
     # Whether one member of a household may be covered alone (单人户施保).
     single_person_cover: bool = False
+
+
+def amount_markers(kind: Kind) -> tuple[str, ...]:
+    """The variables that mark the process whose figures and policy copy the amount page
+    reads: the first amount fact, else the variables the kind computes its amount in."""
+    return kind.amount_facts[:1] or kind.amount_computed
 
 
 def intake_schema(kind: Kind) -> dict[str, Any]:

@@ -70,6 +70,8 @@ KIND = register(
         case_prefix="DB",
         start_data=start_data,
         amount_breakdown=amount_breakdown,
+        # The application's (and an exit's) `amount`, a periodic review's `recalculated`.
+        amount_computed=("amount", "recalculated"),
         intake_form="intake_dibao.json",
         single_person_cover=True,
     )

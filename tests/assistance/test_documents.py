@@ -252,3 +252,24 @@ def test_it_notifies_a_refusal_at_confirmation_as_not_approved(world):
     text = text_of(do_issue_document(case, actor=world["clerk"], code="refusal"))
     assert "不予批准通知书" in text and "2026年3月10日决定不予批准" in text
     assert "存在隐瞒收入" in text and "行政复议" in text and "行政诉讼" in text
+
+
+def test_it_states_the_procedure_limit_the_accepting_process_copied(world):
+    """The acceptance notice promises what the case page's clock counts: the limit in the
+    process's own policy copy (a kind's own first), not a record approved since."""
+    from assistance.documents.notices import acceptance_facts
+    from assistance.models import RegionPolicy
+    from tests.workflows import temporary
+
+    case = apply(world)
+    RegionPolicy.objects.create(
+        region=world.county, effective_from=clock.today(), values={"procedure_working_days": 20}
+    )
+    accept(world, case)
+    assert acceptance_facts(case)["procedure_days"] == 30
+    text = text_of(do_issue_document(case, actor=world["clerk"], code="acceptance"))
+    assert "受理之日起30个工作日内办结" in text
+    # Temporary aid: its own 15 working days (R6 as the region sets it for temporary aid).
+    aid = temporary.apply(world)
+    temporary.accept(world, aid)
+    assert acceptance_facts(aid)["procedure_days"] == 15

@@ -26,9 +26,9 @@ def test_it_inherits_the_county_policy(world):
 
 def test_it_lets_a_township_override_one_parameter(world):
     RegionPolicy.objects.create(
-        region=world.township_a, effective_from=date(2026, 1, 1), values={"notice_days": 5}
+        region=world.township_a, effective_from=date(2026, 1, 1), values={"notice_days": 9}
     )
-    assert policy_for(world.village_a1, date(2026, 3, 2))["notice_days"] == 5
+    assert policy_for(world.village_a1, date(2026, 3, 2))["notice_days"] == 9
     assert policy_for(world.village_b1, date(2026, 3, 2))["notice_days"] == 7
     assert policy_for(world.village_a1, date(2026, 3, 2))["dibao_standard_rural"] == "600.00"
 
@@ -64,7 +64,7 @@ def test_it_validates_values(values):
 
 def test_it_tells_where_each_value_in_force_comes_from(world):
     RegionPolicy.objects.create(
-        region=world.township_a, effective_from=date(2026, 1, 1), values={"notice_days": 5}
+        region=world.township_a, effective_from=date(2026, 1, 1), values={"notice_days": 9}
     )
     RegionPolicy.objects.create(
         region=world.county, effective_from=date(2026, 2, 1), values={"dibao_standard_rural": "650"}
@@ -136,3 +136,62 @@ def test_it_validates_values_when_a_record_is_saved(world):
         RegionPolicy.objects.create(
             region=world.county, effective_from=date(2026, 7, 1), values={"notice_days": -1}
         )
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"procedure_working_days": 0}, "1 to 366"),
+        ({"notice_days": 6}, "at least 7 days"),
+        ({"procedure_working_days": 31}, "at most 30 working days"),
+        ({"confirmation_working_days": 11}, "within 10 working days"),
+        ({"tekun_basic_multiplier": "1.2"}, "1.3 times"),
+    ],
+)
+def test_it_holds_the_floors_and_maxima_whoever_saves_a_record(world, values, message):
+    """The admin and commands save through RegionPolicy.save like the studio's approval."""
+    with pytest.raises(PolicyError, match=message):
+        RegionPolicy.objects.create(
+            region=world.county, effective_from=date(2026, 7, 1), values=values
+        )
+    assert not RegionPolicy.objects.filter(effective_from=date(2026, 7, 1)).exists()
+
+
+def test_it_keeps_the_rural_floor_even_when_a_standard_is_lowered_on_purpose(world):
+    with pytest.raises(PolicyError, match="4,000 yuan a year"):
+        RegionPolicy.objects.create(
+            region=world.county,
+            effective_from=date(2026, 7, 1),
+            values={"dibao_standard_rural": "333.33"},
+            lowers_standard=True,
+            override_reason="省厅通知：标准口径调整",
+        )
+    RegionPolicy.objects.create(
+        region=world.county,
+        effective_from=date(2026, 7, 1),
+        values={"dibao_standard_rural": "333.34"},
+        lowers_standard=True,
+        override_reason="省厅通知：标准口径调整",
+    )
+    assert policy_for(world.village_a1, date(2026, 7, 1))["dibao_standard_rural"] == "333.34"
+
+
+def test_it_keeps_pairs_in_order_with_the_values_in_force(world):
+    # The county's procedure takes 30 working days: an extension to 25 would shorten it.
+    with pytest.raises(PolicyError, match="cannot be shorter"):
+        RegionPolicy.objects.create(
+            region=world.township_a,
+            effective_from=date(2026, 7, 1),
+            values={"procedure_extended_working_days": 25},
+        )
+    record = RegionPolicy.objects.create(
+        region=world.township_a,
+        effective_from=date(2026, 7, 1),
+        values={"procedure_working_days": 20, "procedure_extended_working_days": 25},
+    )
+    # Saving the record again weighs it against the others, not against its old self.
+    record.values = {"procedure_working_days": 25, "procedure_extended_working_days": 25}
+    record.save()
+    record.values = {"procedure_working_days": 26, "procedure_extended_working_days": 25}
+    with pytest.raises(PolicyError, match="cannot be shorter"):
+        record.save()
