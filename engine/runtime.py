@@ -1001,7 +1001,9 @@ def main_diagram_waits(definition_id: int) -> dict[str, str]:
             if isinstance(task_spec, UserTaskMixin):
                 found.setdefault(f"task:{name}", holder)
             event = getattr(task_spec, "event_definition", None)
-            inner = event.event_definitions if isinstance(event, MultipleEventDefinition) else [event]
+            inner = [event]
+            if isinstance(event, MultipleEventDefinition):
+                inner = list(event.event_definitions)
             for definition in inner:
                 if isinstance(definition, MessageEventDefinition):
                     found.setdefault(f"message:{definition.name}", holder)

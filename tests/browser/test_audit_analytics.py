@@ -54,17 +54,18 @@ def plant(world: World) -> None:
     apply(world)
 
 
-def watch(page: Page) -> None:
+def watch(page: Page) -> list[str]:
+    """Console errors (Chromium reports a refused style or script there too)."""
+    errors: list[str] = []
     page.add_init_script(WATCH)
     page.on(
-        "console",
-        lambda message: page.evaluate("m => window.__problems.push(m)", "console " + message.text)
-        if message.type == "error"
-        else None,
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
     )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
 
 
-def assert_drawn(page: Page) -> None:
+def assert_drawn(page: Page, errors: list[str]) -> None:
     analytics = page.locator(".analytics")
     expect(analytics).to_have_attribute("data-state", "ready")
     for name in ("stages", "regions", "months"):
@@ -81,6 +82,7 @@ def assert_drawn(page: Page) -> None:
     expect(check_stage).to_have_class(NOW)
     assert page.locator("#diagram .heat-badge").count() >= 2
     assert page.evaluate("window.__problems") == []
+    assert errors == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -91,9 +93,9 @@ def test_it_draws_the_charts_and_the_heatmap_for_an_auditor(
 ) -> None:
     plant(world)
     with phone(browser, live_server, "auditor", lang, desktop=True) as page:
-        watch(page)
+        errors = watch(page)
         page.goto(live_server.url + "/audit/analytics/")
-        assert_drawn(page)
+        assert_drawn(page, errors)
         expect(page.locator("#stage-table tr[data-stage=acceptance] .count")).to_have_text("4")
         expect(page.locator("#stage-table tr[data-stage=acceptance] .open")).to_have_text("1")
         expect(page.locator("#node-table tr[data-element=economic_check] .now")).to_have_text("2")
@@ -109,7 +111,7 @@ def test_it_draws_the_charts_and_the_heatmap_for_an_auditor(
         expect(page.locator("#regions-title")).to_contain_text(
             "受理" if lang == "zh" else "Acceptance"
         )
-        assert_drawn(page)
+        assert_drawn(page, errors)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -120,7 +122,7 @@ def test_it_fits_a_phone(
 ) -> None:
     plant(world)
     with phone(browser, live_server, "auditor", lang) as page:
-        watch(page)
+        errors = watch(page)
         page.goto(live_server.url + "/audit/analytics/")
-        assert_drawn(page)
+        assert_drawn(page, errors)
         assert_fits(page, f"audit-analytics-phone-{lang}")
