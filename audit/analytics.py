@@ -221,10 +221,6 @@ class Unit:
     level: str
     region_id: int | None = None
 
-    @property
-    def is_total(self) -> bool:
-        return self.key == "all"
-
 
 @dataclass
 class Scope:
@@ -689,9 +685,3 @@ def heatmap(
             node.level = max(1, math.ceil(HEAT_LEVELS * node.average / highest)) if highest else 1
     ordered = sorted(nodes.values(), key=lambda node: (-(node.average or 0), -node.now, node.name))
     return Heatmap(definition, ordered)
-
-
-def kind_choices() -> list[tuple[str, Promise]]:
-    from assistance.models import AssistanceType
-
-    return [(code, label) for code, label in AssistanceType.choices if code in PROCEDURES]
