@@ -56,15 +56,16 @@ bench: install ## Benchmark (PostgreSQL): a dibao case through the runtime vs ba
 bench-queue: install ## Benchmark (PostgreSQL): queue page with 10k and 1M open tasks
 	$(BIN)/python bench/queue.py
 
-# npm packages, pinned by package-lock.json; the copies under portal/static/vendor/ and
-# studio/static/vendor/, and the studio's bundles (studio/frontend/ built by esbuild into
-# studio/static/studio/*.bundle.js) are committed so that `make demo` needs neither node nor npm.
+# npm packages, pinned by package-lock.json; the copies under portal/, studio/ and
+# audit/static/vendor/ (Apache ECharts draws the auditors' charts), and the studio's bundles
+# (studio/frontend/ built by esbuild into studio/static/studio/*.bundle.js) are committed so that `make demo` needs neither node nor npm.
 VENDOR_BPMN := portal/static/vendor/bpmn-js
 BPMN_DIST   := node_modules/bpmn-js/dist
 STUDIO_VENDOR := studio/static/vendor
 DMN_DIST    := node_modules/dmn-js/dist
+VENDOR_ECHARTS := audit/static/vendor/echarts
 
-vendor: ## Rebuild portal/ and studio/static/vendor/ and the studio's editor bundles from package-lock.json with npm ci (commit the result)
+vendor: ## Rebuild portal/, studio/ and audit/static/vendor/ and the studio's editor bundles from package-lock.json with npm ci (commit the result)
 	npm ci --ignore-scripts --no-audit --no-fund
 	rm -rf $(VENDOR_BPMN) && mkdir -p $(VENDOR_BPMN)
 	cp $(BPMN_DIST)/bpmn-navigated-viewer.production.min.js $(VENDOR_BPMN)/
@@ -87,6 +88,12 @@ vendor: ## Rebuild portal/ and studio/static/vendor/ and the studio's editor bun
 	cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css $(STUDIO_VENDOR)/properties-panel/
 	cp node_modules/@bpmn-io/properties-panel/LICENSE $(STUDIO_VENDOR)/properties-panel/LICENSE
 	node -p "require('@bpmn-io/properties-panel/package.json').version" > $(STUDIO_VENDOR)/properties-panel/VERSION
+	rm -rf $(VENDOR_ECHARTS) && mkdir -p $(VENDOR_ECHARTS)
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR_ECHARTS)/
+	cp node_modules/echarts/LICENSE node_modules/echarts/NOTICE $(VENDOR_ECHARTS)/
+	cp node_modules/echarts/licenses/LICENSE-d3 $(VENDOR_ECHARTS)/LICENSE-d3
+	cp node_modules/zrender/LICENSE $(VENDOR_ECHARTS)/LICENSE-zrender
+	node -p "require('echarts/package.json').version" > $(VENDOR_ECHARTS)/VERSION
 	node studio/frontend/build.mjs
 
 clean: ## Remove the virtualenv and the embedded database

@@ -1,5 +1,12 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from audit import views_analytics
 
 app_name = "audit"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("analytics/", views_analytics.analytics_page, name="analytics"),
+    path("analytics/data.json", views_analytics.analytics_data, name="analytics-data"),
+    path("analytics/diagram.json", views_analytics.analytics_diagram, name="analytics-diagram"),
+    path("analytics/export.xlsx", views_analytics.analytics_export, name="analytics-export"),
+]

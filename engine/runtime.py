@@ -981,6 +981,37 @@ def main_diagram_names(definition_id: int) -> dict[str, str]:
     return names
 
 
+@functools.lru_cache(maxsize=64)
+def main_diagram_waits(definition_id: int) -> dict[str, str]:
+    """What ends a wait, as the audit trail names it -> the element of the main diagram.
+
+    A step ends with one of three events: `task.completed` (payload `task`: the spec name),
+    `message.received` (payload `message`: the message name) or `timer.fired` (payload
+    `timer`: the name the Timer row carries). Keys are "task:<spec name>",
+    "message:<name>" and "timer:<name>"; steps of called stages map to their call box.
+    """
+    holders = main_diagram_elements(definition_id)
+    spec, subprocess_specs = _spec_objects(definition_id)
+    found: dict[str, str] = {}
+    for process in [spec, *subprocess_specs.values()]:
+        for name, task_spec in process.task_specs.items():
+            holder = holders.get(name)
+            if holder is None:
+                continue
+            if isinstance(task_spec, UserTaskMixin):
+                found.setdefault(f"task:{name}", holder)
+            event = getattr(task_spec, "event_definition", None)
+            inner = [event]
+            if isinstance(event, MultipleEventDefinition):
+                inner = list(event.event_definitions)
+            for definition in inner:
+                if isinstance(definition, MessageEventDefinition):
+                    found.setdefault(f"message:{definition.name}", holder)
+            if _waits_on_timer(event):
+                found.setdefault(f"timer:{task_spec.bpmn_name or name}", holder)
+    return found
+
+
 def definition_diagram(definition_id: int) -> str:
     """The BPMN source of a definition's main process (the stages it calls are in other files)."""
     definition = ProcessDefinition.objects.only("key", "sources").get(pk=definition_id)

@@ -52,6 +52,8 @@ ACTION_LABELS = {
     "policy.approved": _("Parameter change approved"),
     "policy.returned": _("Parameter change sent back"),
     "policy.withdrawn": _("Parameter change withdrawn"),
+    "audit.analytics_viewed": _("Time-limit analytics viewed"),
+    "audit.analytics_exported": _("Time-limit analytics exported"),
 }
 
 

@@ -30,3 +30,16 @@ def test_it_names_the_steps_of_the_main_diagram_only() -> None:
     names = runtime.main_diagram_names(ProcessDefinition.objects.get(key="dibao").pk)
     assert names["economic_check"] == "家庭经济状况核对"
     assert "check_wait" not in names
+
+
+def test_it_places_what_ends_a_wait_in_the_trail_on_the_main_diagram() -> None:
+    waits = runtime.main_diagram_waits(ProcessDefinition.objects.get(key="dibao").pk)
+    assert waits["task:acceptance"] == "acceptance"
+    assert waits["task:cosign"] == "home_investigation"
+    assert waits["message:check_result"] == "economic_check"
+    # The notice waits at an event gateway: its timer and the objection it may receive.
+    assert waits["timer:公示期"] == "public_notice"
+    assert waits["message:objection"] == "public_notice"
+    assert "task:economic_check" not in waits
+    temporary = runtime.main_diagram_waits(ProcessDefinition.objects.get(key="temporary").pk)
+    assert temporary["timer:补办期限届满"] == "paperwork_timer"
