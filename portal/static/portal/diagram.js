@@ -6,7 +6,8 @@
  *
  * data-source answers JSON {"xml": "<bpmn…>", "completed": [ids], "active": [ids],
  * "failed": [ids] (optional), "labels": {name: shown name}}; data-failed holds the message shown when it cannot load.
- * When done the div gets data-state="ready" (or "error", with a plain message instead).
+ * When done the div gets data-state="ready" (or "error", with a plain message instead), and
+ * fires "doudi:diagram-ready" with detail {viewer, data} (also kept as div.doudiDiagram).
  */
 (function () {
   "use strict";
@@ -132,7 +133,10 @@
         addMarkers(registry, canvas, data.failed, "doudi-failed");
         canvas.zoom("fit-viewport", "auto");
         wireZoom(container, canvas);
+        // For scripts that work on the shown diagram (audit/replay.js moves the markers).
+        container.doudiDiagram = { viewer: viewer, data: data };
         container.setAttribute("data-state", "ready");
+        container.dispatchEvent(new window.CustomEvent("doudi:diagram-ready", { detail: container.doudiDiagram }));
       })
       .catch(function (error) {
         if (viewer) {
