@@ -52,6 +52,8 @@ ACTION_LABELS = {
     "policy.approved": _("Parameter change approved"),
     "policy.returned": _("Parameter change sent back"),
     "policy.withdrawn": _("Parameter change withdrawn"),
+    "audit.case_viewed": _("Case viewed by an auditor"),
+    "audit.case_file_exported": _("Case file exported by an auditor"),
 }
 
 
