@@ -84,12 +84,9 @@ class People:
 
 def role_label(codes: str) -> str:
     """An audit event's role(s): "township_clerk" or "county_approver,auditor" in words."""
-    labels = []
-    for code in (part.strip() for part in codes.split(",")):
-        if not code:
-            continue
-        labels.append(_("System") if code == "system" else str(ROLES.get(code, code)))
-    return "、".join(labels)
+    parts = [part.strip() for part in codes.split(",")]
+    # The system is named as the actor already ("System"), not again as its role.
+    return "、".join(str(ROLES.get(code, code)) for code in parts if code and code != "system")
 
 
 # ----------------------------------------------------------------- the reconstruction
@@ -217,6 +214,7 @@ def reconstruct(
     )
     forms = {item.pk: runtime.task_forms(item.definition_id) for item in instances}
     steps = records.steps_for(events, forms, action_label=action_label)
+    _name_scans_looked_at(steps, events, scans)
     moments = []
     for step in steps:
         person = people.get(step.actor_id, step.actor_name)
@@ -246,6 +244,19 @@ def reconstruct(
         ],
         missing_policy=missing,
     )
+
+
+def _name_scans_looked_at(
+    steps: Sequence[Step], events: Sequence[AuditEvent], scans: Sequence[Evidence]
+) -> None:
+    """A look at a scan says which: its kind and file name."""
+    by_id = {scan.pk: scan for scan in scans}
+    for step, event in zip(steps, events, strict=True):
+        if event.action == "evidence.viewed" and not step.title:
+            evidence_id = (event.payload or {}).get("evidence_id")
+            scan = by_id.get(evidence_id) if isinstance(evidence_id, int) else None
+            if scan is not None:
+                step.title = f"{scan.get_kind_display()} · {scan.original_name}"
 
 
 def _scans(scans: Sequence[Evidence], events: Sequence[AuditEvent], people: People) -> list[Scan]:
@@ -325,10 +336,14 @@ def todays_versions(case: Case, keys: Iterable[str]) -> dict[str, ProcessDefinit
     chosen: dict[str, ProcessDefinition] = {}
     for key in keys:
         candidates = [item for item in found if item.key == key]
-        scoped = [item for item in candidates if item.region_id in nearest]
+        scoped = [
+            (nearest[item.region_id], item)
+            for item in candidates
+            if item.region_id is not None and item.region_id in nearest
+        ]
         if scoped:
-            deepest = max(nearest[item.region_id] for item in scoped if item.region_id)
-            chosen[key] = next(item for item in scoped if nearest[item.region_id] == deepest)
+            deepest = max(depth for depth, _item in scoped)
+            chosen[key] = next(item for depth, item in scoped if depth == deepest)
         else:
             general = [item for item in candidates if item.region_id is None]
             if general:

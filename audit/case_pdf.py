@@ -10,7 +10,7 @@ characters per recorded value; what is left out is said on the page.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import pylopdf_fonts_zh_cn
 from django.utils import timezone
@@ -59,9 +59,16 @@ class _Pdf(FPDF):
         self.add_font(FONT, fname=str(pylopdf_fonts_zh_cn.serif_path()))
         self.add_page()
         self.set_font(FONT, size=18)
-        self.cell(0, 12, _("Case file (one household, one file)"), align="C", **_NEXT)
+        self.cell(
+            0,
+            12,
+            _("Case file (one household, one file)"),
+            align="C",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
         self.set_font(FONT, size=11)
-        self.cell(0, 7, number, align="C", **_NEXT)
+        self.cell(0, 7, number, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(4)
 
     def footer(self) -> None:
@@ -72,14 +79,14 @@ class _Pdf(FPDF):
     def heading(self, text: str) -> None:
         self.ln(3)
         self.set_font(FONT, size=13)
-        self.cell(0, 9, text, **_NEXT)
+        self.cell(0, 9, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FONT, size=BODY)
 
     def say(self, text: str, *, indent: float = 0) -> None:
         width = self.epw - indent
         for part in wrap(self, text, width):
             self.set_x(self.l_margin + indent)
-            self.cell(width, LINE, part, **_NEXT)
+            self.cell(width, LINE, part, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def pairs(self, rows: Sequence[tuple[str, str]]) -> None:
         """Label: value lines; those with no value are left out."""
@@ -111,15 +118,12 @@ class _Pdf(FPDF):
         self.ln(2)
 
 
-_NEXT = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
-
-
 def _when(moment: datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _day(value: object) -> str:
-    return value.isoformat() if hasattr(value, "isoformat") and value else ""
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""
 
 
 def _clip(text: object) -> str:

@@ -98,7 +98,7 @@ def test_it_hides_cases_of_another_county(client, world):
 
 
 def test_it_lets_a_province_auditor_see_every_county(client, world):
-    auditor_next_door, their_case = neighbour_county(world)
+    _auditor_next_door, their_case = neighbour_county(world)
     ours = approved(world)
     province_auditor = make_user("province_auditor", "auditor", world.province)
     client.force_login(province_auditor)
@@ -135,3 +135,104 @@ def test_it_keeps_the_auditors_look_from_the_staffs_case_page(client, world):
     assert "审计人员查阅案件" not in page and "audit.case_viewed" not in page
     client.force_login(world["auditor"])
     assert "审计人员查阅案件" in text(client.get(url(case)))
+
+
+def test_it_shows_the_reconstruction_in_english(client, world):
+    from tests.portal.test_english import CJK_RUN, assert_english, data_values, english
+
+    name_staff(world)
+    case = approved(world)
+    client = english(client, world, "auditor")
+    html = assert_english(client, url(case))
+    assert "Case reconstruction" in html and "Step completed: Township review opinion" in html
+    assert "Minimum living guarantee (dibao) approval" in html
+    assert "Rural dibao standard (yuan/month)" in html
+    replay = client.get(reverse("audit:case-replay", args=[case.pk])).json()
+    labels = " ".join(position["label"] for position in replay["positions"])
+    assert "Step completed: County confirmation" in labels
+    allowed = data_values()
+    assert [run for run in CJK_RUN.findall(labels) if not any(run in v for v in allowed)] == []
+
+
+def deploy_changed_dibao(world, *, region_id=None):
+    """Another version of the dibao process: the same diagram with a changed name."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from engine import runtime
+    from engine.files import bundle_sources
+
+    directory = Path(settings.WORKFLOWS_DIR)
+    sources = bundle_sources(directory, directory / "dibao.bpmn")
+    sources["dibao.bpmn"] = sources["dibao.bpmn"].replace(
+        'name="最低生活保障审批"', 'name="最低生活保障审批（新版）"', 1
+    )
+    definition, created = runtime.deploy(
+        sources,
+        "dibao.bpmn",
+        actor=world["policy"],
+        reviewer=world["policy2"],
+        region_id=region_id,
+    )
+    assert created
+    return definition
+
+
+def test_it_says_when_today_a_case_would_run_on_another_version(client, world):
+    name_staff(world)
+    case = approved(world)
+    client.force_login(world["auditor"])
+    deploy_changed_dibao(world)
+    page = text(client.get(url(case)))
+    assert "dibao</code> v1" in page
+    assert "今天新案件将使用v2（2026-03-10部署）" in page and "两者源文件不同" in page
+    # A county's own version comes before the province's for a case of the county.
+    county = deploy_changed_dibao(world, region_id=world.county.pk)
+    assert county.version == 1
+    page = text(client.get(url(case)))
+    assert "今天新案件将使用v1（2026-03-10部署）" in page and "两者源文件不同" in page
+
+
+def test_it_names_who_deployed_and_reviewed_the_version(client, world):
+    from assistance.models import Case
+
+    name_staff(world)
+    deploy_changed_dibao(world)
+    case = approved(world)
+    assert case.instances.get().definition.version == 2
+    client.force_login(world["auditor"])
+    page = text(client.get(url(Case.objects.get(pk=case.pk))))
+    assert "dibao</code> v2" in page and "这仍是今天的版本" in page
+    assert "部署人</dt><dd>孙政策" in page and "复核人</dt><dd>policy2" in page
+
+
+def test_it_shows_the_policy_the_process_copied_not_a_later_record(client, world):
+    from datetime import date
+
+    from assistance.models import RegionPolicy
+
+    case = approved(world)
+    # Approved since, for a day the case's copy covers: the case keeps what it started with.
+    RegionPolicy.objects.create(
+        region=world.county,
+        effective_from=date(2026, 1, 1),
+        values={"dibao_standard_rural": "650.00"},
+    )
+    client.force_login(world["auditor"])
+    page = text(client.get(url(case)))
+    row = re.search(r'<tr data-key="dibao_standard_rural">(.*?)</tr>', page).group(1)
+    assert "600.00" in row and "示范县 · 2020-01-01" in row and "650" not in row
+
+
+def test_it_lets_the_auditor_open_a_scan_and_records_the_look(client, world):
+    case = approved(world)
+    record = Evidence.objects.get(case=case, kind="investigation_record")
+    client.force_login(world["auditor"])
+    response = client.get(reverse("evidence-view", args=[record.pk]))
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    look = AuditEvent.objects.filter(case=case, action="evidence.viewed").last()
+    assert look.actor == world["auditor"] and look.payload["evidence_id"] == record.pk
+    page = text(client.get(url(case)))
+    assert "auditor (" in page

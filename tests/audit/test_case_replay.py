@@ -49,7 +49,7 @@ def after(data, action: str, title: str = "") -> list[dict]:
 def test_it_replays_a_dibao_case_through_notice_to_approval(client, world):
     case = approved(world)
     data = positions(client, world, case)
-    assert "<bpmn:process id=\"dibao\"" in data["xml"] and data["exact"] is True
+    assert '<bpmn:process id="dibao"' in data["xml"] and data["exact"] is True
     # One position per event that changed something: reads (a scan viewed) are passed by.
     changes = AuditEvent.objects.filter(case=case).exclude(action="evidence.viewed")
     assert [p["seq"] for p in data["positions"]] == sorted(changes.values_list("seq", flat=True))
