@@ -178,3 +178,27 @@ def test_it_takes_the_marks_over_the_guess_once_events_carry_them():
         (["a", "b", "c"], ["d"], False),
         (["a", "b", "c"], ["d"], True),
     ]
+
+
+def test_it_replays_each_process_of_a_case_on_its_own_diagram(client, world):
+    from tests.workflows.exit import start_exit
+
+    case = approved(world)
+    start_exit(world, case, "voluntary")
+    application, exit_process = case.instances.order_by("pk")
+    client.force_login(world["auditor"])
+    page = client.get(reverse("audit:case", args=[case.pk]) + f"?process={exit_process.pk}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"?process={application.pk}#replay" in html
+    assert f"?process={exit_process.pk}#replay" in html
+    data = positions(client, world, case, process=exit_process.pk)
+    assert '<bpmn:process id="exit"' in data["xml"]
+    # Before the exit started its diagram is blank; the application's steps leave it alone.
+    before = after(data, "办理完成", "县级审核确认")[0]
+    assert (before["done"], before["active"]) == ([], [])
+    started = next(p for p in data["positions"] if p["seq"] > before["seq"] and p["active"])
+    assert started["active"] == data["positions"][-1]["active"] != []
+    # The application's own replay keeps its finished state after it ended.
+    first = positions(client, world, case, process=application.pk)
+    assert "end_approved" in first["positions"][-1]["done"]
