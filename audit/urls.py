@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from audit import views_analytics
+from audit import views_analytics, views_case
 
 app_name = "audit"
 
@@ -9,4 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("analytics/data.json", views_analytics.analytics_data, name="analytics-data"),
     path("analytics/diagram.json", views_analytics.analytics_diagram, name="analytics-diagram"),
     path("analytics/export.xlsx", views_analytics.analytics_export, name="analytics-export"),
+    path("cases/<int:case_id>/", views_case.case_page, name="case"),
+    path("cases/<int:case_id>/replay.json", views_case.case_replay, name="case-replay"),
+    path("cases/<int:case_id>/case-file.pdf", views_case.case_pdf_file, name="case-pdf"),
 ]

@@ -676,6 +676,7 @@ def migrate(
             "updated": [str(change) for change in report.updated],
             "removed": report.removed,
             "added": report.added,
+            "elements": runtime.diagram_marks(workflow),
         },
     )
     # Rows of the steps the case stays at keep their pk, claim and due date; they take the

@@ -359,7 +359,11 @@ def start(
         region_id=region_id,
         case_id=case_id,
         instance_id=instance.pk,
-        payload={"key": definition.key, "version": definition.version},
+        payload={
+            "key": definition.key,
+            "version": definition.version,
+            "elements": diagram_marks(workflow),
+        },
     )
     _project(instance, workflow)
     return instance
@@ -447,7 +451,13 @@ def complete(
     actors = dict(instance.actors)
     actors[task.spec_name] = sorted({*actors.get(task.spec_name, []), actor.pk})
     instance.actors = actors
-    _record_task_event("task.completed", instance, task, actor, {"data": dict(data)})
+    _record_task_event(
+        "task.completed",
+        instance,
+        task,
+        actor,
+        {"data": dict(data), "elements": diagram_marks(workflow)},
+    )
     _save(instance, workflow)
     return instance
 
@@ -591,6 +601,7 @@ def fire_instance_timers(
         _failure(exc, instance, IncidentKind.TIMER)
         raise
     incidents.close_incidents(instance, actor=retried_by, kind=IncidentKind.TIMER)
+    marks = diagram_marks(workflow)
     for timer in due:
         audit.record(
             "timer.fired",
@@ -598,7 +609,11 @@ def fire_instance_timers(
             role="system",
             case_id=instance.case_id,
             instance_id=instance.pk,
-            payload={"timer": timer.spec_name, "due_at": timer.due_at.isoformat()},
+            payload={
+                "timer": timer.spec_name,
+                "due_at": timer.due_at.isoformat(),
+                "elements": marks,
+            },
         )
     _save(instance, workflow)
     return len(due)
@@ -665,7 +680,11 @@ def send_message(
         role=role,
         case_id=case_id,
         instance_id=instance.pk,
-        payload={"message": name, "payload": dict(payload)},
+        payload={
+            "message": name,
+            "payload": dict(payload),
+            "elements": diagram_marks(workflow),
+        },
     )
     _save(instance, workflow)
     return instance
@@ -925,7 +944,17 @@ def task_forms(definition_id: int) -> dict[str, dict[str, Any]]:
 
 def diagram(instance: ProcessInstance) -> dict[str, Any]:
     """The main diagram of the instance's definition, with the steps done and those under way."""
-    workflow = _load(instance)
+    marks = diagram_marks(_load(instance))
+    main = definition_diagram(instance.definition_id)
+    return {"xml": main, "completed": marks["done"], "active": marks["active"]}
+
+
+def diagram_marks(workflow: BpmnWorkflow) -> dict[str, list[str]]:
+    """Ids of the main diagram's elements done and under way, as the case viewer marks them.
+
+    Written into the audit events of every change (start, step, time limit, message,
+    migration), so an auditor can replay the path the case took, step by step.
+    """
     done: set[str] = set()
     active: set[str] = set()
     # The viewer shows the main diagram: steps inside called stages light up their call box.
@@ -937,8 +966,7 @@ def diagram(instance: ProcessInstance) -> dict[str, Any]:
             done.add(bpmn_id)
         elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
             active.add(bpmn_id)
-    main = definition_diagram(instance.definition_id)
-    return {"xml": main, "completed": sorted(done - active), "active": sorted(active)}
+    return {"done": sorted(done - active), "active": sorted(active)}
 
 
 @functools.lru_cache(maxsize=64)

@@ -2,28 +2,27 @@
 behind it, the deadlines, the scans. A fixed number of queries whatever the length of the case's
 history: one for the audit trail, one for its processes, one for the scans, one per clock.
 
-Each completed step is shown with the labels of the form it was submitted with (the JSON
-Schema in `workflows/forms/`, cached per definition by the engine); messages the case received
-(the check centre's report, objections) with labels declared here, since they have no form.
+Each completed step is shown with the labels of the form it was submitted with, messages with
+the labels `assistance.records` declares for them. Auditors' reads of the case (`audit.*`) are
+not shown here: whom an auditor looks at is not for the staff under audit to see.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from assistance import workdays
+from assistance import records, workdays
 from assistance.amounts import AmountInputError, DibaoBreakdown
 from assistance.breakdowns import Breakdown
 from assistance.kinds import amount_markers, kind_for
-from assistance.models import Case, CaseStatus, Deduction, Evidence, EvidenceKind, Member
+from assistance.models import Case, Deduction, Evidence, Member
 from assistance.policy import (
     PARAMS,
     ParamSource,
@@ -38,54 +37,8 @@ from engine.clock import clock
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance, Timer
 from portal import workflow_text
 
-# Messages carry no form: their fields are labelled here, values with choices too.
-MESSAGE_TITLES = {
-    "check_result": gettext_lazy("Economic check report"),
-    "objection": gettext_lazy("Objection to the public notice"),
-}
-MESSAGE_FIELDS: dict[str, dict[str, Any]] = {
-    "check_result": {
-        "result": (
-            gettext_lazy("Check result"),
-            {
-                "eligible": gettext_lazy("Meets the conditions"),
-                "ineligible": gettext_lazy("Does not meet the conditions"),
-            },
-        ),
-        "report_no": gettext_lazy("Report number"),
-        "reasons": gettext_lazy("Reasons"),
-    },
-    "objection": {
-        "objector": gettext_lazy("Objector"),
-        "received_on": gettext_lazy("Received on"),
-        "reason": gettext_lazy("Objection"),
-    },
-}
-EXTENSION_FIELDS = {"reason": gettext_lazy("Reason for the extension")}
-# Audit actions whose payload is what a person recorded, shown as "what earlier steps found".
-RECORDS = ("task.completed", "message.received", "case.procedure_extended")
-
-
-@dataclass(frozen=True)
-class Entry:
-    label: str
-    value: str
-
-
-@dataclass
-class Step:
-    """One audit event as people read it: who, when, what, and what was recorded."""
-
-    at: datetime
-    actor_name: str
-    code: str  # the audit action
-    action: str  # its label
-    title: str
-    entries: list[Entry] = field(default_factory=list)
-
-    @property
-    def is_record(self) -> bool:
-        return self.code in RECORDS
+# What each step recorded, with its labels (assistance.records, shared with the auditors).
+Step = records.Step
 
 
 @dataclass(frozen=True)
@@ -184,110 +137,14 @@ def _local_day(moment: datetime) -> date:
 
 # ----------------------------------------------------------------- recorded data
 
-
-def format_value(spec: Mapping[str, Any], value: Any) -> str:
-    """A submitted value as its form shows it: choices by their label, booleans as yes/no."""
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if isinstance(value, list):
-        return "；".join(format_value(spec.get("items", {}), item) for item in value)
-    if isinstance(value, dict):
-        return "；".join(f"{key}: {format_value({}, item)}" for key, item in value.items())
-    options = spec.get("oneOf") or spec.get("anyOf")
-    if isinstance(options, list):
-        for option in options:
-            if isinstance(option, dict) and option.get("const") == value:
-                return str(option.get("title", value))
-    names = spec.get("enumNames") or spec.get("enum_labels")
-    if isinstance(names, list) and value in spec.get("enum", []):
-        index = spec["enum"].index(value)
-        if index < len(names):
-            return str(names[index])
-    return "" if value is None else str(value)
-
-
-def labelled(schema: Mapping[str, Any], data: Mapping[str, Any]) -> list[Entry]:
-    """The submitted data in the form's order, with its titles; unknown keys last, as sent."""
-    properties: Mapping[str, Any] = schema.get("properties", {}) or {}
-    order = [name for name in properties if name in data]
-    order += [name for name in data if name not in properties]
-    entries = []
-    for name in order:
-        spec = properties.get(name, {}) or {}
-        text = format_value(spec, data[name])
-        if text != "":
-            entries.append(Entry(str(spec.get("title", name)), text))
-    return entries
-
-
-def _message_entries(name: str, payload: Mapping[str, Any]) -> list[Entry]:
-    fields = MESSAGE_FIELDS.get(name, {})
-    entries = []
-    for key in [*fields, *(key for key in payload if key not in fields)]:
-        if key not in payload or payload[key] in ("", None):
-            continue
-        declared = fields.get(key, key)
-        label, choices = declared if isinstance(declared, tuple) else (declared, {})
-        value = payload[key]
-        text = str(choices.get(value, value)) if isinstance(value, str) else format_value({}, value)
-        entries.append(Entry(str(label), text))
-    return entries
+# The prefix of the auditors' own events (the audit app's reads of a case).
+AUDITORS_READS = "audit."
 
 
 def steps_for(events: Iterable[AuditEvent], forms_by_instance: Mapping[int, Any]) -> list[Step]:
     from portal.templatetags.doudi import action_label
 
-    steps = []
-    for event in events:
-        payload = event.payload or {}
-        title = ""
-        entries: list[Entry] = []
-        if event.action == "task.completed":
-            title = str(payload.get("title", ""))
-            forms = forms_by_instance.get(event.instance_id or 0, {})
-            schema = forms.get(payload.get("task", ""), {})
-            entries = labelled(schema, payload.get("data") or {})
-        elif event.action == "message.received":
-            name = str(payload.get("message", ""))
-            title = str(MESSAGE_TITLES.get(name, name))
-            entries = _message_entries(name, payload.get("payload") or {})
-        elif event.action == "case.procedure_extended":
-            entries = [Entry(str(EXTENSION_FIELDS["reason"]), str(payload.get("reason", "")))]
-        elif event.action == "case.decided":
-            entries = _decision_entries(payload)
-        elif event.action == "evidence.uploaded":
-            kind = str(payload.get("kind", ""))
-            title = str(EvidenceKind(kind).label) if kind in EvidenceKind.values else kind
-        elif payload.get("title"):
-            title = str(payload["title"])
-        steps.append(
-            Step(
-                event.at,
-                event.actor_name,
-                event.action,
-                action_label(event.action),
-                title,
-                entries,
-            )
-        )
-    return steps
-
-
-def _decision_entries(payload: Mapping[str, Any]) -> list[Entry]:
-    status = str(payload.get("status", ""))
-    entries = [
-        Entry(
-            _("Status"),
-            str(CaseStatus(status).label) if status in CaseStatus.values else status,
-        )
-    ]
-    if payload.get("monthly_amount"):
-        entries.append(Entry(_("Monthly amount"), str(payload["monthly_amount"])))
-    if payload.get("start_month"):
-        entries.append(Entry(_("from"), str(payload["start_month"])[:7]))
-    if payload.get("reasons"):
-        entries.append(Entry(_("Reasons"), str(payload["reasons"])))
-    return entries
+    return records.steps_for(events, forms_by_instance, action_label=action_label)
 
 
 def _instances(case: Case) -> list[ProcessInstance]:
@@ -575,7 +432,11 @@ def case_file(
     deductions: Sequence[Deduction],
     task_due: date | None = None,
 ) -> CaseFile:
-    events = list(AuditEvent.objects.filter(case=case).order_by("at", "seq"))
+    events = list(
+        AuditEvent.objects.filter(case=case)
+        .exclude(action__startswith=AUDITORS_READS)
+        .order_by("at", "seq")
+    )
     processes = CaseProcesses(_instances(case))
     amount, problem = amount_for(case, members, deductions, processes)
     return CaseFile(

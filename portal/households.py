@@ -51,6 +51,8 @@ def household_file(user: User, household: Household) -> HouseholdFile:
         ),
         events=list(
             AuditEvent.objects.filter(case__in=cases)
+            # Auditors' reads stay out of the staff's view, as on the case page.
+            .exclude(action__startswith="audit.")
             .select_related("case")
             .order_by("-at", "-seq")[:TIMELINE_LIMIT]
         ),

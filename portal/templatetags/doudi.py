@@ -54,6 +54,8 @@ ACTION_LABELS = {
     "policy.withdrawn": _("Parameter change withdrawn"),
     "audit.analytics_viewed": _("Time-limit analytics viewed"),
     "audit.analytics_exported": _("Time-limit analytics exported"),
+    "audit.case_viewed": _("Case viewed by an auditor"),
+    "audit.case_file_exported": _("Case file exported by an auditor"),
 }
 
 

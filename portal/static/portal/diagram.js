@@ -7,8 +7,8 @@
  * data-source answers JSON {"xml": "<bpmn…>", "completed": [ids], "active": [ids],
  * "failed": [ids] (optional), "labels": {name: shown name}}; data-failed holds the message shown when it cannot load.
  * When done the div gets data-state="ready" (or "error", with a plain message instead); just
- * before, it fires the bubbling event "doudi:diagram-ready" with detail {viewer, data}, for a
- * page's own script to add markers or overlays of its own (audit/analytics.js: the heatmap).
+ * before, it fires the bubbling event "doudi:diagram-ready" with detail {viewer, data}, (also kept as div.doudiDiagram) for a
+ * page's own script to add markers or overlays of its own (audit/analytics.js: the heatmap; audit/replay.js moves the markers).
  */
 (function () {
   "use strict";
@@ -134,6 +134,7 @@
         addMarkers(registry, canvas, data.failed, "doudi-failed");
         canvas.zoom("fit-viewport", "auto");
         wireZoom(container, canvas);
+        container.doudiDiagram = { viewer: viewer, data: data };
         container.dispatchEvent(
           new CustomEvent("doudi:diagram-ready", { bubbles: true, detail: { viewer: viewer, data: data } })
         );
