@@ -66,9 +66,13 @@ class EvidenceReport:
         return [p for p in self.problems if p.evidence_id == evidence_id]
 
 
-def uploads() -> dict[int, Upload]:
-    """The upload event of every evidence record, by record id (the first, should two name it)."""
+def uploads(evidence_ids: list[int] | None = None) -> dict[int, Upload]:
+    """The upload event of every evidence record (or of those named), by record id; the first
+    one, should two name the same record."""
     events = AuditEvent.objects.filter(action__in=UPLOAD_ACTIONS).order_by("pk")
+    if evidence_ids is not None:
+        # Looked up by the record's id, not its case: a moved record must still be found.
+        events = events.filter(payload__evidence_id__in=evidence_ids)
     found: dict[int, Upload] = {}
     for case_id, stream, seq, payload in events.values_list(
         "case_id", "stream", "seq", "payload"
@@ -94,10 +98,10 @@ def verify_evidence(
     report = EvidenceReport(objects_checked=objects)
     if objects and store is None:
         store = get_store()
-    recorded = uploads()
     records = Evidence.objects.select_related("case").order_by("pk")
     if case is not None:
         records = records.filter(case=case)
+    recorded = uploads(None if case is None else list(records.values_list("pk", flat=True)))
     found: list[tuple[Evidence, str, int | None]] = []
     for evidence in records.iterator(chunk_size=500):
         report.checked += 1

@@ -358,21 +358,32 @@ def load_signed_state(
             state.problems.append(_problem("", "no_key"))
         return state
     opened: list[tuple[dict[str, Any], str]] = []
+    rejected: set[int] = set()
     for key, document in documents.items():
         try:
             body = _open(document, public)
         except _Unreadable as exc:
             state.problems.append(_problem(key, str(exc)))
+            rejected.add(_claimed_number(document))
             continue
         if body.get("key") != key:
             state.problems.append(_problem(key, "misnamed"))
+            rejected.add(_claimed_number(document))
             continue
         opened.append((body, hashlib.sha256(document.encode()).hexdigest()))
-    _fold(state, opened)
+    _fold(state, opened, rejected)
     return state
 
 
-def _fold(state: SignedState, opened: list[tuple[dict[str, Any], str]]) -> None:
+def _claimed_number(document: str) -> int:
+    """The number a rejected checkpoint claims, so it is not also reported as missing."""
+    try:
+        return int(json.loads(document)["body"]["number"])
+    except (ValueError, KeyError, TypeError):
+        return 0
+
+
+def _fold(state: SignedState, opened: list[tuple[dict[str, Any], str]], rejected: set[int]) -> None:
     opened.sort(key=lambda item: int(item[0]["number"]))
     expected = 1
     previous: CheckpointInfo | None = None
@@ -383,7 +394,9 @@ def _fold(state: SignedState, opened: list[tuple[dict[str, Any], str]]) -> None:
             state.problems.append(_problem(info.key, "duplicate"))
             continue
         if info.number > expected:
-            state.problems.append(_gap(expected, info.number - 1))
+            missing = [n for n in range(expected, info.number) if n not in rejected]
+            if missing:
+                state.problems.append(_gap(missing[0], missing[-1]))
         else:
             link = body.get("previous")
             wanted = None if previous is None else {"key": previous.key, "sha256": previous.sha256}

@@ -7,12 +7,14 @@ names the stream, the position and what was done, and nothing else.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from engine import audit
-from engine.checkpoints import write_checkpoint
+from engine.checkpoints import canonical, write_checkpoint
 from engine.models import AuditCheckpoint, AuditEvent
 from tests.engine import tamper
 from tests.workflows.dibao import accept, apply
@@ -181,3 +183,37 @@ def test_it_prints_each_named_problem(case, capsys):
     err = capsys.readouterr().err
     assert f"{stream_of(case)}: event id={event.pk} seq=2: edited: Event 2 was changed" in err
     assert "system: seq=" in err and ": truncated: Its last events were removed" in err
+
+
+def system_event() -> None:
+    with transaction.atomic():
+        audit.record("definition.deployed", actor=None, role="system")
+
+
+def test_it_names_a_checkpoint_removed_from_both_copies(case, store):
+    for number in (2, 3):
+        system_event()
+        assert write_checkpoint().checkpoint.number == number
+    second = AuditCheckpoint.objects.get(number=2)
+    with tamper.superuser_bypass():
+        AuditCheckpoint.objects.filter(pk=second.pk).delete()
+    store._client.remove_object(store.bucket, second.key)
+    report = audit.verify()
+    assert [(p.code, p.checkpoint) for p in report.problems] == [("gap", "#2")]
+    assert "Checkpoint 2 is missing from both" in str(report.problems[0].message)
+
+
+def test_it_names_a_forged_checkpoint_once(case, store):
+    system_event()
+    write_checkpoint()
+    system_event()
+    write_checkpoint()
+    second = AuditCheckpoint.objects.get(number=2)
+    document = json.loads(second.document)
+    document["body"]["heads"][0][2] = "0" * 64
+    forged = canonical(document).decode()
+    with tamper.superuser_bypass():
+        AuditCheckpoint.objects.filter(pk=second.pk).update(document=forged)
+    report = audit.verify()
+    # Its content no longer matches the signature; it is not also called missing.
+    assert [(p.code, p.checkpoint) for p in report.problems] == [("signature", second.key)]
