@@ -6,6 +6,8 @@ COPY portal portal
 COPY engine engine
 COPY assistance assistance
 COPY storage storage
+COPY studio studio
+COPY audit audit
 RUN pip install --no-cache-dir '.[prod]'
 COPY manage.py ./
 COPY workflows workflows

@@ -1,19 +1,37 @@
-"""The tamper-evident audit trail: one hash chain per case, one for the system."""
+"""The tamper-evident audit trail: one hash chain per case, one for the system.
+
+PostgreSQL refuses to change or remove events (engine migration 0007); the chain heads are
+signed on a schedule (engine/checkpoints.py) and `verify()` holds the events against both.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from engine.checkpoints import CheckpointInfo, latest_checkpoint, recent_checkpoints
 from engine.clock import clock
 from engine.models import AuditChain, AuditEvent
+
+if TYPE_CHECKING:
+    from engine.verification import VerifyReport
+    from storage.base import EvidenceStore
+
+__all__ = [
+    "GENESIS",
+    "CheckpointInfo",
+    "event_hash",
+    "latest_checkpoint",
+    "recent_checkpoints",
+    "record",
+    "stream_for",
+    "verify",
+]
 
 GENESIS = "0" * 64
 SYSTEM_STREAM = "system"
@@ -84,39 +102,11 @@ def record(
     return event
 
 
-@dataclass
-class ChainProblem:
-    event: AuditEvent | None
-    stream: str
-    reason: str
+def verify(*, store: EvidenceStore | None = None) -> VerifyReport:
+    """Check the whole trail against its hash chains and signed checkpoints (engine.verification).
 
+    The report lists problems by stream with plain messages, and the latest checkpoint.
+    """
+    from engine.verification import verify as verify_trail
 
-def verify() -> Iterator[ChainProblem]:
-    """Walk every chain; yield the first broken link of each broken chain."""
-    heads = {head.stream: head for head in AuditChain.objects.all()}
-    streams = set(AuditEvent.objects.values_list("stream", flat=True).distinct()) | set(heads)
-    for stream in sorted(streams):
-        problem = _verify_stream(stream, heads.get(stream))
-        if problem is not None:
-            yield problem
-
-
-def _verify_stream(stream: str, head: AuditChain | None) -> ChainProblem | None:
-    previous = GENESIS
-    expected_seq = 1
-    for event in AuditEvent.objects.filter(stream=stream).order_by("seq").iterator(chunk_size=2000):
-        if event.seq != expected_seq:
-            return ChainProblem(
-                event, stream, f"sequence jumps from {expected_seq - 1} to {event.seq}"
-            )
-        if event.prev_hash != previous:
-            return ChainProblem(event, stream, "does not link to the event before it")
-        if event_hash(event) != event.hash:
-            return ChainProblem(event, stream, "its content does not match its hash")
-        previous = event.hash
-        expected_seq += 1
-    if head is None or head.last_hash != previous or head.length != expected_seq - 1:
-        return ChainProblem(
-            None, stream, "the chain head does not match its last event (events removed?)"
-        )
-    return None
+    return verify_trail(store=store)

@@ -251,6 +251,29 @@ class AuditEvent(models.Model):
         return f"{self.stream}#{self.seq} {self.action}"
 
 
+class AuditCheckpoint(models.Model):
+    """The database's copy of one signed checkpoint, for listing (engine/checkpoints.py).
+
+    The original is the write-once object `key` in the evidence store; `document` is its exact
+    bytes. Verification trusts neither copy's content without the signature, and notices a
+    checkpoint missing from either place.
+    """
+
+    number = models.PositiveIntegerField(unique=True)
+    key = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField()
+    document = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    # Totals over every stream at signing time, and how many heads moved since the last one.
+    streams = models.PositiveBigIntegerField()
+    events = models.PositiveBigIntegerField()
+    changed = models.PositiveBigIntegerField()
+    root = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.number} ({self.key})"
+
+
 class IncidentQuerySet(models.QuerySet["Incident"]):
     def open(self) -> IncidentQuerySet:
         return self.filter(resolved_at__isnull=True)

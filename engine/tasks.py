@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from engine import runtime
+from engine import checkpoints, runtime
 
 
 @shared_task(name="engine.tasks.fire_due_timers")
@@ -12,3 +12,10 @@ def fire_due_timers() -> int:
 @shared_task(name="engine.tasks.fire_instance_timers")
 def fire_instance_timers(instance_id: int) -> int:
     return runtime.fire_instance_timers(instance_id)
+
+
+@shared_task(name="engine.tasks.write_audit_checkpoint")
+def write_audit_checkpoint() -> int | None:
+    """Beat runs this every DOUDI_AUDIT_CHECKPOINT_MINUTES; the checkpoint's number, if any."""
+    written = checkpoints.write_checkpoint()
+    return written.checkpoint.number if written.checkpoint is not None else None

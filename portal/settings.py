@@ -183,6 +183,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "engine.tasks.fire_due_timers",
         "schedule": float(env_int("DOUDI_TIMER_INTERVAL_SECONDS", 60, minimum=1)),
     },
+    # Signs the heads of the audit trail's hash chains (engine/checkpoints.py).
+    "write-audit-checkpoint": {
+        "task": "engine.tasks.write_audit_checkpoint",
+        "schedule": float(env_int("DOUDI_AUDIT_CHECKPOINT_MINUTES", 60, minimum=1) * 60),
+    },
     # Periodic reviews (复核) fall due by the day; start them early each morning.
     "start-due-reviews": {
         "task": "assistance.tasks.start_due_reviews",
@@ -199,6 +204,19 @@ MINIO_ACCESS_KEY = env_str("MINIO_ACCESS_KEY", "doudi")
 MINIO_SECRET_KEY = env_str("MINIO_SECRET_KEY", "doudi-secret")
 MINIO_BUCKET = env_str("MINIO_BUCKET", "doudi-evidence")
 MINIO_SECURE = env_bool("MINIO_SECURE", False)
+
+# Signed checkpoints of the audit trail (engine/checkpoints.py). The Ed25519 private key lives
+# in a file outside the database, readable only by the processes that sign (Celery worker);
+# verifying needs only the public key. The embedded default creates a key pair on first use.
+AUDIT_SIGNING_KEY_FILE = Path(
+    env_str("DOUDI_AUDIT_SIGNING_KEY_FILE", str(VAR_DIR / "audit" / "signing-key.pem"))
+)
+AUDIT_PUBLIC_KEY_FILE = Path(
+    env_str("DOUDI_AUDIT_PUBLIC_KEY_FILE", f"{AUDIT_SIGNING_KEY_FILE}.pub")
+)
+# Days the object store keeps each checkpoint in compliance mode (0: no retention; MinIO with
+# object lock on the bucket only).
+AUDIT_RETENTION_DAYS = env_int("DOUDI_AUDIT_RETENTION_DAYS", 0, minimum=0)
 
 FILE_UPLOAD_HANDLERS = ["portal.uploads.LimitedUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = None

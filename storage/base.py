@@ -39,6 +39,10 @@ _SIGNATURES: Final[tuple[tuple[bytes, str], ...]] = (
 )
 
 _KEY_RE: Final = re.compile(r"sha256/([0-9a-f]{2})/([0-9a-f]{64})")
+# Records are small documents the application writes itself (the audit trail's signed
+# checkpoints), never uploads: write-once like evidence, but named by their writer.
+RECORD_PREFIX: Final = "checkpoints/"
+_RECORD_KEY_RE: Final = re.compile(r"checkpoints/[0-9A-Za-z][0-9A-Za-z._-]{0,80}\.json")
 _SHA256_RE: Final = re.compile(r"[0-9a-f]{64}")
 
 
@@ -72,6 +76,10 @@ class StoreUnavailable(RuntimeError):
         return str(self.message)
 
 
+class RecordExists(RuntimeError):
+    """A record is written once: its key is already taken, and the stored one is kept."""
+
+
 @dataclass(frozen=True)
 class StoredObject:
     key: str
@@ -99,6 +107,22 @@ class EvidenceStore(Protocol):
         """Every stored evidence key (temporary uploads excluded)."""
         ...
 
+    def put_record(self, key: str, data: bytes, *, retain_days: int = 0) -> None:
+        """Write a record once under `key` (see `is_record_key`); RecordExists if it is taken.
+
+        With `retain_days`, an object store that supports object lock keeps it in compliance
+        mode for that long (no one may delete or overwrite that version, not even its owner).
+        """
+        ...
+
+    def get_record(self, key: str) -> bytes:
+        """The record's bytes; KeyError if there is none."""
+        ...
+
+    def record_keys(self) -> Iterator[str]:
+        """Every record key, in name order."""
+        ...
+
 
 def sniff(head: bytes) -> str | None:
     """The content type named by the leading magic bytes; names and client types are never used."""
@@ -118,6 +142,10 @@ def is_key(key: str) -> bool:
     """Whether `key` is a well-formed evidence key; anything else can never be stored."""
     match = _KEY_RE.fullmatch(key)
     return match is not None and match.group(2).startswith(match.group(1))
+
+
+def is_record_key(key: str) -> bool:
+    return _RECORD_KEY_RE.fullmatch(key) is not None
 
 
 def sha256_of_key(key: str) -> str:

@@ -1,7 +1,8 @@
 """Evidence in a local folder: the embedded default, with the same guarantees as the object store.
 
-Layout under the root: `sha256/<2 hex>/<64 hex>` for stored objects (read-only files) and
-`.incoming/` for uploads in progress. An upload becomes visible only through an atomic hard link
+Layout under the root: `sha256/<2 hex>/<64 hex>` for stored objects (read-only files),
+`checkpoints/<name>.json` for records (read-only files too) and `.incoming/` for uploads in
+progress. An upload becomes visible only through an atomic hard link
 of a complete, fsynced temporary file, which fails rather than replace an existing object.
 A process killed mid-upload can leave a temporary file in `.incoming/`; it is never listed as
 evidence and may be removed by hand.
@@ -24,9 +25,12 @@ from django.utils.translation import gettext_lazy as _
 
 from storage.base import (
     CHUNK_SIZE,
+    RECORD_PREFIX,
+    RecordExists,
     StoredObject,
     StoreUnavailable,
     is_key,
+    is_record_key,
     key_for,
     max_bytes,
     sha256_of_key,
@@ -97,6 +101,54 @@ class LocalStore:
                 key = f"sha256/{prefix.name}/{entry.name}"
                 if is_key(key) and entry.is_file():
                     yield key
+
+    def put_record(self, key: str, data: bytes, *, retain_days: int = 0) -> None:
+        # A local folder has no retention; the file is read-only and never replaced.
+        path = self._record_path(key)
+        try:
+            (self.root / INCOMING).mkdir(parents=True, exist_ok=True)
+            fd, temp_name = tempfile.mkstemp(dir=self.root / INCOMING, prefix="record-")
+        except OSError as exc:
+            raise _failed(exc) from exc
+        temp = Path(temp_name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temp, _READ_ONLY)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.link(temp, path)
+            _fsync_dir(path.parent)
+        except FileExistsError:
+            raise RecordExists(key) from None
+        except OSError as exc:
+            raise _failed(exc) from exc
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+
+    def get_record(self, key: str) -> bytes:
+        try:
+            return self._record_path(key).read_bytes()
+        except FileNotFoundError:
+            raise KeyError(key) from None
+        except OSError as exc:
+            raise _failed(exc) from exc
+
+    def record_keys(self) -> Iterator[str]:
+        folder = self.root / RECORD_PREFIX
+        if not folder.is_dir():
+            return
+        for entry in sorted(folder.iterdir()):
+            key = RECORD_PREFIX + entry.name
+            if is_record_key(key) and entry.is_file():
+                yield key
+
+    def _record_path(self, key: str) -> Path:
+        if not is_record_key(key):
+            raise KeyError(key)
+        return self.root / key
 
     def _path(self, key: str) -> Path:
         # Also the guard against path traversal: only well-formed keys map to a file.

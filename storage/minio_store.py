@@ -10,23 +10,30 @@ that has none, it adds a rule expiring them after a day. Such leftovers are neve
 
 Two uploads of the same new content at the same moment can both copy it to its key; the bytes are
 identical by construction, and with versioning on both versions are kept.
+
+Records (`checkpoints/…json`) are written once: a taken key is refused. With object lock on the
+bucket (created so when `object_lock` is set, or by the operator: docs/operations.md) each
+record is kept in compliance mode for the retention asked, so not even the store's root user can
+delete or overwrite that version before it ends.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO, Final
 
 import certifi
 import urllib3
 from django.conf import settings
 from minio import Minio
-from minio.commonconfig import ENABLED, CopySource, Filter
+from minio.commonconfig import COMPLIANCE, ENABLED, CopySource, Filter
 from minio.error import InvalidResponseError, S3Error, ServerError
 from minio.lifecycleconfig import (
     AbortIncompleteMultipartUpload,
@@ -35,13 +42,17 @@ from minio.lifecycleconfig import (
     NoncurrentVersionExpiration,
     Rule,
 )
+from minio.retention import Retention
 from minio.versioningconfig import VersioningConfig
 
 from storage.base import (
     CHUNK_SIZE,
+    RECORD_PREFIX,
+    RecordExists,
     StoredObject,
     StoreUnavailable,
     is_key,
+    is_record_key,
     key_for,
     max_bytes,
 )
@@ -77,9 +88,11 @@ class MinioStore:
         *,
         secure: bool = False,
         limit: int | None = None,
+        object_lock: bool = False,
     ) -> None:
         self.bucket = bucket
         self._limit = limit
+        self._object_lock = object_lock
         self._client = Minio(
             endpoint,
             access_key=access_key,
@@ -98,6 +111,7 @@ class MinioStore:
             settings.MINIO_SECRET_KEY,
             settings.MINIO_BUCKET,
             secure=settings.MINIO_SECURE,
+            object_lock=settings.AUDIT_RETENTION_DAYS > 0,
         )
 
     def put(self, stream: BinaryIO, *, expected_size: int | None = None) -> StoredObject:
@@ -171,6 +185,68 @@ class MinioStore:
                 if is_key(item.object_name):
                     yield item.object_name
 
+    def put_record(self, key: str, data: bytes, *, retain_days: int = 0) -> None:
+        if not is_record_key(key):
+            raise KeyError(key)
+        self._ensure_bucket()
+        retention = None
+        if retain_days > 0:
+            until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=retain_days)
+            retention = Retention(COMPLIANCE, until)
+        with _unavailable_on_failure():
+            # Checked first; a writer racing us would only add a version (versioning is on),
+            # and a locked version cannot be removed.
+            if self._stat(key) is not None:
+                raise RecordExists(key)
+            try:
+                self._client.put_object(
+                    self.bucket,
+                    key,
+                    io.BytesIO(data),
+                    len(data),
+                    content_type="application/json",
+                    retention=retention,
+                )
+            except S3Error as exc:
+                if retention is not None and exc.code == "InvalidRequest":
+                    logger.error(
+                        "bucket %s refuses object retention (no object lock?): %r", self.bucket, exc
+                    )
+                    raise StoreUnavailable(
+                        "The evidence bucket has no object lock, so a record cannot be kept "
+                        "under retention; create the bucket with object lock or set "
+                        "DOUDI_AUDIT_RETENTION_DAYS=0."
+                    ) from exc
+                raise
+
+    def get_record(self, key: str) -> bytes:
+        if not is_record_key(key):
+            raise KeyError(key)
+        self._ensure_bucket()
+        with _unavailable_on_failure():
+            try:
+                response = self._client.get_object(self.bucket, key)
+            except S3Error as exc:
+                if exc.code == "NoSuchKey":
+                    raise KeyError(key) from None
+                raise
+            try:
+                return bytes(response.read())
+            finally:
+                response.close()
+                response.release_conn()
+
+    def record_keys(self) -> Iterator[str]:
+        self._ensure_bucket()
+        with _unavailable_on_failure():
+            names = [
+                item.object_name
+                for item in self._client.list_objects(
+                    self.bucket, prefix=RECORD_PREFIX, recursive=True
+                )
+            ]
+        yield from sorted(name for name in names if is_record_key(name))
+
     def _stat(self, key: str) -> Any:
         try:
             return self._client.stat_object(self.bucket, key)
@@ -192,7 +268,7 @@ class MinioStore:
 
     def _make_bucket(self) -> None:
         try:
-            self._client.make_bucket(self.bucket)
+            self._client.make_bucket(self.bucket, object_lock=self._object_lock)
         except S3Error as exc:
             # Another process created it in between.
             if exc.code != "BucketAlreadyOwnedByYou":

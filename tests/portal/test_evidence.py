@@ -150,7 +150,7 @@ def test_it_verifies_records_against_objects(client, world, store, capsys, setti
     with pytest.raises(CommandError):
         call_command("verify_evidence")
     captured = capsys.readouterr()
-    assert f"evidence {evidence.pk}" in captured.err and "sha256 mismatch" in captured.err
+    assert f"evidence {evidence.pk}" in captured.err and "substituted" in captured.err
     assert f"orphan: {orphan.key}" in captured.out
 
 

@@ -1,32 +1,42 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
+from assistance.evidence_check import verify_evidence
 from assistance.models import Evidence
 from storage.base import get_store
-from storage.verify import verify_object
 
 
 class Command(BaseCommand):
     help = (
-        "Check every evidence record against its stored object; list objects no record points to."
+        "Check every evidence record against the audit event of its upload (case, sha256) and "
+        "its stored object; list objects no record points to."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         store = get_store()
-        problems = 0
-        known = set()
-        for evidence in Evidence.objects.order_by("pk").iterator(chunk_size=500):
-            known.add(evidence.key)
-            reason = verify_object(store, evidence.key, evidence.sha256)
-            if reason is not None:
-                problems += 1
-                self.stderr.write(f"evidence {evidence.pk} ({evidence.key}): {reason}")
+        with translation.override("en"):
+            report = verify_evidence(store=store)
+            for problem in report.problems:
+                self.stderr.write(
+                    f"evidence {problem.evidence_id} (case {problem.case_number}): "
+                    f"{problem.code}: {problem.message}"
+                )
+        known = set(Evidence.objects.values_list("key", flat=True))
         orphans = [key for key in store.keys() if key not in known]  # noqa: SIM118 - not a dict
         for key in orphans:
             self.stdout.write(f"orphan: {key}")
+        if report.unprovable:
+            self.stdout.write(
+                f"{len(report.unprovable)} record(s) not provable: their upload event has no sha256"
+            )
         self.stdout.write(
-            f"{len(known)} record(s) checked, {problems} problem(s), {len(orphans)} orphan(s)"
+            f"{report.checked} record(s) checked, {len(report.problems)} problem(s), "
+            f"{len(orphans)} orphan(s)"
         )
-        if problems:
-            raise CommandError(f"{problems} evidence record(s) do not match their objects")
+        if report.problems:
+            raise CommandError(
+                f"{len(report.problems)} evidence problem(s): records that do not match their "
+                "upload or their objects"
+            )

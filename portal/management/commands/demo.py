@@ -1,5 +1,6 @@
 """One command for the embedded default: database, processes, demo data, timers, server."""
 
+import logging
 import threading
 import time
 from typing import Any
@@ -9,11 +10,23 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from assistance.processes.review import start_due_reviews
-from engine import runtime
+from engine import checkpoints, runtime
 from engine.clock import clock
+
+logger = logging.getLogger("doudi.ticker")
+
+
+def _checkpoint() -> None:
+    # What beat does every DOUDI_AUDIT_CHECKPOINT_MINUTES; the key is made in var/audit/.
+    try:
+        checkpoints.write_checkpoint()
+    except Exception:
+        logger.exception("audit checkpoint failed")
 
 
 def _tick(interval: float) -> None:
+    every = settings.CELERY_BEAT_SCHEDULE["write-audit-checkpoint"]["schedule"]
+    signed = time.monotonic()
     while True:
         time.sleep(interval)
         try:
@@ -21,9 +34,10 @@ def _tick(interval: float) -> None:
             # What Celery beat does each morning in production; idempotent within a day.
             start_due_reviews(clock.today())
         except Exception:
-            import logging
-
-            logging.getLogger("doudi.ticker").exception("timer tick failed")
+            logger.exception("timer tick failed")
+        if time.monotonic() - signed >= every:
+            signed = time.monotonic()
+            _checkpoint()
 
 
 def hosts_for(addr: str, allowed: list[str]) -> list[str]:
@@ -50,6 +64,7 @@ class Command(BaseCommand):
         call_command("deploy_workflows")
         call_command("seed_demo")
         runtime.fire_due_timers()
+        _checkpoint()
         threading.Thread(
             target=_tick, args=(options["tick"],), daemon=True, name="timer-ticker"
         ).start()
