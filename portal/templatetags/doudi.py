@@ -52,6 +52,10 @@ ACTION_LABELS = {
     "policy.approved": _("Parameter change approved"),
     "policy.returned": _("Parameter change sent back"),
     "policy.withdrawn": _("Parameter change withdrawn"),
+    "audit.case_viewed": _("Case read by an auditor"),
+    "audit.searched": _("Auditor searched cases"),
+    "audit.exported": _("Auditor exported a list"),
+    "audit.report_viewed": _("Auditor read a report"),
 }
 
 
