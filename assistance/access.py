@@ -15,7 +15,7 @@ from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
 from assistance.models import Case, Evidence, Household, Region
-from assistance.roles import READ_ONLY_ROLES, ROLES
+from assistance.roles import NO_PERSONAL_DATA_ROLES, READ_ONLY_ROLES, ROLES
 from engine.models import Task, TaskQuerySet, Wait, WaitQuerySet
 
 AnyUser = User | AnonymousUser
@@ -57,13 +57,23 @@ def acting_roles(user: AnyUser) -> list[str]:
     return [role for role in user_roles(user) if role not in READ_ONLY_ROLES]
 
 
+def reads_cases(user: AnyUser) -> bool:
+    """Whether the user's roles read households' personal data at all (policy staff do not)."""
+    return any(role not in NO_PERSONAL_DATA_ROLES for role in user_roles(user))
+
+
+def _case_paths(user: AnyUser) -> list[str]:
+    """The jurisdiction in which the user reads cases and households: none for policy staff."""
+    return jurisdiction_paths(user) if reads_cases(user) else []
+
+
 def in_jurisdiction(user: AnyUser, region: Region) -> bool:
     return any(region.path.startswith(path) for path in jurisdiction_paths(user))
 
 
-def _region_filter(user: AnyUser, field: str) -> Q:
+def _region_filter(user: AnyUser, field: str, paths: list[str] | None = None) -> Q:
     condition = Q(pk__in=[])
-    for path in jurisdiction_paths(user):
+    for path in _case_paths(user) if paths is None else paths:
         condition |= Q(**{f"{field}__path__startswith": path})
     return condition
 
@@ -76,8 +86,19 @@ def regions_for_user(user: AnyUser) -> Any:
 
 
 def cases_for_user(user: AnyUser) -> Any:
-    """Cases in the user's jurisdiction from which they are not recused."""
+    """Cases in the user's jurisdiction from which they are not recused, with everything on
+    them (household, members, scans): none for a role that reads no personal data."""
     return Case.objects.filter(_region_filter(user, "region")).exclude(recusals__user=user.pk)
+
+
+def cases_in_jurisdiction(user: AnyUser) -> Any:
+    """Cases in the user's jurisdiction whatever their role, for pages that show a case's
+    number and process state and nothing personal (the studio's impact and migration pages).
+    Never hand these rows to a page that shows the household."""
+    paths = jurisdiction_paths(user)
+    return Case.objects.filter(_region_filter(user, "region", paths)).exclude(
+        recusals__user=user.pk
+    )
 
 
 def get_case_for_user(user: AnyUser, case_id: int) -> Case:
@@ -90,7 +111,7 @@ def get_case_for_user(user: AnyUser, case_id: int) -> Case:
 def households_for_user(user: AnyUser) -> Any:
     """Households registered in the user's jurisdiction or with a case there, unless the user
     is recused from any of their cases: a recused colleague never sees the family's file."""
-    if not jurisdiction_paths(user):
+    if not _case_paths(user):
         return Household.objects.none()
     seen = _region_filter(user, "region") | Q(pk__in=cases_for_user(user).values("household_id"))
     return Household.objects.filter(seen).exclude(cases__recusals__user=user.pk)

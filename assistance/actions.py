@@ -643,3 +643,18 @@ def do_extend_procedure(case: Case, *, actor: User, reason: str) -> Case:
         payload={"reason": locked.procedure_extension_reason},
     )
     return locked
+
+
+@transaction.atomic
+def do_record_auditor_read(case_id: int, *, actor: User) -> None:
+    """An auditor opened a case page outside their workspace: the read goes on the case's trail
+    like one in the audit workspace (auditors' reads are kept out of the staff's timelines)."""
+    case = access.get_case_for_user(actor, case_id)
+    audit.record(
+        "audit.case_viewed",
+        actor=actor,
+        role="auditor",
+        region_id=case.region_id,
+        case_id=case.pk,
+        payload={"where": "portal"},
+    )

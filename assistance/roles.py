@@ -18,3 +18,9 @@ ROLES: dict[str, object] = {
 # Roles that see cases in their jurisdiction but never act on them (policy staff own the
 # diagrams, not the cases).
 READ_ONLY_ROLES = frozenset({"auditor", "policy_staff"})
+
+# Roles that never see a household's personal data (names, resident IDs, incomes, scans):
+# policy staff own the diagrams and the parameters, not the cases (PIPL: minimum necessary).
+# Case pages, household files, the search and scans do not exist for them (404); the studio
+# shows them case numbers only.
+NO_PERSONAL_DATA_ROLES = frozenset({"policy_staff"})

@@ -1,10 +1,13 @@
 from django.urls import URLPattern, URLResolver, path
 
-from audit import views_analytics, views_case
+from audit import views_analytics, views_case, views_search
 
 app_name = "audit"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views_search.home, name="home"),
+    path("search/", views_search.search, name="search"),
+    path("search/export.<str:fmt>", views_search.search_export, name="search-export"),
     path("analytics/", views_analytics.analytics_page, name="analytics"),
     path("analytics/data.json", views_analytics.analytics_data, name="analytics-data"),
     path("analytics/diagram.json", views_analytics.analytics_diagram, name="analytics-diagram"),

@@ -18,7 +18,7 @@ from assistance.models import Case
 from assistance.roles import ROLES
 from audit import case_file, case_pdf
 from audit.access import require_auditor
-from audit.case_actions import do_record_read
+from audit.actions import do_record_read
 from engine.clock import clock
 from engine.models import ProcessInstance
 from portal.http import AuthedRequest
@@ -50,7 +50,7 @@ def case_page(request: AuthedRequest, case_id: int) -> HttpResponse:
     case = _case(request, case_id)
     shown = _process(case, request.GET.get("process"))
     # Recorded first, so the page shows this look at the end of the trail.
-    do_record_read(case.pk, "case_viewed", actor=request.user)
+    do_record_read(case.pk, "audit.case_viewed", actor=request.user)
     file = case_file.reconstruct(request.user, case, action_label=action_label)
     replay_url = reverse("audit:case-replay", args=[case.pk])
     context = {
@@ -85,7 +85,7 @@ def case_pdf_file(request: AuthedRequest, case_id: int) -> HttpResponse:
     content = case_pdf.render(file, exported_by=who, created=clock.now())
     do_record_read(
         case.pk,
-        "case_file_exported",
+        "audit.case_file_exported",
         actor=request.user,
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),

@@ -6,7 +6,6 @@ The file shows only what the user may see: the household's cases in their jurisd
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,16 +14,12 @@ from django.contrib.auth.models import User
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from assistance import access
+from assistance import access, lookup
 from assistance.models import Case, Evidence, Household, Member
 from engine.models import AuditEvent
 
 RESULT_LIMIT = 50
 TIMELINE_LIMIT = 300
-FULL_ID = re.compile(r"[0-9]{17}[0-9X]")
-ID_TAIL = re.compile(r"[0-9]{3,17}X?|[0-9]{0,16}X")
-# Case numbers carry letters or dashes ("DB-2026-…", "T-1") where names and IDs do not.
-CASE_NUMBER = re.compile(r"[A-Za-z0-9-]*[A-Za-z-][A-Za-z0-9-]*")
 
 
 @dataclass
@@ -62,34 +57,18 @@ def household_file(user: User, household: Household) -> HouseholdFile:
 class SearchForm(forms.Form):
     q = forms.CharField(
         label=_("Name, resident ID, its last digits or case number"),
-        max_length=40,
+        max_length=lookup.MAX_LENGTH,
         strip=True,
     )
 
     def clean_q(self) -> str:
-        query: str = self.cleaned_data["q"]
-        if "%" in query or "_" in query:
-            raise forms.ValidationError(
-                _("Search with letters, digits and Chinese characters only.")
-            )
-        # One Chinese character is a surname worth searching for; one digit matches too much.
-        if len(query) < 2 and not ("\u3400" <= query <= "\u9fff"):
-            raise forms.ValidationError(_("Type at least two digits or letters, or a name."))
-        return query.upper() if _looks_like_id(query) else query
-
-
-def _looks_like_id(text: str) -> bool:
-    return bool(ID_TAIL.fullmatch(text.upper()))
+        return lookup.clean_query(self.cleaned_data["q"])
 
 
 def search(user: User, query: str) -> list[Household]:
     """Households in view whose member, resident ID (whole or its end) or case number matches."""
-    condition = Q(members__name__contains=query)
-    if FULL_ID.fullmatch(query):
-        condition = Q(members__resident_id=query)
-    elif ID_TAIL.fullmatch(query):
-        condition |= Q(members__resident_id__endswith=query)
-    if CASE_NUMBER.fullmatch(query) or any(char.isdigit() for char in query):
+    condition = lookup.member_condition(query, "members__")
+    if lookup.may_be_case_number(query):
         condition |= Q(cases__number__icontains=query)
     matches = access.households_for_user(user).filter(condition).values("pk")
     visible_cases = access.cases_for_user(user).order_by("-created_at", "-pk")

@@ -149,7 +149,7 @@ class Failure:
 def failures_for(job: MigrationJob, user: User) -> tuple[list[Failure], int]:
     """The job's failures on cases in the user's jurisdiction, and how many others failed."""
     mine = dict(
-        access.cases_for_user(user)
+        access.cases_in_jurisdiction(user)
         .filter(pk__in=[entry["case"] for entry in job.failed])
         .values_list("pk", "number")
     )

@@ -22,6 +22,8 @@ from .pdf import render
 @transaction.atomic
 def do_issue_document(case: Case, *, actor: User, code: str) -> Evidence:
     """Issue the notice `code` for the case as it stands; a reissue supersedes the last copy."""
+    # A read-only role is refused whatever it asks for, before the request is looked at.
+    access.require_acting_in_region(actor, case.region)
     notice = NOTICES.get(code)
     if notice is None:
         raise ActionError(_("Unknown kind of document."), case=case)

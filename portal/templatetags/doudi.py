@@ -54,8 +54,11 @@ ACTION_LABELS = {
     "policy.withdrawn": _("Parameter change withdrawn"),
     "audit.analytics_viewed": _("Time-limit analytics viewed"),
     "audit.analytics_exported": _("Time-limit analytics exported"),
-    "audit.case_viewed": _("Case viewed by an auditor"),
     "audit.case_file_exported": _("Case file exported by an auditor"),
+    "audit.case_viewed": _("Case read by an auditor"),
+    "audit.searched": _("Auditor searched cases"),
+    "audit.exported": _("Auditor exported a list"),
+    "audit.report_viewed": _("Auditor read a report"),
 }
 
 

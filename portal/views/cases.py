@@ -26,6 +26,9 @@ from portal.views.case_actions import case_actions_context
 def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     case = access.get_case_for_user(request.user, case_id)
     roles = set(access.acting_roles(request.user))
+    if not roles and "auditor" in access.user_roles(request.user):
+        # An auditor's look at a case is on the record wherever it happens.
+        actions.do_record_auditor_read(case.pk, actor=request.user)
     members = list(case.household.members.prefetch_related("incomes").order_by("pk"))
     deductions = list(case.household.deductions.order_by("pk"))
     file = case_queries.case_file(case, members=members, deductions=deductions)

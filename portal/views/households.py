@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -30,6 +30,8 @@ def household_detail(request: AuthedRequest, household_id: int) -> HttpResponse:
 def search(request: AuthedRequest) -> HttpResponse:
     if not access.user_roles(request.user):
         raise PermissionDenied(_("Your account has no role yet."))
+    if not access.reads_cases(request.user):
+        raise Http404("No such page.")  # policy staff see no household (PIPL)
     form = households.SearchForm(request.GET if "q" in request.GET else None)
     results = None
     if form.is_valid():

@@ -346,9 +346,11 @@ def test_it_needs_a_description_of_the_change(client, world):
 def test_it_refuses_the_change_report_to_other_roles_and_places(client, world):
     case = reviews.active_case(world)
     form = {"change": "income", "note": "收入增加"}
-    for username in ("approver", "checker", "auditor", "policy"):
+    for username in ("approver", "checker", "auditor"):
         assert 'id="action-report-change"' not in page(client, world, username, case)
         assert post(client, world, username, "case-report-change", case, form).status_code == 403
+    # Policy staff see no case at all.
+    assert post(client, world, "policy", "case-report-change", case, form).status_code == 404
     # The investigator reports care needs, not income; a village clerk reports no deaths.
     assert post(client, world, "investigator", "case-report-change", case, form).status_code == 403
     member = case.household.members.first()

@@ -111,6 +111,17 @@ def test_it_shows_the_household_file_and_search_in_english(
     assert at_notice.number in html
 
 
+def test_it_shows_the_auditors_home_and_search_in_english(
+    client: Client, world: World, at_notice: Case
+) -> None:
+    auditor = english(client, world, "auditor")
+    html = assert_english(auditor, reverse("audit:home"))
+    assert "Cases in your scope" in html and "Minimum living guarantee" in html
+    surname = at_notice.household.members.first().name[0]
+    html = assert_english(auditor, reverse("audit:search") + "?q=" + surname)
+    assert at_notice.number in html and "In public notice" in html
+
+
 def test_it_shows_the_case_at_the_check_to_the_checker(client: Client, world: World) -> None:
     case = apply(world)
     accept(world, case)
@@ -172,8 +183,8 @@ def test_it_catches_chinese_left_in_english() -> None:
 
 def test_it_shows_error_pages_in_english(client: Client, world: World) -> None:
     auditor = english(client, world, "auditor")
-    home = auditor.get(reverse("inbox"))
-    assert home.status_code == 200
+    home = auditor.get(reverse("inbox"), follow=True)
+    assert home.status_code == 200 and home.redirect_chain[-1][0] == reverse("audit:home")
     assert not chinese_left(home.content.decode())
     refused = auditor.get(reverse("application-new"))
     assert refused.status_code == 403

@@ -68,6 +68,20 @@ def test_it_refuses_bad_input_other_methods_and_users_without_a_role(client, wor
 
 
 def test_it_offers_the_search_box_in_the_header(client, world):
-    client.force_login(world["auditor"])
+    client.force_login(world["approver"])
     body = client.get(reverse("inbox")).content.decode()
     assert f'action="{reverse("search")}"' in body
+    # Auditors search in their own workspace; policy staff search no household at all.
+    client.force_login(world["auditor"])
+    body = client.get(reverse("inbox"), follow=True).content.decode()
+    assert f'action="{reverse("audit:search")}"' in body
+    client.force_login(world["policy"])
+    body = client.get(reverse("inbox")).content.decode()
+    assert "header-search" not in body
+
+
+def test_it_does_not_exist_for_policy_staff(client, world):
+    case = apply(world)
+    response = search(client, world, "policy", case.number)
+    assert response.status_code == 404
+    assert "data-household" not in response.content.decode()
