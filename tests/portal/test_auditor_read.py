@@ -3,6 +3,7 @@ auditors' workspace; staff opening it leave none."""
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -11,6 +12,7 @@ from tests.fixtures import World
 from tests.workflows.dibao import apply
 
 
+@pytest.mark.usefixtures("deployed")
 def test_it_records_an_auditors_look_at_a_case_page(client: Client, world: World) -> None:
     case = apply(world)
     client.force_login(world["clerk"])
