@@ -52,6 +52,8 @@ ACTION_LABELS = {
     "policy.approved": _("Parameter change approved"),
     "policy.returned": _("Parameter change sent back"),
     "policy.withdrawn": _("Parameter change withdrawn"),
+    "audit.report_viewed": _("Abuse report viewed"),
+    "audit.exported": _("List exported"),
 }
 
 
