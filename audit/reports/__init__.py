@@ -44,7 +44,7 @@ class Rule:
     title: ClassVar[Promise]
     # Plain words for the auditor: what the rule looks for and where the data comes from.
     explanation: ClassVar[Promise]
-    # The seed's name of the problem (人情保, 该吃五保吃低保…), shown next to the title.
+    # Where the rule stands in the list of reports.
     order: ClassVar[int] = 100
 
     def sql(self) -> str:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.reports import Rule, money, register
-from audit.reports.sql import INCOME_CTES, measured_cases, policy, standard, subjects
+from audit.reports.sql import INCOME_SOURCES, income, policy, standard
 
 SUPPLEMENTS = (
     "dibao_supplement_elderly",
@@ -45,7 +45,7 @@ class AmountOutliers(Rule):
     )
 
     def sql(self) -> str:
-        std = standard("p", "k.hukou")
+        std = standard("p", "x.hukou")
         top_supplement = "greatest(" + ", ".join(
             f"coalesce({policy(key)}, 0)" for key in SUPPLEMENTS
         ) + ")"
@@ -55,35 +55,29 @@ class AmountOutliers(Rule):
             f"* {policy('tekun_care_full_percent')} / 100, 2)"
         )
         return f"""
-            WITH cases AS ({measured_cases()}), {INCOME_CTES},
-            covered AS (
-                SELECT case_id, count(*) AS n FROM ({subjects("cases")}) x GROUP BY case_id
-            ), bounds AS (
-                SELECT k.id, k.township_id, k.assistance_type,
-                       coalesce(k.monthly_amount, 0) AS amount, {std} AS standard,
-                       {basic} AS basic,
-                       coalesce(cv.n, 0) AS covered,
-                       greatest({std} - inc.per_capita, 0) * coalesce(cv.n, 0) AS expected,
-                       CASE WHEN k.assistance_type = 'dibao'
-                            THEN ({std} + {top_supplement}) * coalesce(cv.n, 0)
-                            ELSE {basic} + {care} END AS most
-                FROM cases k
-                JOIN policies p ON p.id = k.policy_id
-                LEFT JOIN covered cv ON cv.case_id = k.id
-                LEFT JOIN income inc ON inc.case_id = k.id
-            ), limits AS (
-                SELECT bounds.*,
-                       CASE WHEN assistance_type = 'dibao' THEN expected / 2
-                            ELSE basic END AS least
-                FROM bounds
-            )
+            WITH {INCOME_SOURCES}
             SELECT id AS case_id, township_id,
                    jsonb_build_object(
                        'kind', assistance_type, 'amount', amount, 'standard', standard,
                        'covered', covered, 'most', round(most, 2), 'least', round(least, 2),
                        'expected', round(expected, 2), 'high', amount > most
                    ) AS facts
-            FROM limits
+            FROM (
+                SELECT bounds.*,
+                       CASE WHEN assistance_type = 'dibao' THEN expected / 2
+                            ELSE basic END AS least
+                FROM (
+                    SELECT x.id, x.township_id, x.assistance_type, x.covered,
+                           coalesce(x.monthly_amount, 0) AS amount, {std} AS standard,
+                           {basic} AS basic,
+                           greatest({std} - x.per_capita, 0) * x.covered AS expected,
+                           CASE WHEN x.assistance_type = 'dibao'
+                                THEN ({std} + {top_supplement}) * x.covered
+                                ELSE {basic} + {care} END AS most
+                    FROM ({income()}) x
+                    JOIN policies p ON p.id = x.policy_id
+                ) bounds
+            ) limits
             WHERE amount > most OR amount < least
         """
 

@@ -40,13 +40,28 @@ class Duplicates(Rule):
     def sql(self) -> str:
         return """
             WITH paying AS (
+                -- Only where a person can be paid twice: households with more than one
+                -- active household case, and the members covered alone with the household
+                -- cases of their own households (see the module docstring).
                 SELECT c.id AS case_id, m.id AS member_id
                 FROM assistance_case c
                 JOIN assistance_member m ON m.household_id = c.household_id AND m.covered
                 WHERE c.status = 'active' AND c.single_person_id IS NULL
-                UNION ALL
+                  AND c.household_id IN (
+                      SELECT household_id FROM assistance_case
+                      WHERE status = 'active' AND single_person_id IS NULL
+                      GROUP BY household_id HAVING count(*) > 1)
+                UNION
                 SELECT c.id, c.single_person_id FROM assistance_case c
                 WHERE c.status = 'active' AND c.single_person_id IS NOT NULL
+                UNION
+                SELECT c.id, m.id
+                FROM assistance_case alone
+                JOIN assistance_member m ON m.id = alone.single_person_id AND m.covered
+                JOIN assistance_case c
+                  ON c.household_id = m.household_id AND c.single_person_id IS NULL
+                WHERE alone.status = 'active' AND alone.single_person_id IS NOT NULL
+                  AND c.status = 'active'
             ), twice AS (
                 SELECT member_id FROM paying GROUP BY member_id HAVING count(*) > 1
             ), pairs AS (

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from assistance.models import AssistanceType
 from audit.reports import Rule, money, register
-from audit.reports.sql import INCOME_CTES, measured_cases, standard
+from audit.reports.sql import INCOME_SOURCES, income, standard
 
 
 @register
@@ -29,22 +29,22 @@ class IncomeAboveStandard(Rule):
         "Active dibao and extreme-poverty cases whose counted per-capita income, worked out "
         "from the incomes and rigid expenditures on record the way the amount is calculated, "
         "is not below the dibao standard in force today. Such a household no longer "
-        "qualifies and should have been through an exit. 错保 in the special rectification."
+        "qualifies and should have been through an exit: wrong coverage, in the words of the "
+        "special rectification."
     )
 
     def sql(self) -> str:
-        std = standard("p", "k.hukou")
+        std = standard("p", "x.hukou")
         return f"""
-            WITH cases AS ({measured_cases()}), {INCOME_CTES}
-            SELECT k.id AS case_id, k.township_id,
+            WITH {INCOME_SOURCES}
+            SELECT x.id AS case_id, x.township_id,
                    jsonb_build_object(
-                       'kind', k.assistance_type, 'per_capita', inc.per_capita,
-                       'size', inc.size, 'standard', {std}
+                       'kind', x.assistance_type, 'per_capita', x.per_capita,
+                       'size', x.size, 'standard', {std}
                    ) AS facts
-            FROM cases k
-            JOIN income inc ON inc.case_id = k.id
-            JOIN policies p ON p.id = k.policy_id
-            WHERE inc.per_capita >= {std}
+            FROM ({income()}) x
+            JOIN policies p ON p.id = x.policy_id
+            WHERE x.per_capita >= {std}
         """
 
     def why(self, facts: Mapping[str, Any]) -> str:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 
 from assistance import access
@@ -25,6 +26,26 @@ from assistance.models import AssistanceType, CaseStatus, Region, RegionLevel, R
 from audit.reports import Rule
 
 PAGE_SIZE = 50
+# A report is one analytic query over a whole jurisdiction: no just-in-time compilation (it
+# costs seconds on queries whose estimates look big) and room to hash in memory.
+QUERY_SETTINGS = ("SET LOCAL jit = off", "SET LOCAL work_mem = '64MB'")
+
+
+class ReportsUnavailable(Exception):
+    """The reports are written for PostgreSQL (arrays, jsonb); the embedded SQLite has none."""
+
+
+def available() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@contextmanager
+def _cursor() -> Iterator[Any]:
+    if not available():
+        raise ReportsUnavailable
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("; ".join(QUERY_SETTINGS))
+        yield cursor
 
 
 @dataclass
@@ -49,8 +70,10 @@ class Scope:
     policies: list[dict[str, Any]] = field(default_factory=list)
 
     def township(self, township_id: int) -> Place | None:
+        """A township (or a region above township level that cases are counted in) of the
+        jurisdiction; None for anything else."""
         place = self.places.get(township_id)
-        if place is None or township_id not in self.policy_of:
+        if place is None or township_id not in self.policy_of or place.township_id != place.id:
             return None
         return place
 
@@ -134,7 +157,7 @@ def _with(rule: Rule, scope: Scope) -> tuple[str, dict[str, Any]]:
         WITH scope AS (
             SELECT * FROM unnest(%(scope_regions)s::bigint[], %(scope_townships)s::bigint[],
                                  %(scope_policies)s::int[]) AS s(region_id, township_id, policy_id)
-        ), policies AS (
+        ), policies AS MATERIALIZED (
             SELECT id, raw::jsonb AS v
             FROM unnest(%(policy_ids)s::int[], %(policy_values)s::text[]) AS p(id, raw)
         ), hits AS ({rule.sql()})
@@ -154,7 +177,7 @@ def township_counts(rule: Rule, scope: Scope) -> list[TownshipCount]:
     if not scope.region_ids:
         return []
     head, params = _with(rule, scope)
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(
             head + "SELECT township_id, count(DISTINCT case_id) FROM hits GROUP BY township_id",
             params,
@@ -247,7 +270,7 @@ def findings_page(
         return []
     sql, params = _findings_sql(rule, scope, township_id)
     params.update(limit=size, offset=(page - 1) * size)
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql + " LIMIT %(limit)s OFFSET %(offset)s", params)
         return [_finding(rule, scope, row) for row in cursor.fetchall()]
 
@@ -257,7 +280,7 @@ def all_findings(rule: Rule, scope: Scope, township_id: int | None) -> Iterator[
     if not scope.region_ids:
         return
     sql, params = _findings_sql(rule, scope, township_id)
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         while batch := cursor.fetchmany(2000):
             for row in batch:
@@ -269,6 +292,6 @@ def case_ids(rule: Rule, scope: Scope) -> set[int]:
     if not scope.region_ids:
         return set()
     head, params = _with(rule, scope)
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(head + "SELECT DISTINCT case_id FROM hits", params)
         return {row[0] for row in cursor.fetchall()}

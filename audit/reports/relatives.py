@@ -36,8 +36,8 @@ class Relatives(Rule):
         "Active cases whose household includes a near relative a staff member or village "
         "cadre declared, or the staff member themselves (by the resident ID on their staff "
         "record); and open cases of such households on which that staff member took a step "
-        "(claimed, completed, uploaded — anything but reading). 人情保 and 关系保 in the "
-        "special rectification."
+        "(claimed, completed, uploaded — anything but reading): benefits by favour or by "
+        "connection, in the words of the special rectification."
     )
 
     def sql(self) -> str:

@@ -36,34 +36,36 @@ class ReviewsOverdue(Rule):
     )
 
     def sql(self) -> str:
-        last = (
-            f"(CASE WHEN (c.details->>'last_review_on') ~ {ISO_DAY} "
-            "THEN (c.details->>'last_review_on')::date END)"
-        )
-        cycle = f"""(CASE c.review_class
+        cycle = f"""(CASE x.review_class
             WHEN 'B' THEN {policy("review_cycle_months_b", "int")}
-            WHEN 'C' THEN (CASE WHEN h.hukou = 'urban'
+            WHEN 'C' THEN (CASE WHEN (SELECT h.hukou FROM assistance_household h
+                                      WHERE h.id = x.household_id) = 'urban'
                                 THEN {policy("review_cycle_months_c_urban", "int")}
                                 ELSE {policy("review_cycle_months_c_rural", "int")} END)
             ELSE {policy("review_cycle_months_a", "int")} END)"""
         return f"""
-            SELECT x.id AS case_id, x.township_id,
+            SELECT y.id AS case_id, y.township_id,
                    jsonb_build_object(
-                       'class', x.review_class, 'reviewed_on', x.reviewed_on,
-                       'since', x.since, 'due', x.due, 'days', %(today)s::date - x.due
+                       'class', y.review_class, 'reviewed_on', y.reviewed_on,
+                       'since', y.since, 'due', y.due, 'days', %(today)s::date - y.due
                    ) AS facts
             FROM (
-                SELECT c.id, s.township_id, c.review_class, {last} AS reviewed_on,
-                       coalesce({last}, c.decided_on, c.start_month) AS since,
-                       (coalesce({last}, c.decided_on, c.start_month)
-                        + make_interval(months => {cycle}))::date AS due
-                FROM assistance_case c
-                JOIN scope s ON s.region_id = c.region_id
-                JOIN policies p ON p.id = s.policy_id
-                JOIN assistance_household h ON h.id = c.household_id
-                WHERE c.status = 'active' AND c.assistance_type IN ('dibao', 'tekun')
-            ) x
-            WHERE x.due < %(today)s::date
+                SELECT x.*, (x.since + make_interval(months => {cycle}))::date AS due
+                FROM (
+                    SELECT c.id, c.household_id, c.review_class, s.township_id, s.policy_id,
+                           r.reviewed_on,
+                           coalesce(r.reviewed_on, c.decided_on, c.start_month) AS since
+                    FROM assistance_case c
+                    JOIN scope s ON s.region_id = c.region_id
+                    CROSS JOIN LATERAL (
+                        SELECT CASE WHEN (c.details->>'last_review_on') ~ {ISO_DAY}
+                                    THEN (c.details->>'last_review_on')::date END AS reviewed_on
+                    ) r
+                    WHERE c.status = 'active' AND c.assistance_type IN ('dibao', 'tekun')
+                ) x
+                JOIN policies p ON p.id = x.policy_id
+            ) y
+            WHERE y.due < %(today)s::date
         """
 
     def why(self, facts: Mapping[str, Any]) -> str:

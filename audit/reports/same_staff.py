@@ -49,25 +49,30 @@ class SameStaff(Rule):
 
     def sql(self) -> str:
         return """
-            SELECT e.case_id, s.township_id,
+            SELECT x.case_id, x.township_id,
                    jsonb_build_object(
                        'staff', coalesce(nullif(sp.full_name, ''), u.username),
-                       'investigated', jsonb_agg(DISTINCT e.payload->>'task')
-                           FILTER (WHERE e.payload->>'task' = ANY(%(same_staff_investigating)s)),
-                       'confirmed', jsonb_agg(DISTINCT e.payload->>'task')
-                           FILTER (WHERE e.payload->>'task' = ANY(%(same_staff_confirming)s))
+                       'investigated', x.investigated, 'confirmed', x.confirmed
                    ) AS facts
-            FROM engine_auditevent e
-            JOIN assistance_case c ON c.id = e.case_id
-            JOIN scope s ON s.region_id = c.region_id
-            JOIN auth_user u ON u.id = e.actor_id
-            LEFT JOIN assistance_staffprofile sp ON sp.user_id = e.actor_id
-            WHERE e.action = 'task.completed'
-              AND e.payload->>'task' = ANY(%(same_staff_steps)s)
-            GROUP BY e.case_id, e.instance_id, e.actor_id, s.township_id, sp.full_name,
-                     u.username
-            HAVING bool_or(e.payload->>'task' = ANY(%(same_staff_investigating)s))
-               AND bool_or(e.payload->>'task' = ANY(%(same_staff_confirming)s))
+            FROM (
+                SELECT e.case_id, s.township_id, e.actor_id,
+                       jsonb_agg(DISTINCT e.task) FILTER (WHERE e.investigating) AS investigated,
+                       jsonb_agg(DISTINCT e.task) FILTER (WHERE NOT e.investigating) AS confirmed
+                FROM (
+                    SELECT ev.case_id, ev.instance_id, ev.actor_id, step.task,
+                           step.task = ANY(%(same_staff_investigating)s) AS investigating
+                    FROM engine_auditevent ev
+                    CROSS JOIN LATERAL (SELECT ev.payload->>'task' AS task) step
+                    WHERE ev.action = 'task.completed' AND ev.actor_id IS NOT NULL
+                      AND ev.payload->>'task' = ANY(%(same_staff_steps)s)
+                ) e
+                JOIN assistance_case c ON c.id = e.case_id
+                JOIN scope s ON s.region_id = c.region_id
+                GROUP BY e.case_id, e.instance_id, e.actor_id, s.township_id
+                HAVING bool_or(e.investigating) AND bool_or(NOT e.investigating)
+            ) x
+            JOIN auth_user u ON u.id = x.actor_id
+            LEFT JOIN assistance_staffprofile sp ON sp.user_id = x.actor_id
         """
 
     def params(self, today: Any) -> dict[str, Any]:

@@ -6,6 +6,8 @@ report and the calculation that set an amount agree on what counts.
 
 from __future__ import annotations
 
+from datetime import date
+
 from assistance.amounts import COUNTED, EMPLOYMENT_COST, INCOME_KINDS
 
 COUNTED_KINDS = tuple(kind for kind, role in INCOME_KINDS.items() if role == COUNTED)
@@ -30,26 +32,17 @@ def standard(alias: str = "p", hukou: str = "hukou") -> str:
     )
 
 
-def age(birth: str) -> str:
-    """Completed years of age today."""
-    return f"EXTRACT(YEAR FROM age(%(today)s::date, {birth}))::int"
-
-
-def subjects(cases: str) -> str:
-    """(case_id, member_id) of the people each case of the CTE `cases` pays for: the member
-    covered alone (单人户施保), else the household's covered members (as exit._subject_ids)."""
-    return f"""
-        SELECT k.id AS case_id, m.id AS member_id
-        FROM {cases} k JOIN assistance_member m ON m.household_id = k.household_id
-        WHERE k.single_person_id IS NULL AND m.covered
-        UNION ALL
-        SELECT k.id, k.single_person_id FROM {cases} k WHERE k.single_person_id IS NOT NULL
-    """
+def born_before(years: int, today: date) -> date:
+    """The last birth date of someone aged `years` or more on `today` (29 Feb → 28 Feb)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
 
 
 def measured_cases(kinds: str = "'dibao', 'tekun'") -> str:
     """Active cases of the kinds measured against the dibao standard, in scope, with their
-    township, policy and hukou."""
+    township, policy and hukou (a subquery: each use is planned with the tables' statistics)."""
     return f"""
         SELECT c.id, c.household_id, c.single_person_id, c.assistance_type, c.monthly_amount,
                s.township_id, s.policy_id, h.hukou
@@ -60,49 +53,65 @@ def measured_cases(kinds: str = "'dibao', 'tekun'") -> str:
     """
 
 
-# Counted income per case, as assistance.amounts.dibao_breakdown counts it: a dibao household's
-# members (or the member covered alone), a 特困 person alone (tekun_amount); wages, business,
-# property and transfer income, less employment costs capped per earner and never more than
-# the wages; less the rigid expenditures of the counted members (and the household's own,
-# for a whole dibao household). Reads the CTE `cases` (measured_cases); defines `counted`,
-# `member_income`, `deducted` and `income` (case_id, size, per_capita).
-INCOME_CTES = f"""
-    counted AS (
-        SELECT k.id AS case_id, m.id AS member_id
-        FROM cases k JOIN assistance_member m ON m.household_id = k.household_id
-        WHERE k.single_person_id IS NULL AND (k.assistance_type = 'dibao' OR m.is_applicant)
-        UNION ALL
-        SELECT k.id, k.single_person_id FROM cases k WHERE k.single_person_id IS NOT NULL
-    ), member_income AS (
+# Income and rigid expenditures per member, and the household's own expenditures: whole-table
+# aggregates, joined by hash to the cases that need them.
+INCOME_SOURCES = f"""
+    member_income AS (
         SELECT i.member_id,
                sum(i.monthly_amount) FILTER (WHERE i.kind IN ({sql_list(COUNTED_KINDS)})) AS counted,
                sum(i.monthly_amount) FILTER (WHERE i.kind = 'wage') AS wages,
                sum(i.monthly_amount) FILTER (WHERE i.kind IN ({sql_list(COST_KINDS)})) AS costs
-        FROM assistance_incomeitem i
-        WHERE i.member_id IN (SELECT member_id FROM counted)
-        GROUP BY i.member_id
-    ), deducted AS (
-        SELECT ct.case_id, d.monthly_amount
-        FROM counted ct JOIN assistance_deduction d ON d.member_id = ct.member_id
-        UNION ALL
-        SELECT k.id, d.monthly_amount
-        FROM cases k JOIN assistance_deduction d
-          ON d.household_id = k.household_id AND d.member_id IS NULL
-        WHERE k.assistance_type = 'dibao' AND k.single_person_id IS NULL
-    ), income AS (
-        SELECT n.case_id, n.size,
-               round(greatest((n.net - coalesce(dd.total, 0)) / n.size, 0), 2) AS per_capita
-        FROM (
-            SELECT ct.case_id, count(*) AS size,
-                   sum(coalesce(mi.counted, 0) - least(coalesce(mi.costs, 0),
-                       {policy("employment_cost_cap")}, coalesce(mi.wages, 0))) AS net
-            FROM counted ct
-            JOIN cases k ON k.id = ct.case_id
-            JOIN policies p ON p.id = k.policy_id
-            LEFT JOIN member_income mi ON mi.member_id = ct.member_id
-            GROUP BY ct.case_id
-        ) n
-        LEFT JOIN (SELECT case_id, sum(monthly_amount) AS total FROM deducted GROUP BY case_id) dd
-          ON dd.case_id = n.case_id
+        FROM assistance_incomeitem i GROUP BY i.member_id
+    ), member_deduction AS (
+        SELECT d.member_id, sum(d.monthly_amount) AS total FROM assistance_deduction d
+        WHERE d.member_id IS NOT NULL GROUP BY d.member_id
+    ), household_deduction AS (
+        SELECT d.household_id, sum(d.monthly_amount) AS total FROM assistance_deduction d
+        WHERE d.member_id IS NULL GROUP BY d.household_id
     )
 """
+
+
+def member_net(alias: str = "mi", deduction: str = "md") -> str:
+    """One member's counted income: wages, business, property and transfer income, less
+    employment costs capped per earner and never more than the wages, less the member's own
+    rigid expenditures (join `member_income`, `member_deduction` and `policies p`)."""
+    return (
+        f"(coalesce({alias}.counted, 0) - least(coalesce({alias}.costs, 0), "
+        f"{policy('employment_cost_cap')}, coalesce({alias}.wages, 0)) "
+        f"- coalesce({deduction}.total, 0))"
+    )
+
+
+def income(kinds: str = "'dibao', 'tekun'") -> str:
+    """The active cases of `kinds` in scope (case_id, township_id, policy_id, hukou,
+    assistance_type, monthly_amount) with their counted income (size, covered, per_capita),
+    counted as assistance.amounts.dibao_breakdown counts it: a dibao household's members (with
+    the household's own rigid expenditures) or the member covered alone; a 特困 person alone
+    (tekun_amount). `covered` is how many the case pays for. Reads INCOME_SOURCES."""
+    cases = measured_cases(kinds)
+    columns = "k.id, k.township_id, k.policy_id, k.hukou, k.assistance_type, k.monthly_amount"
+    return f"""
+        SELECT n.*, round(greatest(n.net / n.size, 0), 2) AS per_capita
+        FROM (
+            SELECT {columns}, count(*) AS size, count(*) FILTER (WHERE m.covered) AS covered,
+                   sum({member_net()}) - coalesce(max(hd.total), 0) AS net
+            FROM ({cases}) k
+            JOIN policies p ON p.id = k.policy_id
+            JOIN assistance_member m ON m.household_id = k.household_id
+            LEFT JOIN member_income mi ON mi.member_id = m.id
+            LEFT JOIN member_deduction md ON md.member_id = m.id
+            LEFT JOIN household_deduction hd
+              ON hd.household_id = k.household_id AND k.assistance_type = 'dibao'
+            WHERE k.single_person_id IS NULL AND (k.assistance_type = 'dibao' OR m.is_applicant)
+            GROUP BY {columns}
+            UNION ALL
+            SELECT {columns}, 1, 1, {member_net()}
+            FROM ({cases}) k
+            JOIN policies p ON p.id = k.policy_id
+            JOIN assistance_member m ON m.id = k.single_person_id
+            LEFT JOIN member_income mi ON mi.member_id = m.id
+            LEFT JOIN member_deduction md ON md.member_id = m.id
+            WHERE k.single_person_id IS NOT NULL
+        ) n
+    """

@@ -17,6 +17,7 @@ not listed.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -24,9 +25,14 @@ from django.utils.translation import gettext_lazy
 
 from assistance.kinds.tekun import CHILD_AGE, OLD_AGE, SEVERE_DISABILITY_GRADES
 from audit.reports import Rule, money, register
-from audit.reports.sql import COST_KINDS, COUNTED_KINDS, age, policy, sql_list, standard
+from audit.reports.sql import INCOME_SOURCES, born_before, member_net, standard
+from engine.clock import clock
 
 SEVERE = ", ".join(str(grade) for grade in sorted(SEVERE_DISABILITY_GRADES))
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - int((day.month, day.day) < (born.month, born.day))
 
 
 @register
@@ -40,71 +46,73 @@ class TekunOnDibao(Rule):
         "disability), their own income below the dibao standard, and no other member of the "
         "household of working age able to support them. Supporters living elsewhere are not "
         "in the records: each person listed is a lead for a home investigation. "
-        "该吃五保吃低保 in the special rectification."
+        "In the words of the special rectification: on dibao when they should be on five "
+        "guarantees."
     )
 
     def sql(self) -> str:
-        person_age = age("m.birth_date")
-        other_age = age("o.birth_date")
+        unable = (
+            "(m.birth_date <= %(tekun_born_old)s OR m.birth_date > %(tekun_born_child)s "
+            f"OR m.disability_grade IN ({SEVERE}))"
+        )
+        people = """
+            SELECT c.id AS case_id, s.township_id, s.policy_id, h.hukou, m.id AS member_id,
+                   m.name, m.birth_date, m.disability_grade, m.household_id AS home_id,
+                   m.covered
+            FROM assistance_case c
+            JOIN scope s ON s.region_id = c.region_id
+            JOIN assistance_household h ON h.id = c.household_id
+            JOIN assistance_member m ON {join}
+            WHERE c.status = 'active' AND c.assistance_type = 'dibao' AND {where} AND {unable}
+        """
+        household = people.format(
+            join="m.household_id = c.household_id AND m.covered",
+            where="c.single_person_id IS NULL",
+            unable=unable,
+        )
+        single = people.format(
+            join="m.id = c.single_person_id", where="c.single_person_id IS NOT NULL", unable=unable
+        )
+        own_income = f"greatest({member_net()}, 0)"
         return f"""
-            WITH cases AS (
-                SELECT c.id, c.household_id, c.single_person_id, s.township_id, s.policy_id,
-                       h.hukou
-                FROM assistance_case c
-                JOIN scope s ON s.region_id = c.region_id
-                JOIN assistance_household h ON h.id = c.household_id
-                WHERE c.status = 'active' AND c.assistance_type = 'dibao'
-            ), people AS (
-                SELECT k.*, m.id AS member_id FROM cases k
-                JOIN assistance_member m ON m.household_id = k.household_id AND m.covered
-                WHERE k.single_person_id IS NULL
-                UNION ALL
-                SELECT k.*, k.single_person_id FROM cases k WHERE k.single_person_id IS NOT NULL
-            ), unable AS (
-                SELECT x.*, m.name, m.household_id AS home_id, m.disability_grade,
-                       {person_age} AS age
-                FROM people x JOIN assistance_member m ON m.id = x.member_id
-                WHERE {person_age} >= {OLD_AGE} OR {person_age} < {CHILD_AGE}
-                   OR m.disability_grade IN ({SEVERE})
-            )
-            SELECT u.id AS case_id, u.township_id,
+            WITH {INCOME_SOURCES}
+            SELECT u.case_id, u.township_id,
                    jsonb_build_object(
-                       'member', u.name, 'age', u.age, 'grade', u.disability_grade,
-                       'income', own.income, 'standard', {standard()}
+                       'member', u.name, 'born', u.birth_date, 'grade', u.disability_grade,
+                       'income', {own_income}, 'standard', {standard("p", "u.hukou")}
                    ) AS facts
-            FROM unable u
+            FROM ({household} UNION ALL {single}) u
             JOIN policies p ON p.id = u.policy_id
-            CROSS JOIN LATERAL (
-                SELECT greatest(
-                    coalesce(sum(i.monthly_amount) FILTER (WHERE i.kind IN ({sql_list(COUNTED_KINDS)})), 0)
-                    - least(
-                        coalesce(sum(i.monthly_amount) FILTER (WHERE i.kind IN ({sql_list(COST_KINDS)})), 0),
-                        {policy("employment_cost_cap")},
-                        coalesce(sum(i.monthly_amount) FILTER (WHERE i.kind = 'wage'), 0))
-                    - coalesce((SELECT sum(d.monthly_amount) FROM assistance_deduction d
-                                WHERE d.member_id = u.member_id), 0),
-                    0) AS income
-                FROM assistance_incomeitem i WHERE i.member_id = u.member_id
-            ) own
-            WHERE own.income < {standard()}
+            LEFT JOIN member_income mi ON mi.member_id = u.member_id
+            LEFT JOIN member_deduction md ON md.member_id = u.member_id
+            WHERE {own_income} < {standard("p", "u.hukou")}
               AND NOT EXISTS (
                   SELECT 1 FROM assistance_member o
-                  WHERE o.household_id = u.home_id AND o.id <> u.member_id
-                    AND {other_age} BETWEEN {CHILD_AGE} AND {OLD_AGE - 1}
+                  WHERE o.household_id = u.home_id
+                    AND o.birth_date > %(tekun_born_old)s AND o.birth_date <= %(tekun_born_child)s
                     AND coalesce(o.disability_grade, 0) NOT IN ({SEVERE})
               )
               AND NOT EXISTS (
                   SELECT 1 FROM assistance_case t
-                  WHERE t.status = 'active' AND t.assistance_type IN ('tekun', 'orphan')
-                    AND (t.single_person_id = u.member_id
-                         OR (t.single_person_id IS NULL AND t.household_id = u.home_id
-                             AND EXISTS (SELECT 1 FROM assistance_member tm
-                                         WHERE tm.id = u.member_id AND tm.covered)))
+                  WHERE t.single_person_id = u.member_id
+                    AND t.status = 'active' AND t.assistance_type IN ('tekun', 'orphan')
               )
+              AND NOT (u.covered AND EXISTS (
+                  SELECT 1 FROM assistance_case t
+                  WHERE t.household_id = u.home_id AND t.single_person_id IS NULL
+                    AND t.status = 'active' AND t.assistance_type IN ('tekun', 'orphan')
+              ))
         """
 
+    def params(self, today: date) -> dict[str, Any]:
+        # Aged 60 or more: born on or before this day; under 16: born after this one.
+        return {
+            "tekun_born_old": born_before(OLD_AGE, today),
+            "tekun_born_child": born_before(CHILD_AGE, today),
+        }
+
     def why(self, facts: Mapping[str, Any]) -> str:
-        age_years = int(facts.get("age") or 0)
+        age_years = age_on(date.fromisoformat(str(facts["born"])), clock.today())
         if facts.get("grade") in SEVERE_DISABILITY_GRADES:
             capacity = _("disability of grade %(grade)s") % {"grade": facts["grade"]}
         elif age_years < CHILD_AGE:

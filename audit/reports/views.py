@@ -25,6 +25,11 @@ from engine.clock import clock
 from portal.http import AuthedRequest
 
 
+def _unavailable(request: AuthedRequest) -> HttpResponse:
+    """The reports are PostgreSQL queries: the embedded SQLite demo says so instead."""
+    return render(request, "audit/reports/unavailable.html")
+
+
 def _rule(code: str) -> Rule:
     rule = get_rule(code)
     if rule is None:
@@ -47,6 +52,8 @@ def _township(request: AuthedRequest, scope: queries.Scope) -> int | None:
 @require_GET
 def report_list(request: AuthedRequest) -> HttpResponse:
     require_auditor(request.user)
+    if not queries.available():
+        return _unavailable(request)
     scope = queries.scope_for(request.user, clock.today())
     rows = [
         (rule, sum(count.cases for count in queries.township_counts(rule, scope)))
@@ -61,6 +68,8 @@ def report_list(request: AuthedRequest) -> HttpResponse:
 def report_detail(request: AuthedRequest, code: str) -> HttpResponse:
     require_auditor(request.user)
     rule = _rule(code)
+    if not queries.available():
+        return _unavailable(request)
     scope = queries.scope_for(request.user, clock.today())
     try:
         township_id = _township(request, scope)
@@ -100,6 +109,8 @@ def report_detail(request: AuthedRequest, code: str) -> HttpResponse:
 def report_export(request: AuthedRequest, code: str) -> HttpResponse:
     require_auditor(request.user)
     rule = _rule(code)
+    if not queries.available():
+        return _unavailable(request)
     scope = queries.scope_for(request.user, clock.today())
     try:
         township_id = _township(request, scope)
