@@ -268,9 +268,7 @@ def build(cursor: Any, cases: int, fanout: int, today: date) -> None:
     build_regions(cursor, fanout)
     build_cases(cursor, cases, today)
     build_patterns(cursor, today)
-    cursor.execute(
-        "DROP TABLE bench_village, bench_staff, bench_hh, bench_case; ANALYZE;"
-    )
+    cursor.execute("DROP TABLE bench_village, bench_staff, bench_hh, bench_case; ANALYZE;")
 
 
 def add_policy_and_auditors(today: date) -> dict[str, Any]:
@@ -327,10 +325,10 @@ def time_reports(auditors: dict[str, Any], repeat: int, client: bool = True) -> 
         per_rule: dict[str, Any] = {}
         for rule in all_rules():
             counts_ms, counts = best_of(
-                repeat, lambda rule=rule: queries.township_counts(rule, scope)
+                repeat, lambda rule=rule, scope=scope: queries.township_counts(rule, scope)
             )
             page_ms, page = best_of(
-                repeat, lambda rule=rule: queries.findings_page(rule, scope, None, 1)
+                repeat, lambda rule=rule, scope=scope: queries.findings_page(rule, scope, None, 1)
             )
             entry = {
                 "found": sum(count.cases for count in counts),
@@ -341,13 +339,17 @@ def time_reports(auditors: dict[str, Any], repeat: int, client: bool = True) -> 
             }
             if client:
                 url = f"/audit/reports/{rule.code}/"
-                view_ms, response = best_of(repeat, lambda url=url: browser.get(url))
+                view_ms, response = best_of(
+                    repeat, lambda url=url, browser=browser: browser.get(url)
+                )
                 assert response.status_code == 200, url
                 entry["view_ms"] = view_ms
             per_rule[rule.code] = entry
         results[name] = per_rule
         if client:
-            list_ms, response = best_of(repeat, lambda: browser.get("/audit/reports/"))
+            list_ms, response = best_of(
+                repeat, lambda browser=browser: browser.get("/audit/reports/")
+            )
             assert response.status_code == 200
             results[f"{name}_list_page_ms"] = list_ms
     return results

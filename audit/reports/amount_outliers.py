@@ -46,9 +46,9 @@ class AmountOutliers(Rule):
 
     def sql(self) -> str:
         std = standard("p", "x.hukou")
-        top_supplement = "greatest(" + ", ".join(
-            f"coalesce({policy(key)}, 0)" for key in SUPPLEMENTS
-        ) + ")"
+        top_supplement = (
+            "greatest(" + ", ".join(f"coalesce({policy(key)}, 0)" for key in SUPPLEMENTS) + ")"
+        )
         basic = f"(ceil({std} * {policy('tekun_basic_multiplier')} * 100) / 100)"
         care = (
             f"round({policy('minimum_wage_monthly')} "

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from audit.reports import Rule, money, register
+from audit.reports.sql import ISO_DAY
 
 MONTH = "(EXTRACT(YEAR FROM {d}) * 12 + EXTRACT(MONTH FROM {d}))"
 
@@ -54,7 +55,7 @@ class Deceased(Rule):
                      FROM jsonb_array_elements(
                          CASE WHEN jsonb_typeof(c.details->'exits') = 'array'
                               THEN c.details->'exits' ELSE '[]'::jsonb END) x
-                     WHERE x ? 'overpaid_from' AND (x->>'decided_on') ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'
+                     WHERE x ? 'overpaid_from' AND (x->>'decided_on') ~ {ISO_DAY}
                  )) END
         """
         return f"""
@@ -108,14 +109,11 @@ class Deceased(Rule):
         if facts.get("status") == "active":
             text += _("; the case is still active")
         if months:
-            text += (
-                ngettext(
-                    "; %(months)s month paid after the death",
-                    "; %(months)s months paid after the death",
-                    months,
-                )
-                % {"months": months}
-            )
+            text += ngettext(
+                "; %(months)s month paid after the death",
+                "; %(months)s months paid after the death",
+                months,
+            ) % {"months": months}
             if facts.get("amount") is not None:
                 text += _(" (%(amount)s yuan)") % {"amount": money(facts["amount"])}
         if not facts.get("alone"):

@@ -100,7 +100,8 @@ class Duplicates(Rule):
             ways.append(_("another region"))
         kinds = dict(AssistanceType.choices)
         return _(
-            "%(member)s (%(id)s) is also paid for by case %(other)s (%(kind)s, %(region)s): %(ways)s"
+            "%(member)s (%(id)s) is also paid for by case %(other)s (%(kind)s, %(region)s): "
+            "%(ways)s"
         ) % {
             "member": facts.get("member", ""),
             "id": mask_resident_id(str(facts.get("resident_id", ""))),

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils.translation import pgettext
 
 from assistance import access
 from assistance.access import AnyUser
@@ -207,7 +208,7 @@ class Finding:
 
     @property
     def why(self) -> str:
-        return "; ".join(self.reasons)
+        return pgettext("reasons separator", "; ").join(self.reasons)
 
     @property
     def kind_label(self) -> str:
@@ -233,9 +234,7 @@ _FINDINGS = """
 """
 
 
-def _findings_sql(
-    rule: Rule, scope: Scope, township_id: int | None
-) -> tuple[str, dict[str, Any]]:
+def _findings_sql(rule: Rule, scope: Scope, township_id: int | None) -> tuple[str, dict[str, Any]]:
     head, params = _with(rule, scope)
     where = ""
     if township_id is not None:

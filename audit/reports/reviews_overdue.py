@@ -18,9 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from audit.reports import Rule, register
-from audit.reports.sql import policy
-
-ISO_DAY = "'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'"
+from audit.reports.sql import ISO_DAY, policy
 
 
 @register

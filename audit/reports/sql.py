@@ -14,6 +14,10 @@ COUNTED_KINDS = tuple(kind for kind, role in INCOME_KINDS.items() if role == COU
 COST_KINDS = tuple(kind for kind, role in INCOME_KINDS.items() if role == EMPLOYMENT_COST)
 
 
+# A date written YYYY-MM-DD in a JSON field, before it is cast.
+ISO_DAY = "'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'"
+
+
 def sql_list(values: tuple[str, ...]) -> str:
     # Constants of the code, never user input.
     return ", ".join(f"'{value}'" for value in values)
@@ -58,9 +62,11 @@ def measured_cases(kinds: str = "'dibao', 'tekun'") -> str:
 INCOME_SOURCES = f"""
     member_income AS (
         SELECT i.member_id,
-               sum(i.monthly_amount) FILTER (WHERE i.kind IN ({sql_list(COUNTED_KINDS)})) AS counted,
+               sum(i.monthly_amount)
+                   FILTER (WHERE i.kind IN ({sql_list(COUNTED_KINDS)})) AS counted,
                sum(i.monthly_amount) FILTER (WHERE i.kind = 'wage') AS wages,
-               sum(i.monthly_amount) FILTER (WHERE i.kind IN ({sql_list(COST_KINDS)})) AS costs
+               sum(i.monthly_amount)
+                   FILTER (WHERE i.kind IN ({sql_list(COST_KINDS)})) AS costs
         FROM assistance_incomeitem i GROUP BY i.member_id
     ), member_deduction AS (
         SELECT d.member_id, sum(d.monthly_amount) AS total FROM assistance_deduction d

@@ -116,7 +116,10 @@ def clean_case(world: World, village: Region | None = None, name: str = "李清"
 
 def controls(world: World) -> list[Case]:
     """Clean cases in both townships, and closed and refused ones of every kind."""
-    cases = [clean_case(world, world.village_a1, "李一"), clean_case(world, world.village_b1, "李二")]
+    cases = [
+        clean_case(world, world.village_a1, "李一"),
+        clean_case(world, world.village_b1, "李二"),
+    ]
     for status in ("closed", "refused", "in_progress", "withdrawn"):
         home = household(world)
         person(home, f"张{status}", date(1950, 1, 1), applicant=True)
@@ -146,6 +149,8 @@ def other_county(world: World) -> dict[str, Any]:
     county = make_region("431200", "邻县", RegionLevel.COUNTY, world.province)
     township = make_region("431201001", "北镇", RegionLevel.TOWNSHIP, county)
     village = make_region("431201001001", "北村", RegionLevel.VILLAGE, township)
-    RegionPolicy.objects.create(region=county, effective_from=date(2020, 1, 1), values=county_policy())
+    RegionPolicy.objects.create(
+        region=county, effective_from=date(2020, 1, 1), values=county_policy()
+    )
     world.users["other_auditor"] = make_user("other_auditor", "auditor", county)
     return {"county": county, "township": township, "village": village}

@@ -19,16 +19,20 @@ def test_it_finds_every_planted_case_at_a_tiny_size():
     auditors = add_policy_and_auditors(clock.today())
     timings = time_reports(auditors, repeat=1)
     found = {code: entry["found"] for code, entry in timings["province_auditor"].items()}
-    assert found == planted(cases) == {
-        "relatives": 6,
-        "deceased": 4,
-        "duplicates": 4,
-        "tekun_on_dibao": 2,
-        "income_above_standard": 2,
-        "reviews_overdue": 2,
-        "same_staff": 2,
-        "amount_outliers": 4,
-    }
+    assert (
+        found
+        == planted(cases)
+        == {
+            "relatives": 6,
+            "deceased": 4,
+            "duplicates": 4,
+            "tekun_on_dibao": 2,
+            "income_above_standard": 2,
+            "reviews_overdue": 2,
+            "same_staff": 2,
+            "amount_outliers": 4,
+        }
+    )
     county = timings["county_auditor"]
     assert 0 < sum(entry["found"] for entry in county.values()) < sum(found.values())
     for entry in [*timings["province_auditor"].values(), *county.values()]:

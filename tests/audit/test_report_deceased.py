@@ -57,7 +57,9 @@ def test_it_finds_exactly_the_planted_deaths(world):
     # 4. Closed for moving away, three months after the death: July and August paid.
     home = household(world)
     died(person(home, "迁出", date(1941, 4, 4), applicant=True), date(2025, 6, 10))
-    planted.add(case(home, status="closed", start_month=date(2024, 1, 1), ended_on=date(2025, 9, 1)).pk)
+    planted.add(
+        case(home, status="closed", start_month=date(2024, 1, 1), ended_on=date(2025, 9, 1)).pk
+    )
     # 5. 特困 support confirmed for a person already dead: paid from its first month.
     home = household(world)
     died(person(home, "死后批准", date(1939, 5, 5), applicant=True), date(2025, 9, 1))

@@ -42,7 +42,15 @@ def test_it_exports_the_cases_counts_and_what_the_report_is(client, world):
     books = sheets(client.get(URL))
     cases, per_township, about = books.values()
     assert cases[0] == (
-        "案件编号", "救助类别", "状态", "县（区）", "乡镇（街道）", "申请人", "月保障金额", "原因", "链接",
+        "案件编号",
+        "救助类别",
+        "状态",
+        "县（区）",
+        "乡镇（街道）",
+        "申请人",
+        "月保障金额",
+        "原因",
+        "链接",
     )
     rows = {row[0]: row for row in cases[1:]}
     assert set(rows) == {east.number, west.number}
@@ -67,7 +75,9 @@ def test_it_exports_one_township(client, world):
     rich(world, "东户", world.village_a1)
     west = rich(world, "西户", world.village_b1)
     client.force_login(world["auditor"])
-    cases, per_township, about = sheets(client.get(URL, {"township": world.township_b.pk})).values()
+    cases, per_township, _about = sheets(
+        client.get(URL, {"township": world.township_b.pk})
+    ).values()
     assert [row[0] for row in cases[1:]] == [west.number]
     assert per_township[1:] == [("示范县", "西镇", 1)]
     assert AuditEvent.objects.get(action="audit.exported").payload["township"] == (

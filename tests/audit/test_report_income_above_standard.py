@@ -80,7 +80,9 @@ def test_it_shows_the_figures(world):
     rule = get_rule("income_above_standard")
     scope = queries.scope_for(world["auditor"], clock.today())
     [finding] = queries.findings_page(rule, scope, None, 1)
-    assert finding.reasons == ["最低生活保障：人均计算收入每月 650.00（计 2 人），不低于标准 600.00"]
+    assert finding.reasons == [
+        "最低生活保障：人均计算收入每月 650.00（计 2 人），不低于标准 600.00"
+    ]
 
 
 def test_it_keeps_each_auditor_to_their_county(world):

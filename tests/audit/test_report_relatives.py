@@ -103,7 +103,9 @@ def test_it_counts_the_relative_of_staff_who_acted_and_says_why(world):
     [finding] = queries.findings_page(rule, scope, None, 1)
     assert finding.case_id == target.pk
     assert finding.township == "东镇" and finding.applicant == "王子"
-    assert finding.reasons == ["王子是王调查申报的近亲属（子女及其配偶），且王调查在本案办理了 2 个步骤"]
+    assert finding.reasons == [
+        "王子是王调查申报的近亲属（子女及其配偶），且王调查在本案办理了 2 个步骤"
+    ]
     [count] = queries.township_counts(rule, scope)
     assert (count.township.name, count.cases) == ("东镇", 1)
 

@@ -66,16 +66,24 @@ def test_it_reads_the_cycle_of_the_township(world):
         effective_from=date(2025, 1, 1),
         values={"review_cycle_months_c_rural": 3},
     )
-    east = case(home_of(world, "东", village=world.village_a1), review_class="C",
-                decided_on=date(2025, 11, 1))
-    west = case(home_of(world, "西", village=world.village_b1), review_class="C",
-                decided_on=date(2025, 11, 1))
+    east = case(
+        home_of(world, "东", village=world.village_a1),
+        review_class="C",
+        decided_on=date(2025, 11, 1),
+    )
+    west = case(
+        home_of(world, "西", village=world.village_b1),
+        review_class="C",
+        decided_on=date(2025, 11, 1),
+    )
     assert found(world, "reviews_overdue") == {west.pk}
     rule = get_rule("reviews_overdue")
     scope = queries.scope_for(world["auditor"], clock.today())
     [finding] = queries.findings_page(rule, scope, None, 1)
     assert finding.case_id == west.pk != east.pk
-    assert finding.reasons == ["C 类，自 2025-11-01 确认后未复核：应于 2026-02-01 复核，已逾期 29 天"]
+    assert finding.reasons == [
+        "C 类，自 2025-11-01 确认后未复核：应于 2026-02-01 复核，已逾期 29 天"
+    ]
 
 
 def test_it_keeps_each_auditor_to_their_county(world):

@@ -57,9 +57,7 @@ def test_it_drills_down_to_the_cases_and_downloads_the_report(
         page.click("[data-report=deceased] a")
         expect(page.locator("main h1")).to_have_text("死亡人员仍享受待遇")
         expect(page.locator("tr[data-case]")).to_have_count(2)
-        expect(page.locator(f"tr[data-township='{world.township_a.pk}'] td.num")).to_have_text(
-            "1"
-        )
+        expect(page.locator(f"tr[data-township='{world.township_a.pk}'] td.num")).to_have_text("1")
         fits_desktop(page, "audit-reports-deceased-desktop")
 
         page.click(f"tr[data-township='{world.township_a.pk}'] a")
