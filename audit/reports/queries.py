@@ -173,8 +173,17 @@ class TownshipCount:
     cases: int
 
 
+def _counts(scope: Scope, rows: list[tuple[int, int]]) -> list[TownshipCount]:
+    counts = [
+        TownshipCount(scope.places[township], scope.county_name(scope.places[township]), n)
+        for township, n in rows
+    ]
+    counts.sort(key=lambda row: (-row.cases, row.township.name, row.township.id))
+    return counts
+
+
 def township_counts(rule: Rule, scope: Scope) -> list[TownshipCount]:
-    """Cases showing the pattern per township, most first (one query)."""
+    """Cases showing the pattern per township, most first (one query: the list of reports)."""
     if not scope.region_ids:
         return []
     head, params = _with(rule, scope)
@@ -183,13 +192,7 @@ def township_counts(rule: Rule, scope: Scope) -> list[TownshipCount]:
             head + "SELECT township_id, count(DISTINCT case_id) FROM hits GROUP BY township_id",
             params,
         )
-        rows = cursor.fetchall()
-    counts = [
-        TownshipCount(scope.places[township], scope.county_name(scope.places[township]), n)
-        for township, n in rows
-    ]
-    counts.sort(key=lambda row: (-row.cases, row.township.name, row.township.id))
-    return counts
+        return _counts(scope, cursor.fetchall())
 
 
 @dataclass
@@ -220,9 +223,9 @@ class Finding:
 
 
 _FINDINGS = """
-    , grouped AS (
+    WITH grouped AS (
         SELECT case_id, min(township_id) AS township_id, jsonb_agg(facts) AS findings
-        FROM hits {where} GROUP BY case_id
+        FROM report_hits {where} GROUP BY case_id
     )
     SELECT g.case_id, c.number, c.assistance_type, c.status, c.monthly_amount, g.township_id,
            (SELECT m.name FROM assistance_member m
@@ -234,56 +237,87 @@ _FINDINGS = """
 """
 
 
-def _findings_sql(rule: Rule, scope: Scope, township_id: int | None) -> tuple[str, dict[str, Any]]:
+class Run:
+    """One report worked out once (into a temporary table) for a page or an export: its counts
+    per township, a page of its cases, or all of them, each one more query."""
+
+    def __init__(self, cursor: Any, rule: Rule, scope: Scope) -> None:
+        self.cursor, self.rule, self.scope = cursor, rule, scope
+
+    def counts(self) -> list[TownshipCount]:
+        if self.cursor is None:
+            return []
+        self.cursor.execute(
+            "SELECT township_id, count(DISTINCT case_id) FROM report_hits GROUP BY township_id"
+        )
+        return _counts(self.scope, self.cursor.fetchall())
+
+    def page(self, township_id: int | None, page: int, size: int = PAGE_SIZE) -> list[Finding]:
+        """One page of the cases; `page` counts from 1."""
+        if self.cursor is None:
+            return []
+        sql, params = self._findings(township_id)
+        params.update(limit=size, offset=(page - 1) * size)
+        self.cursor.execute(sql + " LIMIT %(limit)s OFFSET %(offset)s", params)
+        return [self._finding(row) for row in self.cursor.fetchall()]
+
+    def all(self, township_id: int | None) -> Iterator[Finding]:
+        """Every case, fetched in batches (for the export)."""
+        if self.cursor is None:
+            return
+        sql, params = self._findings(township_id)
+        self.cursor.execute(sql, params)
+        while batch := self.cursor.fetchmany(2000):
+            for row in batch:
+                yield self._finding(row)
+
+    def _findings(self, township_id: int | None) -> tuple[str, dict[str, Any]]:
+        if township_id is None:
+            return _FINDINGS.format(where=""), {}
+        return _FINDINGS.format(where="WHERE township_id = %(township)s"), {"township": township_id}
+
+    def _finding(self, row: tuple[Any, ...]) -> Finding:
+        case_id, number, kind, status, amount, township_id, applicant, findings = row
+        if isinstance(findings, str):
+            findings = json.loads(findings)
+        township = self.scope.places[township_id]
+        return Finding(
+            case_id=case_id,
+            number=number,
+            assistance_type=kind,
+            status=status,
+            monthly_amount=amount,
+            township=township.name,
+            county=self.scope.county_name(township),
+            applicant=applicant or "",
+            reasons=self.rule.reasons(findings),
+        )
+
+
+@contextmanager
+def run(rule: Rule, scope: Scope) -> Iterator[Run]:
+    """The report's findings in a temporary table for the length of one transaction."""
+    if not scope.region_ids:
+        yield Run(None, rule, scope)
+        return
     head, params = _with(rule, scope)
-    where = ""
-    if township_id is not None:
-        where = "WHERE township_id = %(township)s"
-        params["township"] = township_id
-    return head + _FINDINGS.format(where=where), params
-
-
-def _finding(rule: Rule, scope: Scope, row: tuple[Any, ...]) -> Finding:
-    case_id, number, kind, status, amount, township_id, applicant, findings = row
-    if isinstance(findings, str):
-        findings = json.loads(findings)
-    township = scope.places[township_id]
-    return Finding(
-        case_id=case_id,
-        number=number,
-        assistance_type=kind,
-        status=status,
-        monthly_amount=amount,
-        township=township.name,
-        county=scope.county_name(township),
-        applicant=applicant or "",
-        reasons=rule.reasons(findings),
-    )
+    with _cursor() as cursor:
+        cursor.execute(
+            "DROP TABLE IF EXISTS pg_temp.report_hits; "
+            "CREATE TEMPORARY TABLE report_hits ON COMMIT DROP AS "
+            + head
+            + " SELECT case_id, township_id, facts FROM hits",
+            params,
+        )
+        yield Run(cursor, rule, scope)
 
 
 def findings_page(
     rule: Rule, scope: Scope, township_id: int | None, page: int, size: int = PAGE_SIZE
 ) -> list[Finding]:
-    """One page of the cases (one query); `page` counts from 1."""
-    if not scope.region_ids:
-        return []
-    sql, params = _findings_sql(rule, scope, township_id)
-    params.update(limit=size, offset=(page - 1) * size)
-    with _cursor() as cursor:
-        cursor.execute(sql + " LIMIT %(limit)s OFFSET %(offset)s", params)
-        return [_finding(rule, scope, row) for row in cursor.fetchall()]
-
-
-def all_findings(rule: Rule, scope: Scope, township_id: int | None) -> Iterator[Finding]:
-    """Every case, streamed in batches (for the export)."""
-    if not scope.region_ids:
-        return
-    sql, params = _findings_sql(rule, scope, township_id)
-    with _cursor() as cursor:
-        cursor.execute(sql, params)
-        while batch := cursor.fetchmany(2000):
-            for row in batch:
-                yield _finding(rule, scope, row)
+    """One page of the cases (for tests and the bench)."""
+    with run(rule, scope) as report:
+        return report.page(township_id, page, size)
 
 
 def case_ids(rule: Rule, scope: Scope) -> set[int]:

@@ -75,18 +75,19 @@ def report_detail(request: AuthedRequest, code: str) -> HttpResponse:
         township_id = _township(request, scope)
     except ValueError:
         return HttpResponseBadRequest(_("No such township."))
-    counts = queries.township_counts(rule, scope)
-    grand_total = sum(count.cases for count in counts)
-    if township_id is None:
-        total = grand_total
-    else:
-        total = next((c.cases for c in counts if c.township.id == township_id), 0)
-    pages = max(1, math.ceil(total / queries.PAGE_SIZE))
-    try:
-        page = min(max(1, int(request.GET.get("page", "1"))), pages)
-    except ValueError:
-        page = 1
-    findings = queries.findings_page(rule, scope, township_id, page) if total else []
+    with queries.run(rule, scope) as report:
+        counts = report.counts()
+        grand_total = sum(count.cases for count in counts)
+        if township_id is None:
+            total = grand_total
+        else:
+            total = next((c.cases for c in counts if c.township.id == township_id), 0)
+        pages = max(1, math.ceil(total / queries.PAGE_SIZE))
+        try:
+            page = min(max(1, int(request.GET.get("page", "1"))), pages)
+        except ValueError:
+            page = 1
+        findings = report.page(township_id, page) if total else []
     do_record_report_view(
         actor=request.user, report=rule.code, township=township_id, page=page, cases=total
     )
@@ -116,7 +117,6 @@ def report_export(request: AuthedRequest, code: str) -> HttpResponse:
         township_id = _township(request, scope)
     except ValueError:
         return HttpResponseBadRequest(_("No such township."))
-    counts = queries.township_counts(rule, scope)
     place = scope.places[township_id] if township_id is not None else None
     separator = pgettext("list separator", ", ")
     about = [
@@ -126,13 +126,17 @@ def report_export(request: AuthedRequest, code: str) -> HttpResponse:
         (_("Exported by"), request.user.get_username()),
         (_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
     ]
-    body, written = workbook_bytes(
-        rule,
-        queries.all_findings(rule, scope, township_id),
-        counts if township_id is None else [c for c in counts if c.township.id == township_id],
-        about=about,
-        base_url=request.build_absolute_uri("/").rstrip("/"),
-    )
+    with queries.run(rule, scope) as report:
+        counts = report.counts()
+        if township_id is not None:
+            counts = [count for count in counts if count.township.id == township_id]
+        body, written = workbook_bytes(
+            rule,
+            report.all(township_id),
+            counts,
+            about=about,
+            base_url=request.build_absolute_uri("/").rstrip("/"),
+        )
     do_record_report_export(
         actor=request.user, report=rule.code, township=township_id, rows=written
     )
