@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit.reports import Rule, money, register
-from audit.reports.sql import INCOME_SOURCES, income, policy, standard
+from audit.reports.sql import income, income_sources, policy, standard
 
 SUPPLEMENTS = (
     "dibao_supplement_elderly",
@@ -55,7 +55,7 @@ class AmountOutliers(Rule):
             f"* {policy('tekun_care_full_percent')} / 100, 2)"
         )
         return f"""
-            WITH {INCOME_SOURCES}
+            WITH {income_sources()}
             SELECT id AS case_id, township_id,
                    jsonb_build_object(
                        'kind', assistance_type, 'amount', amount, 'standard', standard,

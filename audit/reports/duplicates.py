@@ -47,10 +47,14 @@ class Duplicates(Rule):
                 FROM assistance_case c
                 JOIN assistance_member m ON m.household_id = c.household_id AND m.covered
                 WHERE c.status = 'active' AND c.single_person_id IS NULL
-                  AND c.household_id IN (
-                      SELECT household_id FROM assistance_case
-                      WHERE status = 'active' AND single_person_id IS NULL
-                      GROUP BY household_id HAVING count(*) > 1)
+                  AND EXISTS (
+                      SELECT 1 FROM assistance_case twin
+                      WHERE twin.household_id = c.household_id AND twin.id <> c.id
+                        AND twin.status = 'active' AND twin.single_person_id IS NULL)
+                  AND (NOT %(scope_narrow)s OR c.household_id IN (
+                      SELECT mine.household_id FROM assistance_case mine
+                      JOIN scope s ON s.region_id = mine.region_id
+                      WHERE mine.status = 'active'))
                 UNION
                 SELECT c.id, c.single_person_id FROM assistance_case c
                 WHERE c.status = 'active' AND c.single_person_id IS NOT NULL

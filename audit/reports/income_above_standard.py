@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from assistance.models import AssistanceType
 from audit.reports import Rule, money, register
-from audit.reports.sql import INCOME_SOURCES, income, standard
+from audit.reports.sql import income, income_sources, standard
 
 
 @register
@@ -36,7 +36,7 @@ class IncomeAboveStandard(Rule):
     def sql(self) -> str:
         std = standard("p", "x.hukou")
         return f"""
-            WITH {INCOME_SOURCES}
+            WITH {income_sources()}
             SELECT x.id AS case_id, x.township_id,
                    jsonb_build_object(
                        'kind', x.assistance_type, 'per_capita', x.per_capita,

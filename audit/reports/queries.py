@@ -25,11 +25,12 @@ from assistance import access
 from assistance.access import AnyUser
 from assistance.models import AssistanceType, CaseStatus, Region, RegionLevel, RegionPolicy
 from audit.reports import Rule
+from audit.reports.sql import policy_columns
 
 PAGE_SIZE = 50
 # A report is one analytic query over a whole jurisdiction: no just-in-time compilation (it
 # costs seconds on queries whose estimates look big) and room to hash in memory.
-QUERY_SETTINGS = ("SET LOCAL jit = off", "SET LOCAL work_mem = '64MB'")
+QUERY_SETTINGS = ("SET LOCAL jit = off", "SET LOCAL work_mem = '128MB'")
 
 
 class ReportsUnavailable(Exception):
@@ -85,9 +86,22 @@ class Scope:
                 return ancestor.name
         return ""
 
+    @property
+    def narrow(self) -> bool:
+        """A county's or township's jurisdiction rather than a city's or province's."""
+        inside = set(self.region_ids)
+        wide = (RegionLevel.PROVINCE, RegionLevel.CITY)
+        for pk in self.region_ids:
+            place = self.places[pk]
+            parent = place.path.strip("/").split("/")[-2:-1]
+            if place.level in wide and (not parent or int(parent[0]) not in inside):
+                return False
+        return True
+
     def params(self) -> dict[str, Any]:
         return {
             "today": self.today,
+            "scope_narrow": self.narrow,
             "scope_regions": self.region_ids,
             "scope_townships": [self.places[pk].township_id for pk in self.region_ids],
             "scope_policies": [self.policy_of[pk] for pk in self.region_ids],
@@ -159,8 +173,10 @@ def _with(rule: Rule, scope: Scope) -> tuple[str, dict[str, Any]]:
             SELECT * FROM unnest(%(scope_regions)s::bigint[], %(scope_townships)s::bigint[],
                                  %(scope_policies)s::int[]) AS s(region_id, township_id, policy_id)
         ), policies AS MATERIALIZED (
-            SELECT id, raw::jsonb AS v
-            FROM unnest(%(policy_ids)s::int[], %(policy_values)s::text[]) AS p(id, raw)
+            SELECT id, {policy_columns()} FROM (
+                SELECT id, raw::jsonb AS v
+                FROM unnest(%(policy_ids)s::int[], %(policy_values)s::text[]) AS p(id, raw)
+            ) raw_policies
         ), hits AS ({rule.sql()})
     """
     return head, params

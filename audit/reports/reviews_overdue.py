@@ -35,12 +35,12 @@ class ReviewsOverdue(Rule):
 
     def sql(self) -> str:
         cycle = f"""(CASE x.review_class
-            WHEN 'B' THEN {policy("review_cycle_months_b", "int")}
+            WHEN 'B' THEN {policy("review_cycle_months_b")}
             WHEN 'C' THEN (CASE WHEN (SELECT h.hukou FROM assistance_household h
                                       WHERE h.id = x.household_id) = 'urban'
-                                THEN {policy("review_cycle_months_c_urban", "int")}
-                                ELSE {policy("review_cycle_months_c_rural", "int")} END)
-            ELSE {policy("review_cycle_months_a", "int")} END)"""
+                                THEN {policy("review_cycle_months_c_urban")}
+                                ELSE {policy("review_cycle_months_c_rural")} END)
+            ELSE {policy("review_cycle_months_a")} END)"""
         return f"""
             SELECT y.id AS case_id, y.township_id,
                    jsonb_build_object(

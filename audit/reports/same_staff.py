@@ -48,6 +48,8 @@ class SameStaff(Rule):
     )
 
     def sql(self) -> str:
+        # A confirming step and an investigating step of one process by one person: a join
+        # (the cases of the scope first, so a county reads only its own cases' events).
         return """
             SELECT x.case_id, x.township_id,
                    jsonb_build_object(
@@ -55,21 +57,21 @@ class SameStaff(Rule):
                        'investigated', x.investigated, 'confirmed', x.confirmed
                    ) AS facts
             FROM (
-                SELECT e.case_id, s.township_id, e.actor_id,
-                       jsonb_agg(DISTINCT e.task) FILTER (WHERE e.investigating) AS investigated,
-                       jsonb_agg(DISTINCT e.task) FILTER (WHERE NOT e.investigating) AS confirmed
-                FROM (
-                    SELECT ev.case_id, ev.instance_id, ev.actor_id, step.task,
-                           step.task = ANY(%(same_staff_investigating)s) AS investigating
-                    FROM engine_auditevent ev
-                    CROSS JOIN LATERAL (SELECT ev.payload->>'task' AS task) step
-                    WHERE ev.action = 'task.completed' AND ev.actor_id IS NOT NULL
-                      AND ev.payload->>'task' = ANY(%(same_staff_steps)s)
-                ) e
-                JOIN assistance_case c ON c.id = e.case_id
-                JOIN scope s ON s.region_id = c.region_id
-                GROUP BY e.case_id, e.instance_id, e.actor_id, s.township_id
-                HAVING bool_or(e.investigating) AND bool_or(NOT e.investigating)
+                SELECT c.id AS case_id, s.township_id, conf.actor_id,
+                       jsonb_agg(DISTINCT inv.payload->>'task') AS investigated,
+                       jsonb_agg(DISTINCT conf.payload->>'task') AS confirmed
+                FROM scope s
+                JOIN assistance_case c ON c.region_id = s.region_id
+                JOIN engine_auditevent conf
+                  ON conf.case_id = c.id AND conf.action = 'task.completed'
+                 AND conf.actor_id IS NOT NULL
+                 AND conf.payload->>'task' = ANY(%(same_staff_confirming)s)
+                JOIN engine_auditevent inv
+                  ON inv.case_id = c.id AND inv.actor_id = conf.actor_id
+                 AND coalesce(inv.instance_id, 0) = coalesce(conf.instance_id, 0)
+                 AND inv.action = 'task.completed'
+                 AND inv.payload->>'task' = ANY(%(same_staff_investigating)s)
+                GROUP BY c.id, s.township_id, conf.instance_id, conf.actor_id
             ) x
             JOIN auth_user u ON u.id = x.actor_id
             LEFT JOIN assistance_staffprofile sp ON sp.user_id = x.actor_id
@@ -79,7 +81,6 @@ class SameStaff(Rule):
         return {
             "same_staff_investigating": list(INVESTIGATING),
             "same_staff_confirming": list(CONFIRMING),
-            "same_staff_steps": [*INVESTIGATING, *CONFIRMING],
         }
 
     def why(self, facts: Mapping[str, Any]) -> str:

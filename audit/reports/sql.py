@@ -23,9 +23,36 @@ def sql_list(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{value}'" for value in values)
 
 
-def policy(key: str, cast: str = "numeric", alias: str = "p") -> str:
+# The policy parameters the rules read, as typed columns of the `policies` CTE (one row per
+# distinct policy in force, so the rows the queries carry stay narrow).
+POLICY_COLUMNS: dict[str, str] = {
+    "dibao_standard_urban": "numeric",
+    "dibao_standard_rural": "numeric",
+    "employment_cost_cap": "numeric",
+    "dibao_supplement_elderly": "numeric",
+    "dibao_supplement_minor": "numeric",
+    "dibao_supplement_severe_disability": "numeric",
+    "dibao_supplement_serious_illness": "numeric",
+    "tekun_basic_multiplier": "numeric",
+    "minimum_wage_monthly": "numeric",
+    "tekun_care_full_percent": "numeric",
+    "review_cycle_months_a": "int",
+    "review_cycle_months_b": "int",
+    "review_cycle_months_c_urban": "int",
+    "review_cycle_months_c_rural": "int",
+}
+
+
+def policy_columns() -> str:
+    """The typed columns of the `policies` CTE, from its jsonb `v`."""
+    return ", ".join(f"(v->>'{key}')::{cast} AS {key}" for key, cast in POLICY_COLUMNS.items())
+
+
+def policy(key: str, alias: str = "p") -> str:
     """A policy value of the case's region (join `policies <alias>`), NULL when not set."""
-    return f"({alias}.v->>'{key}')::{cast}"
+    if key not in POLICY_COLUMNS:
+        raise KeyError(f"{key} is not among audit.reports.sql.POLICY_COLUMNS")
+    return f"{alias}.{key}"
 
 
 def standard(alias: str = "p", hukou: str = "hukou") -> str:
@@ -57,25 +84,41 @@ def measured_cases(kinds: str = "'dibao', 'tekun'") -> str:
     """
 
 
-# Income and rigid expenditures per member, and the household's own expenditures: whole-table
-# aggregates, joined by hash to the cases that need them.
-INCOME_SOURCES = f"""
-    member_income AS (
-        SELECT i.member_id,
-               sum(i.monthly_amount)
-                   FILTER (WHERE i.kind IN ({sql_list(COUNTED_KINDS)})) AS counted,
-               sum(i.monthly_amount) FILTER (WHERE i.kind = 'wage') AS wages,
-               sum(i.monthly_amount)
-                   FILTER (WHERE i.kind IN ({sql_list(COST_KINDS)})) AS costs
-        FROM assistance_incomeitem i GROUP BY i.member_id
-    ), member_deduction AS (
-        SELECT d.member_id, sum(d.monthly_amount) AS total FROM assistance_deduction d
-        WHERE d.member_id IS NOT NULL GROUP BY d.member_id
-    ), household_deduction AS (
-        SELECT d.household_id, sum(d.monthly_amount) AS total FROM assistance_deduction d
-        WHERE d.member_id IS NULL GROUP BY d.household_id
-    )
-"""
+def income_sources(kinds: str = "'dibao', 'tekun'") -> str:
+    """CTEs of the income and rigid expenditures per member, and the household's own
+    expenditures. A county or township auditor reads the incomes of the members of the active
+    cases of `kinds` in scope only; a province or city reads them all (a hash over the whole
+    table beats picking most of it out)."""
+    return f"""
+        relevant_members AS (
+            SELECT m.id FROM assistance_case c
+            JOIN scope s ON s.region_id = c.region_id
+            JOIN assistance_member m ON m.household_id = c.household_id
+            WHERE c.status = 'active' AND c.assistance_type IN ({kinds})
+              AND c.single_person_id IS NULL
+            UNION ALL
+            SELECT c.single_person_id FROM assistance_case c
+            JOIN scope s ON s.region_id = c.region_id
+            WHERE c.status = 'active' AND c.assistance_type IN ({kinds})
+              AND c.single_person_id IS NOT NULL
+        ), member_income AS (
+            SELECT i.member_id,
+                   sum(i.monthly_amount)
+                       FILTER (WHERE i.kind IN ({sql_list(COUNTED_KINDS)})) AS counted,
+                   sum(i.monthly_amount) FILTER (WHERE i.kind = 'wage') AS wages,
+                   sum(i.monthly_amount)
+                       FILTER (WHERE i.kind IN ({sql_list(COST_KINDS)})) AS costs
+            FROM assistance_incomeitem i
+            WHERE NOT %(scope_narrow)s OR i.member_id IN (SELECT id FROM relevant_members)
+            GROUP BY i.member_id
+        ), member_deduction AS (
+            SELECT d.member_id, sum(d.monthly_amount) AS total FROM assistance_deduction d
+            WHERE d.member_id IS NOT NULL GROUP BY d.member_id
+        ), household_deduction AS (
+            SELECT d.household_id, sum(d.monthly_amount) AS total FROM assistance_deduction d
+            WHERE d.member_id IS NULL GROUP BY d.household_id
+        )
+    """
 
 
 def member_net(alias: str = "mi", deduction: str = "md") -> str:
@@ -94,13 +137,21 @@ def income(kinds: str = "'dibao', 'tekun'") -> str:
     assistance_type, monthly_amount) with their counted income (size, covered, per_capita),
     counted as assistance.amounts.dibao_breakdown counts it: a dibao household's members (with
     the household's own rigid expenditures) or the member covered alone; a 特困 person alone
-    (tekun_amount). `covered` is how many the case pays for. Reads INCOME_SOURCES."""
+    (tekun_amount). `covered` is how many the case pays for. Reads income_sources(kinds)."""
     cases = measured_cases(kinds)
     columns = "k.id, k.township_id, k.policy_id, k.hukou, k.assistance_type, k.monthly_amount"
+    # One group per case: the case's other columns ride along through min().
+    grouped = ", ".join(
+        ["k.id"]
+        + [
+            f"min(k.{name}) AS {name}"
+            for name in ("township_id", "policy_id", "hukou", "assistance_type", "monthly_amount")
+        ]
+    )
     return f"""
         SELECT n.*, round(greatest(n.net / n.size, 0), 2) AS per_capita
         FROM (
-            SELECT {columns}, count(*) AS size, count(*) FILTER (WHERE m.covered) AS covered,
+            SELECT {grouped}, count(*) AS size, count(*) FILTER (WHERE m.covered) AS covered,
                    sum({member_net()}) - coalesce(max(hd.total), 0) AS net
             FROM ({cases}) k
             JOIN policies p ON p.id = k.policy_id
@@ -110,7 +161,7 @@ def income(kinds: str = "'dibao', 'tekun'") -> str:
             LEFT JOIN household_deduction hd
               ON hd.household_id = k.household_id AND k.assistance_type = 'dibao'
             WHERE k.single_person_id IS NULL AND (k.assistance_type = 'dibao' OR m.is_applicant)
-            GROUP BY {columns}
+            GROUP BY k.id
             UNION ALL
             SELECT {columns}, 1, 1, {member_net()}
             FROM ({cases}) k

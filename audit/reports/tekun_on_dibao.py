@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from assistance.kinds.tekun import CHILD_AGE, OLD_AGE, SEVERE_DISABILITY_GRADES
 from audit.reports import Rule, money, register
-from audit.reports.sql import INCOME_SOURCES, born_before, member_net, standard
+from audit.reports.sql import born_before, income_sources, member_net, standard
 from engine.clock import clock
 
 SEVERE = ", ".join(str(grade) for grade in sorted(SEVERE_DISABILITY_GRADES))
@@ -75,7 +75,7 @@ class TekunOnDibao(Rule):
         )
         own_income = f"greatest({member_net()}, 0)"
         return f"""
-            WITH {INCOME_SOURCES}
+            WITH {income_sources("'dibao'")}
             SELECT u.case_id, u.township_id,
                    jsonb_build_object(
                        'member', u.name, 'born', u.birth_date, 'grade', u.disability_grade,
