@@ -281,6 +281,9 @@ class StaffProfile(models.Model):
     )
     full_name = models.CharField(max_length=50)
     office = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT)
+    # The staff member's own resident ID, when on record: auditors look for benefits paid to
+    # the household the staff member belongs to (R10, 人情保/关系保).
+    resident_id = models.CharField(max_length=18, blank=True, db_index=True)
 
     def __str__(self) -> str:
         return self.full_name

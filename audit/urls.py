@@ -1,4 +1,4 @@
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from audit import views_analytics, views_case, views_search
 
@@ -15,4 +15,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:case_id>/", views_case.case_page, name="case"),
     path("cases/<int:case_id>/replay.json", views_case.case_replay, name="case-replay"),
     path("cases/<int:case_id>/case-file.pdf", views_case.case_pdf_file, name="case-pdf"),
+    path("reports/", include("audit.reports.urls")),
 ]
