@@ -151,7 +151,7 @@ def test_it_reports_a_changed_timer_in_a_called_stage(dibao: dict[str, str]) -> 
 
 def test_it_reports_an_element_only_moved_as_moved_not_changed(dibao: dict[str, str]) -> None:
     new = dict(dibao)
-    changed(new, "dibao.bpmn", '<dc:Bounds x="280" y="70"', '<dc:Bounds x="300" y="90"')
+    changed(new, "dibao.bpmn", '<dc:Bounds x="230" y="190"', '<dc:Bounds x="250" y="210"')
     result = diff(dibao, new)
     main = file(result, "dibao.bpmn")
     assert [(e.id, e.status, e.changes) for e in main.elements] == [("acceptance", MOVED, [])]

@@ -33,7 +33,7 @@ def changed_sources() -> dict[str, str]:
     main = sources["dibao.bpmn"]
     assert main.count(DUE) == 2
     main = main.replace(DUE, '10)" />\n          <spiffworkflow:property name="excludeActorsOf"', 1)
-    main = main.replace('<dc:Bounds x="280" y="70"', '<dc:Bounds x="290" y="70"')
+    main = main.replace('<dc:Bounds x="230" y="190"', '<dc:Bounds x="240" y="190"')
     sources["dibao.bpmn"] = main
     form = json.loads(sources["forms/dibao_opinion.json"])
     form["properties"]["opinion_reasons"]["maxLength"] = 500
@@ -104,13 +104,13 @@ def test_it_answers_each_diagram_with_its_markers(
     client.force_login(world["policy"])
     new = client.get(reverse("studio:diff-versions-diagram", args=[dibao_v1().pk, v2.pk, "new"]))
     data = new.json()
-    assert 'id="dibao"' in data["xml"] and '<dc:Bounds x="290" y="70"' in data["xml"]
+    assert 'id="dibao"' in data["xml"] and '<dc:Bounds x="240" y="190"' in data["xml"]
     assert data["changed"] == ["township_confirm"]
     assert data["moved"] == ["acceptance"]
     assert data["inside"] == ["opinion"]
     assert data["added"] == [] and data["removed"] == []
     old = client.get(reverse("studio:diff-versions-diagram", args=[dibao_v1().pk, v2.pk, "old"]))
-    assert '<dc:Bounds x="280" y="70"' in old.json()["xml"]
+    assert '<dc:Bounds x="230" y="190"' in old.json()["xml"]
     assert old.json()["changed"] == ["township_confirm"] and old.json()["inside"] == []
     missing = reverse("studio:diff-versions-diagram", args=[dibao_v1().pk, v2.pk, "middle"])
     assert client.get(missing).status_code == 404
