@@ -77,6 +77,12 @@ class ProcessInstance(models.Model):
     revision = models.PositiveIntegerField(default=0)
     # spec name -> ids of the users who completed it, for separation-of-duties rules.
     actors = models.JSONField(default=dict)
+    # The spiff ids of the rows last projected ({"tasks": [...], "timers": [...], "waits":
+    # [...]}), saved with the state in the same UPDATE, so a step rewrites its projections
+    # without reading them back. Null (rows older than the field, or made by hand): the
+    # runtime asks the tables. Only the runtime writes projection rows; whoever else adds or
+    # removes one must keep this in step.
+    projected = models.JSONField(null=True, blank=True, default=None)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -269,15 +270,19 @@ def _parsed_bundle(sources: Mapping[str, str], main: str) -> Bundle:
 
 def definition_for(key: str, region_ids: list[int]) -> ProcessDefinition:
     """The newest version for the nearest region in scope, else the province-wide one."""
-    candidates = ProcessDefinition.objects.filter(key=key).defer("sources", "spec")
-    for region_id in reversed(region_ids):
-        scoped = candidates.filter(region_id=region_id).order_by("-version").first()
-        if scoped is not None:
-            return scoped
-    general = candidates.filter(region__isnull=True).order_by("-version").first()
-    if general is None:
-        raise NotFound(_("No process %(key)s has been deployed.") % {"key": key})
-    return general
+    # One query for every scope in the lineage (a key has a handful of versions per scope).
+    newest: dict[int | None, ProcessDefinition] = {}
+    for definition in (
+        ProcessDefinition.objects.filter(key=key)
+        .filter(Q(region_id__in=region_ids) | Q(region__isnull=True))
+        .defer("sources", "spec")
+        .order_by("-version")
+    ):
+        newest.setdefault(definition.region_id, definition)
+    for region_id in [*reversed(region_ids), None]:
+        if region_id in newest:
+            return newest[region_id]
+    raise NotFound(_("No process %(key)s has been deployed.") % {"key": key})
 
 
 @functools.lru_cache(maxsize=64)
@@ -351,6 +356,8 @@ def start(
         # Straight through to an end event: nothing is left to move it, so it is done now.
         instance.status = InstanceStatus.COMPLETED
         instance.completed_at = now
+    projection = _projection(workflow)
+    instance.projected = projection.ids()
     instance.save(force_insert=True)
     audit.record(
         "instance.started",
@@ -365,7 +372,7 @@ def start(
             "elements": diagram_marks(workflow),
         },
     )
-    _project(instance, workflow)
+    _project(instance, workflow, projection, NOTHING_PROJECTED)
     return instance
 
 
@@ -377,12 +384,23 @@ def _region_lineage(region_id: int) -> list[int]:
 
 
 def _locked_instance_for_task(task_pk: int) -> tuple[ProcessInstance, Task]:
-    instance_id = Task.objects.filter(pk=task_pk).values_list("instance_id", flat=True).first()
-    if instance_id is None:
+    """Lock the task's instance, then read the task as it is under the lock.
+
+    The task carries `held`: whether an open incident holds it (a failed completion), so a
+    step that goes through looks for incidents to resolve only when there are some.
+    """
+    instance = (
+        ProcessInstance.objects.select_for_update(of=("self",)).filter(tasks__pk=task_pk).first()
+    )
+    if instance is None:
         raise TaskConflict(_("This task has already been completed or no longer exists."))
-    instance = ProcessInstance.objects.select_for_update().get(pk=instance_id)
-    # Re-read under the lock: another transaction may have completed it while we waited.
-    task = Task.objects.filter(pk=task_pk).first()
+    # Re-read under the lock, in a statement of its own: the join above saw the task as it
+    # was before any wait for the lock, and another transaction may have completed it (or
+    # claimed it) meanwhile.
+    held = Incident.objects.open().filter(
+        instance_id=OuterRef("instance_id"), kind=IncidentKind.TASK, task_id=OuterRef("pk")
+    )
+    task = Task.objects.filter(pk=task_pk).annotate(held=Exists(held)).first()
     if task is None:
         raise TaskConflict(_("This task has already been completed by someone else."))
     return instance, task
@@ -445,9 +463,10 @@ def complete(
         kind = IncidentKind.TASK
         _failure(exc, instance, kind, task_id=task.pk, submitted_by=actor, submitted=data)
         raise
-    incidents.close_incidents(
-        instance, actor=retried_by or actor, kind=IncidentKind.TASK, task_id=task.pk
-    )
+    if getattr(task, "held", True):
+        incidents.close_incidents(
+            instance, actor=retried_by or actor, kind=IncidentKind.TASK, task_id=task.pk
+        )
     actors = dict(instance.actors)
     actors[task.spec_name] = sorted({*actors.get(task.spec_name, []), actor.pk})
     instance.actors = actors
@@ -544,16 +563,20 @@ def _record_task_event(
 
 
 def _save(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    """Store the advanced state and rewrite the projections; the caller holds the row lock."""
     now = clock.now()
     instance.state = dump_state(workflow)
     instance.revision += 1
     instance.updated_at = now
-    fields = ["state", "revision", "updated_at", "actors", "status", "completed_at"]
+    fields = ["state", "revision", "updated_at", "actors", "status", "completed_at", "projected"]
     if workflow.completed and instance.status == InstanceStatus.RUNNING:
         instance.status = InstanceStatus.COMPLETED
         instance.completed_at = now
+    projection = _projection(workflow)
+    previous = instance.projected
+    instance.projected = projection.ids()
     instance.save(update_fields=fields)
-    _project(instance, workflow)
+    _project(instance, workflow, projection, previous)
 
 
 # ---------------------------------------------------------------- timers and messages
@@ -747,10 +770,59 @@ def instance_data(instance: ProcessInstance) -> dict[str, Any]:
 # ---------------------------------------------------------------- projections
 
 
-def _project(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
-    titles = _project_tasks(instance, workflow)
-    _project_timers(instance, workflow)
-    _project_waits(instance, workflow)
+@dataclass
+class _Projection:
+    """What an instance's projection rows should be after a change, keyed by spiff id."""
+
+    tasks: dict[UUID, SpiffTask]
+    timers: dict[UUID, tuple[str, datetime]]
+    waits: dict[UUID, tuple[SpiffTask, list[str], str, dict[str, str]]]
+
+    def ids(self) -> dict[str, list[str]]:
+        """The value kept in `ProcessInstance.projected` once these rows are written."""
+        return {
+            kind: sorted(str(spiff_id) for spiff_id in getattr(self, kind))
+            for kind in PROJECTED_KINDS
+        }
+
+
+PROJECTED_KINDS = ("tasks", "timers", "waits")
+NOTHING_PROJECTED: dict[str, list[str]] = {kind: [] for kind in PROJECTED_KINDS}
+
+
+def _projection(workflow: BpmnWorkflow) -> _Projection:
+    tasks = {
+        task.id: task
+        for task in workflow.get_tasks(state=TaskState.READY)
+        if isinstance(task.task_spec, UserTaskMixin)
+    }
+    timers: dict[UUID, tuple[str, datetime]] = {}
+    waits: dict[UUID, tuple[SpiffTask, list[str], str, dict[str, str]]] = {}
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        if _waits_on_timer(getattr(task.task_spec, "event_definition", None)):
+            due_at = _timer_due(task)
+            if due_at is not None:
+                timers[task.id] = (task.task_spec.bpmn_name or task.task_spec.name, due_at)
+        # Messages a role must record, as the diagram's waitRole says.
+        names = _message_names(task)
+        properties = _wait_properties(task)
+        role = properties.get(WAIT_ROLE_PROPERTY)
+        if names and role:
+            waits[task.id] = (task, names, role, properties)
+    return _Projection(tasks, timers, waits)
+
+
+def _project(
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    projection: _Projection,
+    previous: Mapping[str, list[str]] | None,
+) -> None:
+    """Rewrite the Task, Timer and Wait rows from `previous` (the ids the instance had
+    projected, None to ask the tables) to `projection`, which the instance row records."""
+    titles = _project_tasks(instance, projection, _known(Task, instance, previous, "tasks"))
+    _project_timers(instance, projection, _known(Timer, instance, previous, "timers"))
+    _project_waits(instance, projection, _known(Wait, instance, previous, "waits"))
     instance_changed.send(
         sender=ProcessInstance,
         instance=instance,
@@ -760,6 +832,17 @@ def _project(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
         # A callable: walking the task tree for end events costs, and only tests ask.
         reached_ends=lambda: _reached_ends(workflow),
     )
+
+
+def _known(
+    model: type[Task | Timer | Wait],
+    instance: ProcessInstance,
+    previous: Mapping[str, list[str]] | None,
+    kind: str,
+) -> set[UUID]:
+    if previous is not None and kind in previous:
+        return {UUID(spiff_id) for spiff_id in previous[kind]}
+    return set(model._default_manager.filter(instance=instance).values_list("spiff_id", flat=True))
 
 
 def _reached_ends(workflow: BpmnWorkflow) -> list[tuple[str, str]]:
@@ -784,22 +867,19 @@ def _latest_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     return data
 
 
-def _project_tasks(instance: ProcessInstance, workflow: BpmnWorkflow) -> list[str]:
+def _project_tasks(
+    instance: ProcessInstance, projection: _Projection, known: set[UUID]
+) -> list[str]:
     """Rewrite the instance's Task rows; return the titles of its ready tasks."""
-    ready = {
-        task.id: task
-        for task in workflow.get_tasks(state=TaskState.READY)
-        if isinstance(task.task_spec, UserTaskMixin)
-    }
-    existing = dict(Task.objects.filter(instance=instance).values_list("spiff_id", "pk"))
-    gone = [pk for spiff_id, pk in existing.items() if spiff_id not in ready]
+    ready = projection.tasks
+    gone = known - set(ready)
     if gone:
-        Task.objects.filter(pk__in=gone).delete()
+        Task.objects.filter(instance=instance, spiff_id__in=gone).delete()
     now = clock.now()
     new = [
         _task_row(instance, spiff_task, now)
         for spiff_id, spiff_task in ready.items()
-        if spiff_id not in existing
+        if spiff_id not in known
     ]
     if new:
         Task.objects.bulk_create(new)
@@ -833,14 +913,8 @@ def _due_date(expression: str | None, spiff_task: SpiffTask) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def _project_timers(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
-    waiting: dict[UUID, tuple[str, datetime]] = {}
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        if _waits_on_timer(getattr(task.task_spec, "event_definition", None)):
-            due_at = _timer_due(task)
-            if due_at is not None:
-                waiting[task.id] = (task.task_spec.bpmn_name or task.task_spec.name, due_at)
-    known = set(Timer.objects.filter(instance=instance).values_list("spiff_id", flat=True))
+def _project_timers(instance: ProcessInstance, projection: _Projection, known: set[UUID]) -> None:
+    waiting = projection.timers
     gone = known - set(waiting)
     if gone:
         Timer.objects.filter(instance=instance, spiff_id__in=gone).delete()
@@ -853,16 +927,9 @@ def _project_timers(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
         Timer.objects.bulk_create(new)
 
 
-def _project_waits(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+def _project_waits(instance: ProcessInstance, projection: _Projection, known: set[UUID]) -> None:
     """Rewrite the Wait rows: messages a role must record, as the diagram's waitRole says."""
-    waiting = {}
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        names = _message_names(task)
-        properties = _wait_properties(task)
-        role = properties.get(WAIT_ROLE_PROPERTY)
-        if names and role:
-            waiting[task.id] = (task, names, role, properties)
-    known = set(Wait.objects.filter(instance=instance).values_list("spiff_id", flat=True))
+    waiting = projection.waits
     gone = known - set(waiting)
     if gone:
         Wait.objects.filter(instance=instance, spiff_id__in=gone).delete()

@@ -173,3 +173,41 @@ def reached_end_events(request: pytest.FixtureRequest) -> Iterator[set[tuple[str
             assert claim in reached, (
                 f"marked as reaching {claim}, but the test reached {sorted(reached)}"
             )
+
+
+@pytest.fixture(autouse=True)
+def projections_in_step(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every test that passed, each instance's `projected` names exactly its rows.
+
+    The runtime rewrites Task, Timer and Wait rows from the ids it remembers on the instance
+    instead of reading them back; whatever else adds or removes a row (a migration, an
+    incident's retry, a test) must keep that memory true, or set it to None.
+    """
+    uses_db = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "live_server")
+    )
+    if uses_db:
+        # Set up the test database first, so that it is still there when this checks.
+        request.getfixturevalue("_django_db_helper")
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if uses_db and report is not None and report.passed:
+        assert projection_drift() == {}
+
+
+def projection_drift() -> dict[int, dict[str, tuple[list[str], list[str]]]]:
+    """Instance pk -> kind -> (ids it remembers, ids of its rows), where the two differ."""
+    from engine.models import ProcessInstance, Task, Timer, Wait
+
+    rows: dict[tuple[int, str], list[str]] = {}
+    for kind, model in (("tasks", Task), ("timers", Timer), ("waits", Wait)):
+        for instance_id, spiff_id in model._default_manager.values_list("instance_id", "spiff_id"):
+            rows.setdefault((instance_id, kind), []).append(str(spiff_id))
+    drift: dict[int, dict[str, tuple[list[str], list[str]]]] = {}
+    remembered = ProcessInstance.objects.filter(projected__isnull=False)
+    for pk, projected in remembered.values_list("pk", "projected"):
+        for kind in ("tasks", "timers", "waits"):
+            pair = (sorted(projected.get(kind, [])), sorted(rows.get((pk, kind), [])))
+            if pair[0] != pair[1]:
+                drift.setdefault(pk, {})[kind] = pair
+    return drift

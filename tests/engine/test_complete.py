@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from engine import runtime
 from engine.forms import FormInvalid
-from engine.models import AuditEvent, ProcessInstance
+from engine.models import AuditEvent, ProcessInstance, Task
 from tests.engine.samples import tiny_sources
 
 
@@ -93,3 +94,61 @@ def test_it_lets_exactly_one_of_two_simultaneous_completions_win(world, tiny_cas
     instance.refresh_from_db()
     assert instance.revision == 2
     assert AuditEvent.objects.filter(instance=instance, action="task.completed").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_reads_a_claim_made_while_it_waited_for_the_case(world, tiny_case):
+    runtime.deploy(tiny_sources(), "tiny.bpmn", actor=world["policy"])
+    instance = runtime.start(
+        "tiny", case_id=tiny_case.pk, region_id=world.village_a1.pk, actor=None, data={}
+    )
+    task_pk = instance.tasks.get().pk
+    claimed, release = threading.Event(), threading.Event()
+    outcomes: list[str] = []
+
+    def colleague_claims() -> None:
+        # Holds the case, as runtime.claim does, and claims the task before letting go.
+        try:
+            with transaction.atomic():
+                ProcessInstance.objects.select_for_update().get(pk=instance.pk)
+                Task.objects.filter(pk=task_pk).update(claimed_by=world["village_clerk"])
+                claimed.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    def clerk_completes() -> None:
+        try:
+            runtime.complete(task_pk, actor=world["clerk"], data={"answer": "好的", "count": 1})
+            outcomes.append("ok")
+        except runtime.TaskConflict:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    colleague = threading.Thread(target=colleague_claims)
+    colleague.start()
+    assert claimed.wait(timeout=10)
+    clerk = threading.Thread(target=clerk_completes)
+    clerk.start()
+    # The clerk's completion waits for the case, having read the task before the claim.
+    deadline = time.monotonic() + 10
+    while not waiting_for_a_lock() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    release.set()
+    colleague.join(timeout=30)
+    clerk.join(timeout=30)
+
+    assert outcomes == ["conflict"]
+    instance.refresh_from_db()
+    assert instance.revision == 1
+    assert Task.objects.get(pk=task_pk).claimed_by == world["village_clerk"]
+
+
+def waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return bool(cursor.fetchone()[0])

@@ -14,7 +14,7 @@ from django.urls import reverse
 from assistance.models import Case, Evidence, Household, Member, MonitoringEntry
 from engine.audit import record
 from engine.clock import clock
-from engine.models import Task
+from engine.models import ProcessInstance, Task
 from tests.workflows.dibao import accept, apply, resident_id, task
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
@@ -58,6 +58,12 @@ def add_open_tasks(world, template: Task, count: int) -> None:
             for case in cases
         ]
     )
+    forget_projected(template.instance_id)
+
+
+def forget_projected(instance_id: int) -> None:
+    """Rows added by hand: the instance no longer knows its projected rows (the runtime asks)."""
+    ProcessInstance.objects.filter(pk=instance_id).update(projected=None)
 
 
 def count_queries(client, url: str) -> int:
@@ -198,6 +204,7 @@ def test_it_keeps_the_check_centre_queue_flat(client, world, django_assert_num_q
             for other in Case.objects.filter(number__startswith="BULK")
         ]
     )
+    forget_projected(template.instance_id)
     with django_assert_num_queries(few):
         body = client.get(url).content.decode()
     assert body.count("data-wait=") == 50  # one page
