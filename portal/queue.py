@@ -1,7 +1,8 @@
 """The work queue (我的待办): tabs, filters, countdowns and per-stage counts.
 
 Every query here is independent of the number of rows: one for the counts, one for the page
-count, one for the page, one for the working-day calendar of the page, one for the waits.
+count, one for the page, one for the waits; the working-day calendar comes from the copy
+the process keeps (assistance.workdays), read at most once a minute.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from guardian.shortcuts import assign_perm
 
+from assistance import workdays
 from assistance.demo import default_policy
 from assistance.models import Case, Household, Region, RegionLevel, RegionPolicy
 from assistance.roles import ROLES
@@ -134,6 +135,26 @@ def fast_password_hashing() -> Iterator[None]:
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def calendar_kept_for_the_session() -> Iterator[None]:
+    # Tests run in one process, where the signals keep the working-day calendar's copy right;
+    # a reload when its minute is up would add a query at a random point of a test counting them.
+    saved = workdays.CACHE_SECONDS
+    workdays.CACHE_SECONDS = float("inf")
+    yield
+    workdays.CACHE_SECONDS = saved
+
+
+@pytest.fixture(autouse=True)
+def calendar_forgotten_after_a_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    # A transactional test ends with the tables truncated, which sends no signal.
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if names & {"transactional_db", "live_server"} or (marker and marker.kwargs.get("transaction")):
+        workdays.forget_calendar()
 
 
 @pytest.fixture

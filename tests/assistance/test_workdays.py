@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import transaction
 
+from assistance import workdays
 from assistance.models import CalendarDay
 from assistance.workdays import add_working_days, is_working_day, working_days_between
 
@@ -60,3 +62,52 @@ def test_it_uses_database_days_for_years_the_package_lacks():
 def test_it_lets_the_database_correct_the_package():
     CalendarDay.objects.create(day=date(2026, 3, 3), is_working_day=False, note="临时调整")
     assert add_working_days(date(2026, 3, 2), 1) == date(2026, 3, 4)
+
+
+def test_it_reads_the_calendar_once_for_every_walk(django_assert_num_queries):
+    add_working_days(date(2026, 3, 2), 5)
+    with django_assert_num_queries(0):
+        assert add_working_days(date(2026, 9, 30), 1) == date(2026, 10, 8)
+        assert working_days_between(date(2026, 3, 2), date(2026, 3, 9)) == 5
+        assert is_working_day(date(2026, 3, 3)) is True
+
+
+def test_it_sees_a_day_corrected_again_or_removed_at_once():
+    assert is_working_day(date(2026, 3, 3)) is True
+    day = CalendarDay.objects.create(day=date(2026, 3, 3), is_working_day=False, note="临时调整")
+    assert is_working_day(date(2026, 3, 3)) is False
+    day.is_working_day = True
+    day.save()
+    assert is_working_day(date(2026, 3, 3)) is True
+    day.is_working_day = False
+    day.save()
+    assert is_working_day(date(2026, 3, 3)) is False
+    day.delete()
+    assert is_working_day(date(2026, 3, 3)) is True
+
+
+class Undone(Exception):
+    pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_shares_no_correction_its_transaction_rolled_back():
+    assert add_working_days(date(2026, 3, 2), 1) == date(2026, 3, 3)
+    with pytest.raises(Undone), transaction.atomic():
+        CalendarDay.objects.create(day=date(2026, 3, 3), is_working_day=False, note="临时调整")
+        # The transaction that made the correction sees it at once…
+        assert add_working_days(date(2026, 3, 2), 1) == date(2026, 3, 4)
+        raise Undone
+    # …and no one keeps it once it is rolled back.
+    assert add_working_days(date(2026, 3, 2), 1) == date(2026, 3, 3)
+
+
+def test_it_sees_a_change_made_elsewhere_once_its_copy_is_old(monkeypatch, request):
+    assert is_working_day(date(2026, 3, 3)) is True
+    # Another process's change (bulk_create sends no signal here, as if it came from there).
+    CalendarDay.objects.bulk_create([CalendarDay(day=date(2026, 3, 3), is_working_day=False)])
+    # The copy would outlive the rollback of this test's rows: no signal tells it either.
+    request.addfinalizer(workdays.forget_calendar)
+    assert is_working_day(date(2026, 3, 3)) is True
+    monkeypatch.setattr(workdays, "CACHE_SECONDS", 0.0)
+    assert is_working_day(date(2026, 3, 3)) is False

@@ -6,14 +6,18 @@ is round trips to the database, so the number of queries a step makes is pinned 
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from assistance.models import CalendarDay
 from engine import runtime
 from engine.models import ProcessInstance, Task, Timer
 from tests.engine.samples import tiny_sources
 from tests.fixtures import World, projection_drift
+from tests.workflows.dibao import accept, apply, check
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock")]
 
@@ -91,3 +95,41 @@ def test_it_starts_a_process_with_one_query_for_its_version(
     assert instance.definition.region_id == world.county.pk
     versions = [q for q in queries if '"engine_processdefinition"."key" = \'tiny\'' in q["sql"]]
     assert len(versions) == 1
+
+
+@pytest.mark.usefixtures("deployed")
+def test_it_dates_a_step_without_reading_the_calendar_each_time(world: World) -> None:
+    case = apply(world)
+    accept(world, case)
+    check(world, case)
+    task = Task.objects.get(case=case, spec_name="investigate")
+    data = {
+        "visited_on": "2026-03-02",
+        "findings": "家中困难，与申报一致",
+        "matches_declaration": True,
+    }
+
+    with CaptureQueriesContext(connection) as queries:
+        runtime.complete(task.pk, actor=world["investigator"], data=data)
+
+    cosign = Task.objects.get(case=case, spec_name="cosign")
+    assert cosign.due_date is not None
+    assert not [q for q in queries if "assistance_calendarday" in q["sql"]]
+    assert len(queries) == 11
+
+
+@pytest.mark.usefixtures("deployed")
+def test_it_dates_the_next_step_by_a_day_corrected_just_now(world: World) -> None:
+    case = apply(world)
+    accept(world, case)
+    check(world, case)
+    plain = Task.objects.get(case=case, spec_name="investigate").due_date
+    assert plain is not None
+    # The next working day after today becomes a holiday: every limit moves a day on.
+    CalendarDay.objects.create(day=date(2026, 3, 3), is_working_day=False, note="临时调整")
+    other = apply(world)
+    accept(world, other)
+    check(world, other)
+
+    later = Task.objects.get(case=other, spec_name="investigate").due_date
+    assert later is not None and (later - plain).days >= 1
