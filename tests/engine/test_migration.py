@@ -276,6 +276,13 @@ def test_it_keeps_the_time_limit_of_a_case_waiting_for_it(world: World) -> None:
     moved = Timer.objects.get(instance=instance)
     assert (moved.spiff_id, moved.due_at) == (timer.spiff_id, timer.due_at)
     assert Wait.objects.get(instance=instance).pk == wait.pk
+    # What the instance remembers projecting still names the rows it kept.
+    instance.refresh_from_db()
+    assert instance.projected == {
+        "tasks": [],
+        "timers": [str(timer.spiff_id)],
+        "waits": [str(wait.spiff_id)],
+    }
     clock.set(timer.due_at + timedelta(seconds=1))
     assert runtime.fire_due_timers() == 1
     assert open_tasks(case) == ["county_confirm"]
@@ -300,6 +307,7 @@ def test_it_keeps_an_open_task_its_claim_and_gives_it_the_new_title(world: World
         NEW_OPINION_TITLE,
     )
     assert moved.due_date == task.due_date
+    assert instance_of(case).projected["tasks"] == [str(task.spiff_id)]
     complete(world, "reviewer", case, "opinion", opinion="approve")
     assert Timer.objects.filter(instance__case=case).count() == 1
 
