@@ -17,7 +17,7 @@ from uuid import UUID
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -397,13 +397,20 @@ def _locked_instance_for_task(task_pk: int) -> tuple[ProcessInstance, Task]:
     # Re-read under the lock, in a statement of its own: the join above saw the task as it
     # was before any wait for the lock, and another transaction may have completed it (or
     # claimed it) meanwhile.
-    held = Incident.objects.open().filter(
-        instance_id=OuterRef("instance_id"), kind=IncidentKind.TASK, task_id=OuterRef("pk")
-    )
-    task = Task.objects.filter(pk=task_pk).annotate(held=Exists(held)).first()
+    task = _tasks_with_hold().filter(pk=task_pk).first()
     if task is None:
         raise TaskConflict(_("This task has already been completed by someone else."))
     return instance, task
+
+
+@functools.cache
+def _tasks_with_hold() -> QuerySet[Task]:
+    """Tasks with `held`; built once, as the Exists() costs more to build than to run.
+    Only ever filtered (which copies it), never evaluated itself."""
+    held = Incident.objects.open().filter(
+        instance_id=OuterRef("instance_id"), kind=IncidentKind.TASK, task_id=OuterRef("pk")
+    )
+    return Task.objects.annotate(held=Exists(held))
 
 
 @transaction.atomic
