@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engine', '0005_definition_reviewer'),
+        ('engine', '0008_merge_incident_message_audit_append_only'),
     ]
 
     operations = [
