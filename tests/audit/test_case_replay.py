@@ -69,6 +69,7 @@ def test_it_replays_a_dibao_case_through_notice_to_approval(client, world):
     assert set(notice_over["done"]) == BEFORE_NOTICE | {
         "public_notice",
         "gw_objected",
+        "gw_confirm_level_join",
         "gw_confirm_level",
     }
     assert notice_over["active"] == ["county_confirm"] and notice_over["who"] == "系统"
