@@ -152,6 +152,9 @@
       });
   }
 
+  // Other viewers of a page (the studio's diff) label their diagrams the same way.
+  window.DoudiDiagram = { relabel: relabel };
+
   function start() {
     var container = document.getElementById("diagram");
     if (container) {

@@ -36,34 +36,6 @@
     }
   }
 
-  // Lanes are named by role code and names are Chinese: show the role, and in English the
-  // English the page sent. The name is swapped and the element redrawn.
-  function relabel(viewer, lanes, names) {
-    var registry = viewer.get("elementRegistry");
-    var graphics = viewer.get("graphicsFactory");
-    registry.getAll().forEach(function (element) {
-      var business = element.businessObject;
-      var name = business && business.name;
-      if (!name || element.type === "label") {
-        return;
-      }
-      var table = element.type === "bpmn:Lane" ? lanes : names;
-      var label = own.call(table, name) && table[name];
-      if (typeof label !== "string" || !label) {
-        return;
-      }
-      try {
-        business.name = label;
-        graphics.update(element.waypoints ? "connection" : "shape", element, registry.getGraphics(element));
-        if (element.label) {
-          graphics.update("shape", element.label, registry.getGraphics(element.label));
-        }
-      } catch (error) {
-        business.name = name;
-      }
-    });
-  }
-
   function badge(text, status) {
     var node = document.createElement("span");
     node.className = "diff-badge diff-" + status + " diff-overlay";
@@ -202,7 +174,8 @@
       .then(function (data) {
         var canvas = viewer.get("canvas");
         var names = data.labels && typeof data.labels === "object" ? data.labels : {};
-        relabel(viewer, readJson(container, "data-lane-labels"), names);
+        // portal/diagram.js, loaded before this script, relabels as the case pages do.
+        window.DoudiDiagram.relabel(viewer, readJson(container, "data-lane-labels"), names);
         var marked = mark(viewer, data, readJson(container, "data-badges"));
         var ids = [];
         STATUSES.forEach(function (status) {
