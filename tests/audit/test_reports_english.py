@@ -37,4 +37,4 @@ def test_it_says_so_without_postgresql(client, world, monkeypatch):
     for url in ("/audit/reports/", "/audit/reports/deceased/", "/audit/reports/deceased.xlsx"):
         response = client.get(url)
         assert response.status_code == 200
-        assert "专项治理报表需要 PostgreSQL 数据库" in response.content.decode()
+        assert "问题线索报表需要 PostgreSQL 数据库" in response.content.decode()

@@ -49,7 +49,7 @@ def test_it_drills_down_to_the_cases_and_downloads_the_report(
     west = deceased_case(world, "西村老人", world.village_b1)
     with phone(browser, live_server, "auditor", "zh", desktop=True) as page:
         page.goto(live_server.url + "/audit/reports/")
-        expect(page.locator("main h1")).to_have_text("专项治理报表")
+        expect(page.locator("main h1")).to_have_text("问题线索报表")
         expect(page.locator("[data-report=deceased] [data-count]")).to_have_text("2")
         expect(page.locator("[data-report=relatives] [data-count]")).to_have_text("0")
         fits_desktop(page, "audit-reports-list-desktop")
