@@ -67,10 +67,6 @@ def default_scenarios(key: str) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- access
 
 
-def draft_for_user(user: AnyUser, draft_id: int, *, lock: bool = False) -> Draft:
-    return get_draft_for_user(user, draft_id, lock=lock)
-
-
 def definition_for_user(user: AnyUser, definition_id: int) -> ProcessDefinition:
     require_studio(user)
     definition = ProcessDefinition.objects.filter(pk=definition_id).first()
@@ -172,7 +168,7 @@ def do_save_draft_scenarios(
     expected: str | None = None,
 ) -> Draft:
     """Replace a draft's scenarios. `expected` is the fingerprint of those the editor showed."""
-    draft = draft_for_user(actor, draft_id, lock=True)
+    draft = get_draft_for_user(actor, draft_id, lock=True)
     if draft.status != DraftStatus.EDITING:
         raise ActionError(_("Only a draft being edited can change its scenarios."))
     if expected is not None and fingerprint(draft.scenarios) != expected:

@@ -9,20 +9,18 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from assistance import access
 from assistance.roles import ROLES
 from engine.models import ProcessDefinition
 from portal import workflow_text
 from portal.http import AuthedRequest
 from studio import queries
-from studio.access import require_studio
+from studio.access import get_draft_for_user, require_studio
 from studio.diff import (
     ADDED,
     CHANGED,
@@ -57,23 +55,6 @@ def _pair(a: int, b: int) -> tuple[ProcessDefinition, ProcessDefinition]:
     if old.key != new.key:
         raise Http404("The versions are of different processes.")
     return old, new
-
-
-def _draft_for_user(user: User, draft_id: int) -> Draft:
-    """Policy staff whose jurisdiction covers the draft's scope (a county, or the province
-    for a province-wide draft); to anyone else the draft does not exist."""
-    require_studio(user)
-    draft = Draft.objects.select_related("region", "base", "author").filter(pk=draft_id).first()
-    if draft is None:
-        raise Http404("No such draft.")
-    if draft.region is not None:
-        covered = access.in_jurisdiction(user, draft.region)
-    else:
-        # Province-wide: a grant on a region at the top of the tree ("/<id>/").
-        covered = any(path.count("/") == 2 for path in access.jurisdiction_paths(user))
-    if not covered:
-        raise Http404("No such draft.")
-    return draft
 
 
 def _versions_diff(old: ProcessDefinition, new: ProcessDefinition) -> BundleDiff:
@@ -176,7 +157,7 @@ def diff_pick(request: AuthedRequest, definition_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def draft_diff(request: AuthedRequest, draft_id: int) -> HttpResponse:
-    draft = _draft_for_user(request.user, draft_id)
+    draft = get_draft_for_user(request.user, draft_id)
     base = _version(draft.base_id)
     context = _page_context(
         _draft_diff(draft),
@@ -197,7 +178,7 @@ def draft_diff(request: AuthedRequest, draft_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def draft_diff_diagram(request: AuthedRequest, draft_id: int, side: str) -> JsonResponse:
-    draft = _draft_for_user(request.user, draft_id)
+    draft = get_draft_for_user(request.user, draft_id)
     diff = _draft_diff(draft)
     if _side(side) == "old":
         return _diagram(diff, draft.base.sources, diff.main_old, side)

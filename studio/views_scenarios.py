@@ -22,6 +22,7 @@ from assistance.roles import ROLES
 from engine.models import ProcessDefinition
 from portal.http import AuthedRequest
 from studio import scenarios
+from studio.access import get_draft_for_user
 from studio.models import Draft, DraftStatus
 
 
@@ -61,7 +62,7 @@ def _version_context(definition: ProcessDefinition) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def draft_scenarios(request: AuthedRequest, draft_id: int) -> HttpResponse:
     """The editor: one JSON box per scenario, a box for a new one, a remove tick each."""
-    draft = scenarios.draft_for_user(request.user, draft_id)
+    draft = get_draft_for_user(request.user, draft_id)
     context = _draft_context(draft)
     if request.method == "POST":
         texts = request.POST.getlist("scenario")
@@ -104,7 +105,7 @@ def draft_scenarios(request: AuthedRequest, draft_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def draft_scenarios_run(request: AuthedRequest, draft_id: int) -> HttpResponse:
-    draft = scenarios.draft_for_user(request.user, draft_id)
+    draft = get_draft_for_user(request.user, draft_id)
     shown = scenarios.run_all(draft.sources, draft.main, draft.scenarios)
     context = _draft_context(draft)
     context.update(results=shown, summary=scenarios.summary(shown), ran=True)
@@ -114,7 +115,7 @@ def draft_scenarios_run(request: AuthedRequest, draft_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def draft_scenario(request: AuthedRequest, draft_id: int, index: int) -> HttpResponse:
-    draft = scenarios.draft_for_user(request.user, draft_id)
+    draft = get_draft_for_user(request.user, draft_id)
     shown = scenarios.run_one(draft.sources, draft.main, draft.scenarios, index)
     context = _draft_context(draft)
     context.update(
@@ -128,7 +129,7 @@ def draft_scenario(request: AuthedRequest, draft_id: int, index: int) -> HttpRes
 @login_required
 @require_GET
 def draft_scenario_diagram(request: AuthedRequest, draft_id: int, index: int) -> JsonResponse:
-    draft = scenarios.draft_for_user(request.user, draft_id)
+    draft = get_draft_for_user(request.user, draft_id)
     shown = scenarios.run_one(draft.sources, draft.main, draft.scenarios, index)
     return JsonResponse(scenarios.diagram_data(draft.sources, draft.main, shown))
 
