@@ -172,22 +172,43 @@ def copied_policy(data: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def sources_of(region: Region, day: date, values: Mapping[str, Any]) -> dict[str, ParamSource]:
     """Where each of `values` comes from: a process's copy of the policy in force for `region`
-    on `day`, the day it started. For each, the nearest, newest record in force that day that
-    gives that value: a record approved after the copy was taken, for a day the copy covers,
-    is passed over where it says otherwise. A value no record gives has no source."""
+    on `day`, the day it started (see `sources_among`)."""
     ancestor_ids = region.ancestor_ids()
-    depth = {region_id: index for index, region_id in enumerate(ancestor_ids)}
-    records = sorted(
+    records = (
         RegionPolicy.objects.filter(region_id__in=ancestor_ids, effective_from__lte=day)
         .select_related("region")
-        .order_by("effective_from"),
+        .order_by("effective_from")
+    )
+    return sources_among(records, ancestor_ids, day, values)
+
+
+def sources_among(
+    records: Iterable[RegionPolicy],
+    lineage: Sequence[int],
+    day: date,
+    values: Mapping[str, Any],
+) -> dict[str, ParamSource]:
+    """For each of `values`, the nearest, newest of `records` in force on `day` that gives that
+    value (`lineage`: the region's ancestors from the top of the tree down, the region last).
+    A record approved after the copy was taken, for a day the copy covers, is passed over where
+    it says otherwise. A value no record gives has no source. Pure: callers that show many
+    copies load the records once."""
+    depth = {region_id: index for index, region_id in enumerate(lineage)}
+    in_force = sorted(
+        (record for record in records if record.effective_from <= day),
         key=lambda record: (depth[record.region_id], record.effective_from),
         reverse=True,
     )
     sources: dict[str, ParamSource] = {}
-    for record in records:
-        for key, value in clean_values(record.values).items():
-            if key not in sources and key in values and values[key] == value:
+    for record in in_force:
+        try:
+            cleaned = clean_values(record.values)
+        except PolicyError:
+            continue
+        for key, value in cleaned.items():
+            if key in sources or key not in values:
+                continue
+            if values[key] == value or str(values[key]) == str(value):
                 sources[key] = ParamSource(
                     record.region.name, record.effective_from, record.region_id
                 )

@@ -28,7 +28,7 @@ from assistance.models import (
     RegionPolicy,
     StaffProfile,
 )
-from assistance.policy import PARAMS, PolicyError, clean_values
+from assistance.policy import PARAMS, sources_among
 from assistance.records import Step
 from assistance.roles import ROLES
 from engine import runtime
@@ -374,15 +374,15 @@ def _policies(
             missing.append(process)
             continue
         day = local_day(process.instance.created_at)
-        sources = _sources(in_region, lineage, day, policy)
+        sources = sources_among(in_region, lineage, day, policy)
         keys = [key for key in policy if first is None or first.get(key) != policy[key]]
         rows = [
             ParamRow(
                 key=key,
                 label=str(PARAMS[key].label) if key in PARAMS else key,
                 value=param_value(key, policy[key]),
-                source_region=sources[key][0] if key in sources else "",
-                source_from=sources[key][1] if key in sources else None,
+                source_region=sources[key].region if key in sources else "",
+                source_from=sources[key].effective_from if key in sources else None,
             )
             for key in _ordered(keys)
         ]
@@ -396,34 +396,6 @@ def _ordered(keys: Iterable[str]) -> list[str]:
     """In the order policy staff see them (PARAMS), unknown keys last."""
     order = {key: index for index, key in enumerate(PARAMS)}
     return sorted(keys, key=lambda key: (order.get(key, len(order)), key))
-
-
-def _sources(
-    records_: Sequence[RegionPolicy],
-    lineage: Sequence[int],
-    day: date,
-    values: Mapping[str, Any],
-) -> dict[str, tuple[str, date]]:
-    depth = {region_id: index for index, region_id in enumerate(lineage)}
-    in_force = sorted(
-        (record for record in records_ if record.effective_from <= day),
-        key=lambda record: (depth[record.region_id], record.effective_from),
-        reverse=True,
-    )
-    found: dict[str, tuple[str, date]] = {}
-    for record in in_force:
-        try:
-            cleaned = clean_values(record.values)
-        except PolicyError:
-            continue
-        for key, value in cleaned.items():
-            if key not in found and key in values and _same(values[key], value):
-                found[key] = (record.region.name, record.effective_from)
-    return found
-
-
-def _same(copied: Any, recorded: Any) -> bool:
-    return copied == recorded or str(copied) == str(recorded)
 
 
 def param_value(key: str, value: Any) -> str:
