@@ -11,6 +11,8 @@ ROLES: dict[str, object] = {
     "county_approver": _("County approver"),
     "county_checker": _("County economic check centre"),
     "disability_federation_reviewer": _("Disabled persons' federation reviewer"),
+    # Builds the monthly payment roster and sends it to the bank (按月打卡发放, R8).
+    "county_finance": _("County payments officer"),
     "policy_staff": _("Policy staff"),
     "auditor": _("Auditor"),
 }

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "portal",
     "studio",
     "audit",
+    "public",
+    "payments",
 ]
 
 MIDDLEWARE = [

@@ -40,6 +40,8 @@ urlpatterns = [
     ),
     path("studio/", include("studio.urls")),
     path("audit/", include("audit.urls")),
+    path("public/", include("public.urls")),
+    path("payments/", include("payments.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -93,6 +93,9 @@ def world(db: None) -> World:
         "approver": make_user("approver", "county_approver", county),
         "county_investigator": make_user("county_investigator", "county_investigator", county),
         "checker": make_user("checker", "county_checker", county),
+        # Two payments officers: a roster needs two people's approval.
+        "finance": make_user("finance", "county_finance", county),
+        "finance2": make_user("finance2", "county_finance", county),
         "policy": make_user("policy", "policy_staff", province),
         # A second policy officer: drafts and parameter changes need another's approval.
         "policy2": make_user("policy2", "policy_staff", province),
