@@ -197,6 +197,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# The cache counts requests for the public site's rate limits (public/ratelimit.py); several
+# web processes must share it, so production points it at Redis.
+CACHE_URL = env_str("DOUDI_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # Evidence store (storage/): "local" folder or "minio".
 EVIDENCE_BACKEND = env_choice("DOUDI_EVIDENCE_BACKEND", "local", {"local", "minio"})
 EVIDENCE_DIR = Path(env_str("DOUDI_EVIDENCE_DIR", str(VAR_DIR / "evidence")))
