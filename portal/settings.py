@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "audit",
     "public",
     "payments",
+    "onewindow",
 ]
 
 MIDDLEWARE = [

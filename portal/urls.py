@@ -42,6 +42,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("public/", include("public.urls")),
     path("payments/", include("payments.urls")),
+    path("window/", include("onewindow.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

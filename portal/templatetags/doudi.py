@@ -59,6 +59,11 @@ ACTION_LABELS = {
     "audit.searched": _("Auditor searched cases"),
     "audit.exported": _("Auditor exported a list"),
     "audit.report_viewed": _("Auditor read a report"),
+    "window.request_registered": _("Request for help registered at the window"),
+    "window.referred": _("Referred to another department"),
+    "window.complaint_registered": _("Complaint or petition registered"),
+    "window.application_started": _("Application started from a request at the window"),
+    "window.answered": _("Request answered at the window"),
 }
 
 

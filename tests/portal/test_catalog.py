@@ -19,7 +19,17 @@ from django.utils import translation
 REPO = Path(__file__).resolve().parents[2]
 CATALOG = Path("portal/locale/zh_Hans/LC_MESSAGES")
 CJK = re.compile(r"[\u3400-\u9fff]")
-SOURCES = ["portal", "assistance", "engine", "storage", "studio", "audit", "public", "payments"]
+SOURCES = [
+    "portal",
+    "assistance",
+    "engine",
+    "storage",
+    "studio",
+    "audit",
+    "public",
+    "payments",
+    "onewindow",
+]
 
 
 def entries(po: Path, *flags: str) -> list[str]:

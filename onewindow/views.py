@@ -1,0 +1,197 @@
+"""The one window's pages: the register, a new request, a request and what became of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assistance import access as case_access
+from assistance.actions import ActionError
+from engine.models import Task
+from onewindow import access, actions, queries
+from onewindow.forms import CloseForm, ComplaintForm, ReferForm, RegisterForm
+from onewindow.models import Disposition, HelpRequest
+from portal.http import AuthedRequest
+from portal.queue import rows_with_countdown
+
+
+@login_required
+@require_GET
+def request_list(request: AuthedRequest) -> HttpResponse:
+    access.require_reader(request.user)
+    filters = queries.RequestFilters(request.GET or None)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    page = queries.page_of(queries.filtered(request.user, data), request.GET.get("page"))
+    context = {
+        "filters": filters,
+        "page": page,
+        "departments": queries.referrals_by_department(request.user),
+        "may_register": access.may_register(request.user),
+    }
+    return render(request, "onewindow/list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_new(request: AuthedRequest) -> HttpResponse:
+    access.require_registrar(request.user)
+    form = RegisterForm(request.POST or None, regions=access.window_regions(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = actions.do_register_request(
+                actions.RequestData(
+                    region_id=data["region"],
+                    need=data["need"],
+                    channel=data["channel"],
+                    name=data["name"],
+                    resident_id=data["resident_id"],
+                    phone=data["phone"],
+                ),
+                actor=request.user,
+            )
+        except ActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("Request %(number)s registered.") % {"number": created.number}
+            )
+            return redirect("onewindow:request", request_id=created.pk)
+    return render(request, "onewindow/new.html", {"form": form}, status=_status(form))
+
+
+def _status(*forms: Any) -> int:
+    return 400 if any(form.is_bound and form.errors for form in forms) else 200
+
+
+def _staff(user: User) -> list[User]:
+    return list(
+        User.objects.filter(staff__office__in=case_access.regions_for_user(user))
+        .exclude(pk=user.pk)
+        .select_related("staff")
+        .order_by("staff__full_name")
+    )
+
+
+def _detail(request: AuthedRequest, found: HelpRequest, **bound: Any) -> HttpResponse:
+    may_act = access.may_register(request.user) and found.disposition == Disposition.OPEN
+    forms = {
+        "refer_form": ReferForm(),
+        "complaint_form": ComplaintForm(staff=_staff(request.user)) if may_act else None,
+        "close_form": CloseForm(),
+        **bound,
+    }
+    tasks = (
+        rows_with_countdown(
+            list(Task.objects.filter(case_id=found.case_id).order_by("due_date", "pk"))
+        )
+        if found.case_id
+        else []
+    )
+    other_cases = (
+        list(
+            case_access.cases_for_user(request.user)
+            .filter(household__members__resident_id=found.resident_id)
+            .exclude(pk=found.case_id or 0)
+            .order_by("-created_at")[:20]
+        )
+        if found.resident_id
+        else []
+    )
+    context = {
+        "found": found,
+        "may_act": may_act,
+        "tasks": tasks,
+        "other_cases": other_cases,
+        **forms,
+    }
+    return render(request, "onewindow/detail.html", context, status=_status(*bound.values()))
+
+
+@login_required
+@require_GET
+def request_detail(request: AuthedRequest, request_id: int) -> HttpResponse:
+    found = access.get_request_for_user(request.user, request_id)
+    return _detail(request, found)
+
+
+@login_required
+@require_POST
+def request_refer(request: AuthedRequest, request_id: int) -> HttpResponse:
+    found = access.get_request_for_user(request.user, request_id, to_act=True)
+    form = ReferForm(request.POST)
+    if form.is_valid():
+        try:
+            case = actions.do_refer(
+                found,
+                actor=request.user,
+                department=form.cleaned_data["department"],
+                note=form.cleaned_data["note"],
+            )
+        except ActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("Referred: referral %(number)s is tracked.") % {"number": case.number}
+            )
+            return redirect("onewindow:request", request_id=found.pk)
+    return _detail(request, found, refer_form=form)
+
+
+@login_required
+@require_POST
+def request_complaint(request: AuthedRequest, request_id: int) -> HttpResponse:
+    found = access.get_request_for_user(request.user, request_id, to_act=True)
+    staff = _staff(request.user)
+    form = ComplaintForm(request.POST, staff=staff)
+    if form.is_valid():
+        chosen = form.cleaned_data["subject_staff"]
+        try:
+            case = actions.do_register_complaint(
+                found,
+                actor=request.user,
+                anonymous=form.cleaned_data["anonymous"],
+                subject_case_number=form.cleaned_data["subject_case_number"],
+                subject_staff=next((u for u in staff if u.pk == chosen), None),
+            )
+        except ActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Complaint %(number)s registered; it goes to the township reviewer.")
+                % {"number": case.number},
+            )
+            return redirect("onewindow:request", request_id=found.pk)
+    return _detail(request, found, complaint_form=form)
+
+
+@login_required
+@require_POST
+def request_close(request: AuthedRequest, request_id: int) -> HttpResponse:
+    found = access.get_request_for_user(request.user, request_id, to_act=True)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_close_at_window(
+                found,
+                actor=request.user,
+                disposition=form.cleaned_data["disposition"],
+                note=form.cleaned_data["note"],
+            )
+        except ActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if form.cleaned_data["disposition"] == Disposition.APPLICATION:
+                messages.success(request, _("Register the application for this person."))
+                return redirect("application-new")
+            messages.success(request, _("Answer recorded; the request is closed."))
+            return redirect("onewindow:request", request_id=found.pk)
+    return _detail(request, found, close_form=form)
