@@ -23,8 +23,8 @@ PAGE_SIZE = 50
 ESCALATED_STEPS = ("chase_reply", "county_handle")
 
 STATES = {
-    "open": _("Open"),
-    "closed": _("Closed"),
+    "open": _("Still open"),
+    "closed": _("Closed or handled"),
     "all": _("All"),
 }
 

@@ -110,6 +110,8 @@ def _detail(request: AuthedRequest, found: HelpRequest, **bound: Any) -> HttpRes
         "may_act": may_act,
         "tasks": tasks,
         "other_cases": other_cases,
+        # Refusals of a request already handled, whose forms are no longer shown.
+        "refusals": [] if may_act else [e for f in bound.values() for e in f.non_field_errors()],
         **forms,
     }
     return render(request, "onewindow/detail.html", context, status=_status(*bound.values()))
@@ -125,6 +127,8 @@ def request_detail(request: AuthedRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def request_refer(request: AuthedRequest, request_id: int) -> HttpResponse:
+    # Readers who may not write are refused before the request is looked up (403).
+    access.require_registrar(request.user)
     found = access.get_request_for_user(request.user, request_id, to_act=True)
     form = ReferForm(request.POST)
     if form.is_valid():
@@ -148,6 +152,8 @@ def request_refer(request: AuthedRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def request_complaint(request: AuthedRequest, request_id: int) -> HttpResponse:
+    # Readers who may not write are refused before the request is looked up (403).
+    access.require_registrar(request.user)
     found = access.get_request_for_user(request.user, request_id, to_act=True)
     staff = _staff(request.user)
     form = ComplaintForm(request.POST, staff=staff)
@@ -176,6 +182,8 @@ def request_complaint(request: AuthedRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def request_close(request: AuthedRequest, request_id: int) -> HttpResponse:
+    # Readers who may not write are refused before the request is looked up (403).
+    access.require_registrar(request.user)
     found = access.get_request_for_user(request.user, request_id, to_act=True)
     form = CloseForm(request.POST)
     if form.is_valid():
