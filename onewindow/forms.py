@@ -30,7 +30,7 @@ class RegisterForm(forms.Form):
 
 
 class ReferForm(forms.Form):
-    department = forms.ChoiceField(label=_("Department"), choices=Department.choices)
+    department = forms.ChoiceField(label=_("Department"), choices=[("", "—"), *Department.choices])
     note = forms.CharField(
         label=_("What the department is asked to do"),
         max_length=2000,

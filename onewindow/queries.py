@@ -48,7 +48,8 @@ def _annotated(rows: Any) -> Any:
     today = clock.today()
     tasks = Task.objects.filter(case_id=OuterRef("case_id"))
     return rows.annotate(
-        overdue=Exists(tasks.filter(due_date__lt=today)),
+        # Past a step's due date, or past the deadline the escalation was for.
+        overdue=Exists(tasks.filter(Q(due_date__lt=today) | Q(spec_name__in=ESCALATED_STEPS))),
         escalated=Exists(tasks.filter(spec_name__in=ESCALATED_STEPS)),
         due=Subquery(
             tasks.filter(due_date__isnull=False)

@@ -30,14 +30,17 @@ def test_it_lists_open_requests_and_the_overdue_referrals_by_department(client, 
     page = response.content.decode()
     assert "赵小梅" in page and "人力资源和社会保障（人社）" in page
     lines = {line.code: (line.open, line.overdue) for line in response.context["departments"]}
-    # The reply to 人社 is overdue: the reviewer now chases it (not yet late for that); the
-    # referral to 医保 was never sent, two working days after it was registered.
-    assert lines == {"hrss": (1, 0), "medical_insurance": (1, 1)}
+    # The reply from 人社 is overdue (the reviewer now chases it); the referral to 医保 was
+    # never sent, two working days after it was registered.
+    assert lines == {"hrss": (1, 1), "medical_insurance": (1, 1)}
     assert page.count("已督办") == 1
     escalated = [row.case_id for row in response.context["page"].object_list if row.escalated]
     assert escalated == [chased.pk]
     overdue = client.get(URL, {"overdue": "on"}).context["page"].object_list
-    assert [row.case_id for row in overdue] == [late.pk]
+    assert {row.case_id for row in overdue} == {late.pk, chased.pk}
+    complete(world, "clerk", late, "send_referral", **SEND)
+    overdue = client.get(URL, {"overdue": "on"}).context["page"].object_list
+    assert [row.case_id for row in overdue] == [chased.pk]
     by_department = client.get(URL, {"department": "medical_insurance"}).context["page"]
     assert [row.department for row in by_department.object_list] == ["medical_insurance"]
 
