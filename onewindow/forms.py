@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
-from assistance.models import Region
+from assistance.models import AssistanceType, Region
 from onewindow.models import Channel, Department, Disposition
 
 
@@ -63,9 +63,29 @@ class CloseForm(forms.Form):
         ],
         widget=forms.HiddenInput,
     )
+    assistance_type = forms.ChoiceField(label=_("Assistance applied for"), required=False)
     note = forms.CharField(
         label=_("Answer given or note"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from assistance.kinds import KINDS
+
+        field = self.fields["assistance_type"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            ("", "—"),
+            *((code, label) for code, label in AssistanceType.choices if code in KINDS),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("disposition") == Disposition.APPLICATION and not cleaned.get(
+            "assistance_type"
+        ):
+            self.add_error("assistance_type", _("Choose the assistance applied for."))
+        return cleaned

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assistance import access as case_access
 from assistance.actions import ActionError
+from assistance.models import RegionLevel
 from engine.models import Task
 from onewindow import access, actions, queries
 from onewindow.forms import CloseForm, ComplaintForm, ReferForm, RegisterForm
@@ -199,7 +202,17 @@ def request_close(request: AuthedRequest, request_id: int) -> HttpResponse:
         else:
             if form.cleaned_data["disposition"] == Disposition.APPLICATION:
                 messages.success(request, _("Register the application for this person."))
-                return redirect("application-new")
+                return redirect(_application_form(found, form.cleaned_data["assistance_type"]))
             messages.success(request, _("Answer recorded; the request is closed."))
             return redirect("onewindow:request", request_id=found.pk)
     return _detail(request, found, close_form=form)
+
+
+def _application_form(found: HelpRequest, assistance_type: str) -> str:
+    """The portal's application form with the person's name and village filled in. Their
+    resident ID stays out of the URL (server logs, browser history): the clerk types it from
+    the card in hand."""
+    query = {"assistance_type": assistance_type, "name": found.name}
+    if found.region.level == RegionLevel.VILLAGE:
+        query["village"] = str(found.region_id)
+    return f"{reverse('application-new')}?{urlencode(query)}"

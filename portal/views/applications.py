@@ -35,10 +35,14 @@ def application_new(request: AuthedRequest) -> HttpResponse:
     if kind is None:
         return render(request, "portal/application_type.html", {"kinds": _kinds()})
     data = request.POST if request.method == "POST" else None
-    household = HouseholdForm(data, villages=queue.villages_for(request.user))
+    household = HouseholdForm(
+        data, villages=queue.villages_for(request.user), initial=_prefill(request.GET, "village")
+    )
     members = MemberFormSet(data, prefix="m")
     if data is None:
         members.extra = _rows(request.GET.get("rows")) - 1
+        # A request registered at the one window hands on the person it names (onewindow/).
+        members.forms[0].initial.update(_prefill(request.GET, "name"))
     intake = IntakeForm(intake_schema(kind), data, prefix="d")
     existing = None
     if data is not None and household.is_valid() and members.is_valid() and intake.is_valid():
@@ -70,6 +74,11 @@ def application_new(request: AuthedRequest) -> HttpResponse:
 
 def _kinds() -> list[tuple[str, str]]:
     return [(code, str(label)) for code, label in AssistanceType.choices if code in KINDS]
+
+
+def _prefill(query: Any, *names: str) -> dict[str, str]:
+    """Initial values handed on in the query string (shown, never trusted: the form checks them)."""
+    return {name: str(query[name])[:50] for name in names if query.get(name)}
 
 
 def _rows(raw: str | None) -> int:

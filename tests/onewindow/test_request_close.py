@@ -24,9 +24,18 @@ def test_it_answers_on_the_spot_or_starts_an_application(client, world):
     answered.refresh_from_db()
     assert (answered.disposition, answered.disposition_note) == (Disposition.ANSWERED, "已解释政策")
     response = client.post(url(applied.pk), {"disposition": "application"})
-    assert response["Location"] == reverse("application-new")
+    assert response.status_code == 400 and "请选择申请的救助类别" in response.content.decode()
+    response = client.post(
+        url(applied.pk), {"disposition": "application", "assistance_type": "dibao"}
+    )
+    location = response["Location"]
+    assert location.startswith(reverse("application-new") + "?assistance_type=dibao&name=")
     applied.refresh_from_db()
     assert applied.disposition == Disposition.APPLICATION
+    # The portal's application form opens with the person filled in.
+    form = client.get(location).content.decode()
+    assert 'value="钱大勇"' in form
+    assert f'<option value="{world.village_a1.pk}" selected>' in form
 
 
 def test_it_refuses_a_wrong_method(client, world):
