@@ -148,7 +148,7 @@ def _new_case(request: HelpRequest, kind: str, actor: User, details: dict[str, A
     case.relative_flag = bool(recused)
     case.save(update_fields=["number", "relative_flag"])
     audit.record(
-        "case.created",
+        "window.case_opened",
         actor=actor,
         role=ROLE,
         region_id=case.region_id,

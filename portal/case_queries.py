@@ -116,6 +116,8 @@ class ProcedureClock:
     extended: bool
     reason: str
     can_extend: bool
+    # Applications only (R6): a referral or a complaint (onewindow/) keeps its own limits.
+    applies: bool = True
 
 
 @dataclass
@@ -364,6 +366,8 @@ def procedure_clock(
     """R6: working days from acceptance, the region's longer limit once extended, as the
     accepting process's policy copy sets them (the policy in force on the acceptance day for
     a process without one)."""
+    if kind_for(case.assistance_type) is None:
+        return ProcedureClock(None, None, None, None, None, False, "", False, applies=False)
     acceptance = _acceptance(events)
     extended = case.procedure_extended_at is not None
     in_progress = case.status == "in_progress"

@@ -60,6 +60,7 @@ ACTION_LABELS = {
     "audit.exported": _("Auditor exported a list"),
     "audit.report_viewed": _("Auditor read a report"),
     "window.request_registered": _("Request for help registered at the window"),
+    "window.case_opened": _("Referral or complaint opened at the window"),
     "window.referred": _("Referred to another department"),
     "window.complaint_registered": _("Complaint or petition registered"),
     "window.application_started": _("Application started from a request at the window"),

@@ -18,6 +18,9 @@ def test_it_shows_a_referral_on_the_case_page_and_in_the_queue(client, world):
     assert page.status_code == 200
     text = page.content.decode()
     assert case.number in text and "转介" in text and "向部门发送转介函" in text
+    # Its own deadlines, not an application's whole procedure (R6), and no extension of it.
+    assert "全程办理时限" not in text and "extend-form" not in text
+    assert "窗口登记转介或信访举报件" in text and "登记申请" not in text
     queue = client.get(reverse("inbox"), {"tab": "office"}).content.decode()
     assert case.number in queue and "钱大勇" in queue
     task = case.tasks.get()
