@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assistance', '0011_staff_resident_id'),
+        ('assistance', '0012_online_applications'),
     ]
 
     operations = [
