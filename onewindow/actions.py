@@ -128,12 +128,15 @@ def _household(request: HelpRequest) -> Household:
 
 
 def _new_case(request: HelpRequest, kind: str, actor: User, details: dict[str, Any]) -> Case:
+    # What the person asked, on the case itself: the case and task pages show it from there
+    # (portal/_case_summary.html) with a link to the request, at no extra query.
+    window = {"id": request.pk, "number": request.number, "need": request.need}
     case = Case.objects.create(
         number=uuid4().hex,
         assistance_type=kind,
         household=_household(request),
         region=request.region,
-        details=details,
+        details={**details, "window_request": window},
         created_by=actor,
     )
     case.number = f"{CASE_PREFIX[kind]}{clock.today():%Y}{case.pk:08d}"
@@ -236,7 +239,12 @@ def do_register_complaint(
             raise Http404("No such staff member.")
     if anonymous:
         locked.name, locked.resident_id, locked.phone = "", "", ""
-    case = _new_case(locked, AssistanceType.COMPLAINT, actor, {"anonymous": anonymous})
+    about = {
+        "anonymous": anonymous,
+        "about_case": subject_case.number if subject_case else "",
+        "about_staff": subject_staff.staff.full_name if subject_staff is not None else "",
+    }
+    case = _new_case(locked, AssistanceType.COMPLAINT, actor, about)
     if subject_staff is not None:
         CaseRecusal.objects.get_or_create(
             case=case, user=subject_staff, defaults={"reason": "the complaint is about them"}
@@ -271,9 +279,6 @@ def do_register_complaint(
             "subject_staff": subject_staff.pk if subject_staff else None,
         },
     )
-    staff_name = ""
-    if subject_staff is not None:
-        staff_name = subject_staff.staff.full_name
     runtime.start(
         COMPLAINT_PROCESS,
         case_id=case.pk,
@@ -287,8 +292,8 @@ def do_register_complaint(
             "complaint": {
                 **_person(locked),
                 "anonymous": anonymous,
-                "about_case": subject_case.number if subject_case else "",
-                "about_staff": staff_name,
+                "about_case": about["about_case"],
+                "about_staff": about["about_staff"],
             },
         },
     )

@@ -26,6 +26,10 @@ def test_it_shows_a_referral_on_the_case_page_and_in_the_queue(client, world):
     task = case.tasks.get()
     form = client.get(reverse("task", args=[task.pk]))
     assert form.status_code == 200 and "转介方式" in form.content.decode()
+    # What the person asked for, with the way back to the request.
+    request_url = reverse("onewindow:request", args=[case.help_request.pk])
+    for text in (form.content.decode(), page.content.decode()):
+        assert "失业后求职，申请失业保险金。" in text and request_url in text
 
 
 def test_it_shows_an_anonymous_complaint_on_the_case_page(client, world):
@@ -34,5 +38,7 @@ def test_it_shows_an_anonymous_complaint_on_the_case_page(client, world):
     page = client.get(reverse("case", args=[case.pk]))
     assert page.status_code == 200
     assert "受理审查并交办" in page.content.decode()
+    task = client.get(reverse("task", args=[case.tasks.get().pk])).content.decode()
+    assert "失业后求职，申请失业保险金。" in task
     queue = client.get(reverse("inbox"), {"tab": "office"}).content.decode()
     assert case.number in queue
