@@ -113,12 +113,12 @@ def medical_amount(
     reimbursed = _amount(basic_paid, "the basic insurance") + _amount(
         serious_paid, "the serious-illness insurance"
     )
-    remaining = max(total - reimbursed, Decimal(0))
+    remaining = max(total - reimbursed, Decimal(0)).quantize(CENT)
     rate = int(policy[f"medical_rate_{recipient_class}_percent"])
     computed = (remaining * rate / 100).quantize(CENT)
     cap = _amount(policy["medical_yearly_cap"], "the yearly cap")
     granted = _amount(granted_this_year, "the aid granted this year")
-    cap_left = max(cap - granted, Decimal(0))
+    cap_left = max(cap - granted, Decimal(0)).quantize(CENT)
     amount = min(computed, cap_left)
     return {
         "remaining": str(remaining),
