@@ -24,7 +24,7 @@ from assistance.breakdowns import Breakdown, Line, money
 from assistance.demo import complete_step
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
 from assistance.kinds import Kind, close_when_granted, register
-from assistance.kinds.disability import CATEGORIES, _federation_user
+from assistance.kinds.disability import CATEGORIES, CATEGORY_LABELS, _federation_user
 from assistance.models import AssistanceType, Case, CaseStatus, Region
 from assistance.policy import Param, clean_count, clean_money, register_params
 from engine import registry
@@ -102,6 +102,12 @@ def devices_amount(price: Any, policy: Mapping[str, Any]) -> dict[str, Any]:
 
 registry.register_helper("devices_amount", devices_amount)
 
+CLASS_LABELS = {
+    "registered_poor": _lazy("registered-poor household"),
+    "dibao": _lazy("dibao household"),
+    "tekun": _lazy("extreme-poverty person"),
+}
+
 DEVICE_LABELS = {
     "wheelchair": _lazy("wheelchair"),
     "prosthesis": _lazy("prosthesis"),
@@ -123,8 +129,20 @@ def amount_breakdown(
 ) -> Breakdown:
     """`devices_amount` on the price the federation assessed; before it, the cap alone."""
     process = process or {}
-    device = str(process.get("assessed_device") or case.details["device"])
+    details = case.details
+    device = str(process.get("assessed_device") or details["device"])
+    category = str(details.get("category", ""))
     lines = [
+        Line(
+            _lazy("Disability"),
+            value=_("grade %(grade)s, %(category)s disability")
+            % {"grade": details.get("grade"), "category": CATEGORY_LABELS.get(category, category)},
+            note=_("certificate %(number)s") % {"number": details.get("certificate_no", "")},
+        ),
+        Line(
+            _lazy("Household class"),
+            value=CLASS_LABELS.get(str(details.get("recipient_class")), ""),
+        ),
         Line(
             _lazy("Device"),
             value=DEVICE_LABELS.get(device, device),

@@ -130,6 +130,20 @@ def disaster_amount(
 
 registry.register_helper("disaster_amount", disaster_amount)
 
+DISASTER_LABELS = {
+    "flood": _lazy("flood"),
+    "earthquake": _lazy("earthquake"),
+    "landslide": _lazy("landslide or mudslide"),
+    "storm": _lazy("wind and hail"),
+    "drought": _lazy("drought"),
+    "freeze": _lazy("freeze or snowstorm"),
+    "other": _lazy("other disaster"),
+}
+HOUSING_LABELS = {
+    "collapsed": _lazy("collapsed"),
+    "severely_damaged": _lazy("severely damaged"),
+}
+
 AID_LABELS = {
     "transition": _lazy("Transition living aid"),
     "winter_spring": _lazy("Winter-spring living aid"),
@@ -147,10 +161,19 @@ def amount_breakdown(
     details = case.details
     aid = str(details["aid"])
     result = disaster_amount(aid, details["persons"], details.get("months", 0), policy)
+    disaster = str(details.get("disaster", ""))
     lines = [
         Line(_lazy("Aid"), value=AID_LABELS[aid]),
-        Line(_lazy("Persons affected"), value=str(result["persons"])),
+        Line(
+            _lazy("Disaster"),
+            value=DISASTER_LABELS.get(disaster, disaster),
+            note=_("on %(day)s") % {"day": details.get("disaster_date", "")},
+        ),
     ]
+    if aid == "transition":
+        housing = str(details.get("housing", ""))
+        lines.append(Line(_lazy("The house"), value=HOUSING_LABELS.get(housing, housing)))
+    lines.append(Line(_lazy("Persons affected"), value=str(result["persons"])))
     if aid == "transition":
         lines += [
             Line(

@@ -165,6 +165,16 @@ def amount_breakdown(
         policy,
     )
     lines = [
+        Line(
+            _lazy("Patient"),
+            value=process.get("patient_name", ""),
+            note=CLASS_LABELS[recipient_class],
+        ),
+        Line(
+            _lazy("Hospital"),
+            value=str(details.get("hospital", "")),
+            note=_("left hospital on %(day)s") % {"day": details.get("discharged_on", "")},
+        ),
         Line(_lazy("Compliant in-patient costs"), money(details["total_cost"])),
         Line(
             _lazy("Reimbursed by basic medical insurance"), money(details["basic_insurance_paid"])
@@ -395,6 +405,6 @@ KIND = register(
         demo_policy=DEMO_POLICY,
         intake_form="intake_medical.json",
         amount_breakdown=amount_breakdown,
-        amount_facts=("medical_granted_this_year",),
+        amount_facts=("medical_granted_this_year", "patient_name"),
     )
 )
