@@ -229,7 +229,7 @@ def start_data(case: Case, common: dict[str, Any]) -> dict[str, Any]:
     return {"disabled_member_name": members[int(case.details["disabled_member"])]["name"]}
 
 
-close_when_granted(PROCESS_KEY, DEVICE_ISSUED)
+close_when_granted(PROCESS_KEY, DEVICE_ISSUED, _lazy("Device issued, value"))
 
 
 # ---------------------------------------------------------------- demo

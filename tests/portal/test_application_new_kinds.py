@@ -119,3 +119,16 @@ def test_it_names_a_missing_required_field(client, world):
     )
     assert page.status_code == 200 and "此项为必填项" in page.content.decode()
     assert not Case.objects.exists()
+
+
+def test_it_shows_a_sum_granted_once_as_such_on_the_case_page(client, world):
+    from tests.workflows import test_medical_paths as medical_flow
+    from tests.workflows.dibao import complete
+
+    case = medical_flow.apply(world)
+    complete(world, "reviewer", case, "township_review", opinion="approve")
+    complete(world, "approver", case, "county_decision", decision="approve")
+    client.force_login(world["approver"])
+    page = client.get(reverse("case", args=[case.pk])).content.decode()
+    assert "一次性发放: 2500.00 元 · 2026-03-02" in page
+    assert "月保障金额: " not in page  # the header; the timeline keeps the field's name
