@@ -209,6 +209,9 @@ class AssistanceType(models.TextChoices):
     DISABILITY = "disability", _("Disability subsidies")
     ORPHAN = "orphan", _("Orphan allowance")
     ELDERLY = "elderly", _("Elderly allowance")
+    MEDICAL = "medical", _("Medical assistance top-up")
+    DISASTER = "disaster", _("Disaster relief")
+    DEVICES = "devices", _("Assistive devices for poor disabled people")
 
 
 class CaseStatus(models.TextChoices):
