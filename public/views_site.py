@@ -17,9 +17,16 @@ from assistance.models import Region
 from engine.clock import clock
 from portal.http import AuthedRequest
 from public import access, actions, queries
-from public.forms import PAGE_REGION_LEVELS, DisclosureForm, LookupForm, ObjectionForm, PageForm
+from public.forms import (
+    PAGE_REGION_LEVELS,
+    DisclosureForm,
+    LookupForm,
+    ObjectionForm,
+    PageForm,
+    normalise_phone,
+)
 from public.models import PageKind
-from public.ratelimit import Limit, allow
+from public.ratelimit import Limit, allow, hit
 
 OBJECTION_LIMIT = Limit("objection", 5, 3600)
 OBJECTION_PHONE_LIMIT = Limit("objection-phone", 3, 86400)
@@ -70,9 +77,9 @@ def notice(request: HttpRequest, notice_id: int) -> HttpResponse:
         return render(request, "public/notice_ended.html", context, status=status)
     form = ObjectionForm(request.POST or None)
     if request.method == "POST":
-        phone = request.POST.get("phone", "")
-        if not allow(request, OBJECTION_LIMIT) or not allow(
-            request, OBJECTION_PHONE_LIMIT, f"phone:{phone}"
+        phone = normalise_phone(request.POST.get("phone", ""))
+        if not allow(request, OBJECTION_LIMIT) or (
+            phone and not hit(OBJECTION_PHONE_LIMIT, f"phone:{phone}")
         ):
             return too_many(request)
         if form.is_valid():
@@ -109,7 +116,8 @@ def lookup(request: HttpRequest) -> HttpResponse:
             if objection is None:
                 form.add_error(None, _("No objection matches this receipt number and phone."))
             else:
-                context["found"] = objection
+                # A fresh form: the phone number is not echoed back into the page.
+                context.update(found=objection, form=LookupForm())
         if form.errors:
             return render(request, "public/lookup.html", context, status=400)
     return render(request, "public/lookup.html", context)

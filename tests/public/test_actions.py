@@ -64,12 +64,12 @@ def test_it_refuses_an_objection_once_the_period_has_ended(world):
     notice = NoticePeriod.objects.get(case=public.adult_in_notice)
     # Past the end, though no timer has fired yet: the period is over all the same.
     clock.set(notice.notice_until + timedelta(seconds=1))
-    with pytest.raises(actions.ActionError, match="ended"):
+    with pytest.raises(actions.ActionError, match="公示期已结束"):
         submit(notice)
     assert not PublicObjection.objects.exists()
     assert not AuditEvent.objects.filter(action="public.objection_received").exists()
     runtime.fire_due_timers()
-    with pytest.raises(actions.ActionError, match="ended"):
+    with pytest.raises(actions.ActionError, match="公示期已结束"):
         submit(notice)
 
 

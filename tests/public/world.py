@@ -135,3 +135,12 @@ def build(world: World) -> PublicWorld:
         secrets.extend(case.household.members.values_list("resident_id", flat=True))
         secrets.append(case.number)
     return PublicWorld(world, adult, second, minors, orphan, confirmed, terminated, secrets)
+
+
+def one_notice(world: World) -> Case:
+    """One adult household of village A1 in its notice (posted on the fixed clock's day)."""
+    case = apply_household(
+        world, world.village_a1, [("张大山", ADULT_BORN), ("张小宝", CHILD_BORN)], "东村幸福路88号"
+    )
+    to_notice(world, case)
+    return case
