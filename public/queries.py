@@ -24,6 +24,8 @@ from public.models import NoticePeriod, PageKind, PublicPage
 OBJECTION_MESSAGE = "objection"
 # Cases about children are never published, whatever their process does (R4: privacy).
 NEVER_PUBLIC_TYPES = frozenset({AssistanceType.ORPHAN})
+# Paid once, not monthly: the amount is shown as a one-off sum.
+ONE_OFF_TYPES = frozenset({AssistanceType.TEMPORARY})
 ADULT_AGE = 18
 PUBLIC_LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
 
@@ -39,6 +41,7 @@ class PublicRow:
     assistance_type: str
     village: str
     township: str
+    one_off: bool
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ def _row_fields(case: Case, today: date) -> dict[str, object] | None:
         "name": published[0],
         "household_size": published[1],
         "assistance_type": case.get_assistance_type_display(),
+        "one_off": case.assistance_type in ONE_OFF_TYPES,
         "village": village.name,
         "township": township.name,
     }
