@@ -32,8 +32,9 @@ class ActionError(ValueError):
 
 def notice_ended_message() -> str:
     return _(
-        "The public notice period of this case has ended: objections are no longer taken "
-        "online. You may still write to or call the township government."
+        "This notice is no longer running: its period has ended, or an objection has stopped "
+        "it for re-investigation. Objections are no longer taken online; you may still write "
+        "to or call the township government."
     )
 
 

@@ -64,12 +64,12 @@ def test_it_refuses_an_objection_once_the_period_has_ended(world):
     notice = NoticePeriod.objects.get(case=public.adult_in_notice)
     # Past the end, though no timer has fired yet: the period is over all the same.
     clock.set(notice.notice_until + timedelta(seconds=1))
-    with pytest.raises(actions.ActionError, match="公示期已结束"):
+    with pytest.raises(actions.ActionError, match="不再受理网上异议"):
         submit(notice)
     assert not PublicObjection.objects.exists()
     assert not AuditEvent.objects.filter(action="public.objection_received").exists()
     runtime.fire_due_timers()
-    with pytest.raises(actions.ActionError, match="公示期已结束"):
+    with pytest.raises(actions.ActionError, match="不再受理网上异议"):
         submit(notice)
 
 
@@ -123,3 +123,12 @@ def test_it_refuses_pages_to_anyone_but_policy_staff(world):
                 actor=world[user], page=None, kind=PageKind.GUIDE, region=None, title="x", body="y"
             )
     assert not PublicPage.objects.exists()
+
+
+def test_it_refuses_a_second_objection_once_the_first_stopped_the_notice(world):
+    public = build(world)
+    notice = NoticePeriod.objects.get(case=public.adult_in_notice)
+    submit(notice)
+    with pytest.raises(actions.ActionError, match="不再受理网上异议"):
+        submit(notice, phone="13900139000")
+    assert PublicObjection.objects.count() == 1

@@ -72,7 +72,7 @@ def test_it_refuses_once_the_period_has_ended(client, notice):
     response = client.get(url(notice))
     assert response.status_code == 200
     assert "张大山" not in response.content.decode()
-    assert "公示期已结束" in response.content.decode()
+    assert "不再受理网上异议" in response.content.decode()
     response = client.post(url(notice), GOOD)
     assert response.status_code == 400
     assert not PublicObjection.objects.exists()
