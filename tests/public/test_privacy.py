@@ -34,7 +34,7 @@ def test_it_shows_no_private_data_on_any_public_page(world):
         updated_by=world["policy"],
     )
     notices = list(NoticePeriod.objects.values_list("pk", flat=True))
-    assert len(notices) == 2
+    assert len(notices) == 3  # two adults' and an unattended child's
     regions = [None, *Region.objects.order_by("pk").values_list("pk", flat=True)]
     values = {"notice_id": notices, "kind": ["guide", "policies", "hotline"], "page_id": [guide.pk]}
     client = Client()

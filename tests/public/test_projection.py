@@ -50,7 +50,7 @@ def test_it_backfills_notices_posted_before_the_public_site(world):
     NoticePeriod.objects.all().delete()
     out = StringIO()
     call_command("backfill_public_notices", stdout=out)
-    assert "2 notices recorded" in out.getvalue()
+    assert "3 notices recorded" in out.getvalue()
     assert NoticePeriod.objects.filter(case=public.adult_in_notice).exists()
     call_command("backfill_public_notices", stdout=out)
     assert "0 notices recorded" in out.getvalue()

@@ -108,6 +108,13 @@ def build(world: World) -> PublicWorld:
         "东村柳树巷3号",
     )
     to_notice(world, minors)
+    # A de facto unattended child's case in notice (belt and braces: their process has no
+    # notice): never shown, not even the adult in the household.
+    unattended = apply_household(
+        world, world.village_a2, [("何大姐", ADULT_BORN), ("何小弟", CHILD_BORN)], "南村何家湾6号"
+    )
+    to_notice(world, unattended)
+    Case.objects.filter(pk=unattended.pk).update(assistance_type=AssistanceType.ORPHAN)
     today = clock.today()
     orphan = direct_case(world, AssistanceType.ORPHAN, [("孙小明", CHILD_BORN)], "南村孤儿院路1号")
     confirmed = direct_case(
@@ -128,8 +135,8 @@ def build(world: World) -> PublicWorld:
     minors_active = direct_case(
         world, AssistanceType.DIBAO, [("吴小雨", CHILD_BORN)], "南村吴家岭2号"
     )
-    cases = [adult, second, minors, orphan, confirmed, terminated, minors_active]
-    secrets: list[str] = ["张小宝", "赵小花", "赵小草", "孙小明", "钱小妹", "吴小雨"]
+    cases = [adult, second, minors, unattended, orphan, confirmed, terminated, minors_active]
+    secrets = ["张小宝", "赵小花", "赵小草", "孙小明", "钱小妹", "吴小雨", "何大姐", "何小弟"]
     for case in cases:
         secrets.append(case.household.address)
         secrets.extend(case.household.members.values_list("resident_id", flat=True))
