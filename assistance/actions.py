@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -24,6 +24,7 @@ from assistance.models import (
     Case,
     CaseRecusal,
     CaseStatus,
+    Channel,
     Deduction,
     Evidence,
     EvidenceKind,
@@ -96,10 +97,37 @@ WORK_INCOMES = frozenset({"wage", "business"})
 
 @transaction.atomic
 def do_apply(application: ApplicationData, *, actor: User) -> Case:
+    region = application_village(application)
+    access.require_role_in_region(actor, region, APPLICATION_ROLES)
+    return register_application(
+        application,
+        region=region,
+        actor=actor,
+        role=_role_for(actor, APPLICATION_ROLES),
+        seen_as=lambda exc: _as_seen_by(actor, exc),
+    )
+
+
+def application_village(application: ApplicationData) -> Region:
     region = Region.objects.filter(pk=application.region_id).first()
     if region is None or region.level != RegionLevel.VILLAGE:
         raise ActionError(_("Choose the village of the household registration."))
-    access.require_role_in_region(actor, region, APPLICATION_ROLES)
+    return region
+
+
+def register_application(
+    application: ApplicationData,
+    *,
+    region: Region,
+    actor: User,
+    role: str,
+    seen_as: Callable[[ActionError], ActionError],
+    channel: str = Channel.COUNTER,
+) -> Case:
+    """The case, its household and members, recusals (R7) and process, once the caller has
+    checked who may apply: a clerk at the counter (do_apply) or the applicant online
+    (public.actions_apply). `seen_as` words a refusal naming another case for whoever will
+    read it. Runs inside the caller's transaction."""
     kind = kind_for(application.assistance_type)
     if kind is None:
         raise ActionError(_("This assistance type cannot be applied for yet."))
@@ -108,7 +136,7 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
         kind.check_application(application)
         numbers = _check_members(application)
     except ActionError as exc:
-        seen = _as_seen_by(actor, exc)
+        seen = seen_as(exc)
         if seen is exc:
             raise
         raise seen from None  # the hidden case stays out of the chain too
@@ -134,6 +162,7 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
         single_person=single,
         details=application.details,
         created_by=actor,
+        channel=channel,
         **payment,
     )
     case.number = f"{kind.case_prefix}{clock.today():%Y}{case.pk:08d}"
@@ -142,12 +171,13 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
     audit.record(
         "case.created",
         actor=actor,
-        role=_role_for(actor, APPLICATION_ROLES),
+        role=role,
         region_id=region.pk,
         case_id=case.pk,
         payload={
             "number": case.number,
             "type": case.assistance_type,
+            "channel": channel,
             "members": len(members),
             "single_person": single.pk if single is not None else None,
             # Who set the payment account matters to audits (R10); the tail identifies it.
@@ -159,7 +189,7 @@ def do_apply(application: ApplicationData, *, actor: User) -> Case:
         case_id=case.pk,
         region_id=region.pk,
         actor=actor,
-        role=_role_for(actor, APPLICATION_ROLES),
+        role=role,
         data=process_data(case),
     )
     return case

@@ -222,6 +222,13 @@ class CaseStatus(models.TextChoices):
 OPEN_STATUSES = (CaseStatus.IN_PROGRESS, CaseStatus.ACTIVE)
 
 
+class Channel(models.TextChoices):
+    """How an application reached the township (一门受理, 网上办、掌上办)."""
+
+    COUNTER = "counter", _("At the counter")
+    ONLINE = "online", _("Online application")
+
+
 class Case(models.Model):
     number = models.CharField(max_length=40, unique=True)
     assistance_type = models.CharField(max_length=12, choices=AssistanceType.choices)
@@ -257,6 +264,8 @@ class Case(models.Model):
     bank_name = models.CharField(max_length=100, blank=True)
     bank_card = models.CharField(max_length=19, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    # Lodged at the counter (or through the village) or by the applicant online.
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.COUNTER)
     # The engine's clock, so rules counting from the application day hold under a set clock.
     created_at = models.DateTimeField(default=_engine_now)
 
@@ -271,6 +280,20 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class OnlineApplication(models.Model):
+    """What an application lodged online carries beyond its case: how to reach the applicant.
+
+    Kept off the case and its process data: the phone number is for the township clerk only.
+    """
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="online")
+    contact_phone = models.CharField(max_length=20)
+    submitted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.case} (online)"
 
 
 class StaffProfile(models.Model):
