@@ -29,6 +29,7 @@ def test_it_shows_the_links_and_the_nearest_hotline(client, world):
     assert "县热线 0746-1234567" in body
     assert f"/public/notices/?region={world.village_a1.pk}" in body
     assert "/public/info/guide/" in body and "/public/objections/lookup/" in body
+    assert "/public/apply/" in body and "/public/apply/status/" in body
 
 
 def test_it_needs_no_sign_in_and_shows_no_staff_links(client, world):
