@@ -131,6 +131,7 @@ def seed() -> list[tuple[str, str]]:
         StaffProfile.objects.create(user=admin, full_name="系统管理员")
     _cases(users, regions["431102001001"])
     _kind_cases(users, regions)
+    _app_content(users, regions)
     return [(username, role) for username, role, _code, _name in STAFF]
 
 
@@ -163,6 +164,17 @@ def _kind_cases(users: dict[str, User], regions: dict[str, Region]) -> None:
         seed = getattr(module, "seed_demo", None)
         if seed is not None:
             seed(users, regions)
+
+
+def _app_content(users: dict[str, User], regions: dict[str, Region]) -> None:
+    """Workspace apps with demo content of their own (the public site's pages) seed it through
+    a `seed_demo(users, regions)` method on their AppConfig: assistance imports none of them."""
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        hook = getattr(config, "seed_demo", None)
+        if callable(hook):
+            hook(users, regions)
 
 
 def _cases(users: dict[str, User], village: Region) -> None:

@@ -59,6 +59,8 @@ ACTION_LABELS = {
     "audit.searched": _("Auditor searched cases"),
     "audit.exported": _("Auditor exported a list"),
     "audit.report_viewed": _("Auditor read a report"),
+    "public.objection_received": _("Objection received online"),
+    "public.page_saved": _("Public page saved"),
 }
 
 
