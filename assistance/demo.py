@@ -44,6 +44,7 @@ BASE_POLICY = {
     "dibao_supplement_minor": "50.00",
     "dibao_supplement_severe_disability": "100.00",
     "dibao_supplement_serious_illness": "100.00",
+    "relocation_grant_per_person": "1500.00",
 }
 
 

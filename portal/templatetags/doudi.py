@@ -59,6 +59,12 @@ ACTION_LABELS = {
     "audit.searched": _("Auditor searched cases"),
     "audit.exported": _("Auditor exported a list"),
     "audit.report_viewed": _("Auditor read a report"),
+    # Batch grants (payments/actions_grants.py).
+    "grant_batch.created": _("Grant batch prepared"),
+    "grant_batch.submitted": _("Grant batch submitted for approval"),
+    "grant_batch.approved": _("Grant batch approved"),
+    "grant_batch.returned": _("Grant batch returned"),
+    "grant.created": _("One-off grant made from a batch"),
 }
 
 
