@@ -38,7 +38,9 @@ def rid(seq: int, year: int = 1970) -> str:
 
 
 def household(village: Region, head: str, seq: int, members: int = 3) -> Household:
-    found = Household.objects.create(region=village, address=f"{village.name}{seq}号", hukou="rural")
+    found = Household.objects.create(
+        region=village, address=f"{village.name}{seq}号", hukou="rural"
+    )
     Member.objects.create(
         household=found,
         name=head,

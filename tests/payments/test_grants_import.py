@@ -73,7 +73,7 @@ def test_it_refuses_a_file_it_cannot_read_with_a_plain_reason(name, data, messag
 
 
 def test_it_refuses_an_oversized_file():
-    with pytest.raises(FileRefused, match="larger than 2 MB"):
+    with pytest.raises(FileRefused, match="超过 2 MB"):
         read_upload("list.csv", b"x" * (grants_files.MAX_UPLOAD_BYTES + 1))
 
 
@@ -82,13 +82,13 @@ def test_it_refuses_a_workbook_that_unpacks_to_too_much(monkeypatch):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", "0" * 50_000)
-    with pytest.raises(FileRefused, match="unpacks"):
+    with pytest.raises(FileRefused, match="解压"):
         read_upload("bomb.xlsx", out.getvalue())
 
 
 def test_it_refuses_too_many_rows(monkeypatch):
     monkeypatch.setattr(grants_files, "MAX_ROWS", 5)
-    with pytest.raises(FileRefused, match="more than 5 rows"):
+    with pytest.raises(FileRefused, match="超过 5 行"):
         read_upload("list.csv", csv_bytes(good_rows() * 2))
     assert len(read_upload("list.csv", csv_bytes(good_rows()))) == 3
 
