@@ -9,7 +9,6 @@ of the county read every batch; to anyone else the pages do not exist (404).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -500,15 +499,3 @@ def person(user: Any) -> str:
         return ""
     staff = getattr(user, "staff", None)
     return staff.full_name if staff is not None else user.get_username()
-
-
-def by_type_labels() -> dict[str, str]:
-    return {code: str(label) for code, label in AssistanceType.choices}
-
-
-def group_people(rows: Iterable[Mapping[str, Any]]) -> dict[int, list[Mapping[str, Any]]]:
-    grouped: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
-    for row in rows:
-        if row.get("household_id"):
-            grouped[row["household_id"]].append(row)
-    return grouped

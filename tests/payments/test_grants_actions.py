@@ -81,7 +81,7 @@ def test_it_creates_a_closed_one_off_case_and_a_grant_per_household(world, in_ma
 def test_it_refuses_the_preparer_as_approver(world):
     relocated(world)
     batch = submitted(world, user="approver")
-    with pytest.raises(ActionError, match="four eyes|四眼|另一"):
+    with pytest.raises(ActionError, match="双人复核"):
         do_approve_batch(batch.pk, actor=world["approver"])
     with pytest.raises(ActionError):
         do_return_batch(batch.pk, "不对", actor=world["approver"])
@@ -118,7 +118,7 @@ def test_it_never_grants_twice_when_approved_again_or_reimported(world):
         world.county.pk, actor=world["finance"], file_name="list.xlsx", data=xlsx(good_rows())
     )
     assert [row["ok"] for row in same.rows] == [False, False, False]
-    with pytest.raises(ActionError, match="nothing to submit|没有"):
+    with pytest.raises(ActionError, match="没有可提交"):
         do_submit_batch(same.pk, actor=world["finance"])
     created = AuditEvent.objects.get(action="grant_batch.created", payload__batch=same.pk)
     assert created.payload["same_file_as_batch"] == batch.pk
@@ -149,7 +149,7 @@ def test_it_grants_a_household_named_in_two_batches_once(world):
 def test_it_returns_with_a_note_and_grants_nothing(world):
     relocated(world)
     batch = submitted(world)
-    with pytest.raises(ActionError, match="why|原因"):
+    with pytest.raises(ActionError, match="原因"):
         do_return_batch(batch.pk, "  ", actor=world["approver"])
     returned = do_return_batch(batch.pk, "第3行人数需核实", actor=world["approver"])
     assert returned.status == BatchStatus.RETURNED

@@ -61,7 +61,7 @@ def test_it_skips_blank_rows_and_keeps_the_spreadsheet_line_numbers():
         ("list.xls", b"\xd0\xcf\x11\xe0 old excel", "XLSX"),
         ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "XLSX"),
         ("list.csv", b"\xff\xfe\xfa garbage \xc3", "neither"),
-        ("list.csv", "a,b,c\n1,2,3\n".encode(), "first row"),
+        ("list.csv", b"a,b,c\n1,2,3\n", "first row"),
         ("list.csv", ",".join(HEADER).encode(), "no household"),
     ],
 )

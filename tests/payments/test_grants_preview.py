@@ -66,7 +66,7 @@ def test_it_flags_every_kind_of_problem_and_leaves_those_rows_out(world):
         [rid(2), "李秀英", "东村", 2, card(2)],  # village does not match
         [rid(1), "张大山", "东村", 4, card(1)],  # the same household again
         [rid(2)[:17] + "0", "李秀英", "南村", 2, card(2)],  # check character wrong
-        ["", "", "", "", ""][:4] + [card(9)],  # empty cells
+        ["", "", "", "", card(9)],  # empty cells
         [rid(3), "王建国", "西村", 9, "6228481234567890123"],  # people over, card, deceased
         [rid(2), "李四", "南村", 0, card(2)],  # name differs, people out of range
     ]
