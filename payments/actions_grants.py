@@ -229,6 +229,7 @@ def do_approve_batch(batch_id: int, *, actor: User, note: str = "") -> GrantBatc
         created, skipped = _grant_relocation(batch, actor, role, payable_from)
     else:
         created, skipped = _grant_subsidy(batch, actor, role, payable_from)
+    batch.criteria = {**batch.criteria, "payable_from": payable_from.isoformat()}
     batch.status = BatchStatus.APPROVED
     batch.decided_by = actor
     batch.decided_at = clock.now()

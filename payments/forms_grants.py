@@ -69,7 +69,7 @@ class PriceSubsidyForm(forms.Form):
     )
     as_of = forms.DateField(
         label=_("Receiving benefits on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Cases active today whose benefits had started by this day."),
     )
     per = forms.ChoiceField(

@@ -480,7 +480,7 @@ def batch_list(user: AnyUser) -> QuerySet[GrantBatch]:
     """The batches on the list page, newest first, in a fixed number of queries."""
     return (
         batches_for_user(user)
-        .select_related("county", "created_by", "decided_by")
+        .select_related("county", "created_by__staff")
         .annotate(grant_count=Count("grants"))
         .defer("rows")
         .order_by("-created_at", "-pk")

@@ -84,3 +84,17 @@ def test_it_is_404_for_a_batch_that_does_not_exist(client, world, batch):
 def test_it_refuses_a_post(client, world, batch):
     client.force_login(world["finance"])
     assert client.post(url(batch)).status_code == 405
+
+
+def test_it_makes_cases_the_approver_can_open_with_their_origin_in_the_timeline(
+    client, world, batch
+):
+    do_submit_batch(batch.pk, actor=world["finance"])
+    done = do_approve_batch(batch.pk, actor=world["approver"])
+    client.force_login(world["approver"])
+    response = client.get(reverse("case", args=[done.rows[0]["case_id"]]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert done.rows[0]["case_number"] in page
+    assert "按批次生成一次性发放" in page
+    assert "起发月份" in client.get(url(done)).content.decode()

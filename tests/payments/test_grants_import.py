@@ -142,3 +142,14 @@ def test_it_reads_a_semicolon_separated_csv():
     text = ";".join(HEADER) + "\n" + ";".join(str(c) for c in good_rows()[0]) + "\n"
     (row,) = read_upload("list.csv", text.encode())
     assert row.cells["name"] == "张大山"
+
+
+def test_it_reads_the_sample_lists_shipped_for_the_demo():
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[2] / "docs" / "examples"
+    for name in ("relocation_sample.xlsx", "relocation_sample.csv"):
+        rows = read_upload(name, (examples / name).read_bytes())
+        assert len(rows) == 8, name
+        assert all(row.problems == [] for row in rows), name
+        assert rows[0].cells["name"] == "刘春花" and rows[0].cells["bank"] == "中国农业银行"
