@@ -274,52 +274,70 @@ def _grant_relocation(
     kind = kind_for(AssistanceType.TEMPORARY)
     prefix = kind.case_prefix if kind is not None else "LS"
     today = clock.today()
-    created = skipped = 0
+    skipped = 0
+    todo = []
     for row in kept:
         if row["household_id"] in granted:
             _skip(row, {"code": "already_granted", "batch": granted[row["household_id"]]})
             skipped += 1
             continue
-        household = households[row["household_id"]]
-        amount = Decimal(row["amount"])
-        case = Case.objects.create(
-            number=uuid4().hex,
-            assistance_type=AssistanceType.TEMPORARY,
-            household=household,
-            region_id=household.region_id,
-            status=CaseStatus.CLOSED,
-            stage="",
-            decided_on=today,
-            ended_on=today,
-            end_reason=ONE_OFF_PAID,
-            details={
-                "aid_type": "expenditure",
-                "cause": grants.RELOCATION_CAUSE,
-                "requested_amount": str(amount),
-                "people": row["people"],
-                "grant_batch": batch.pk,
-            },
-            payee_name=row["name"][:50],
-            bank_name=(row.get("bank") or "")[:100],
-            bank_card=row["card"],
-            created_by=batch.created_by,
-        )
+        granted[row["household_id"]] = batch.title
+        todo.append(row)
+    cases = Case.objects.bulk_create(
+        [_relocation_case(batch, households[row["household_id"]], row, today) for row in todo],
+        batch_size=500,
+    )
+    for case in cases:
         case.number = f"{prefix}{today:%Y}{case.pk:08d}"
-        case.save(update_fields=["number"])
-        grant = OneOffGrant.objects.create(
-            case=case,
-            kind=GrantKind.RELOCATION,
-            batch=batch,
-            amount=amount,
-            payable_from=payable_from,
-            created_at=clock.now(),
-        )
+    Case.objects.bulk_update(cases, ["number"], batch_size=500)
+    now = clock.now()
+    made = OneOffGrant.objects.bulk_create(
+        [
+            OneOffGrant(
+                case=case,
+                kind=GrantKind.RELOCATION,
+                batch=batch,
+                amount=Decimal(row["amount"]),
+                payable_from=payable_from,
+                created_at=now,
+            )
+            for case, row in zip(cases, todo, strict=True)
+        ],
+        batch_size=500,
+    )
+    for case, grant, row in zip(cases, made, todo, strict=True):
         row["case_id"] = case.pk
         row["case_number"] = case.number
-        granted[row["household_id"]] = batch.title
         _audit_case(case, grant, batch, actor, role, created_case=True)
-        created += 1
-    return created, skipped
+    return len(cases), skipped
+
+
+def _relocation_case(
+    batch: GrantBatch, household: Household, row: dict[str, Any], today: date
+) -> Case:
+    return Case(
+        number=uuid4().hex,
+        assistance_type=AssistanceType.TEMPORARY,
+        household=household,
+        region_id=household.region_id,
+        status=CaseStatus.CLOSED,
+        stage="",
+        decided_on=today,
+        ended_on=today,
+        end_reason=ONE_OFF_PAID,
+        details={
+            "aid_type": "expenditure",
+            "cause": grants.RELOCATION_CAUSE,
+            "requested_amount": row["amount"],
+            "people": row["people"],
+            "grant_batch": batch.pk,
+        },
+        payee_name=row["name"][:50],
+        bank_name=(row.get("bank") or "")[:100],
+        bank_card=row["card"],
+        created_by=batch.created_by,
+        created_at=clock.now(),
+    )
 
 
 def _grant_subsidy(
@@ -336,7 +354,8 @@ def _grant_subsidy(
         ).values_list("case_id", "batch__title")
     )
     cases = Case.objects.in_bulk(ids)
-    created = skipped = 0
+    skipped = 0
+    todo = []
     for row in kept:
         if row["case_id"] not in active:
             _skip(row, {"code": "no_longer_active"})
@@ -346,19 +365,26 @@ def _grant_subsidy(
             _skip(row, {"code": "already_subsidised", "batch": already[row["case_id"]]})
             skipped += 1
             continue
-        case = cases[row["case_id"]]
-        grant = OneOffGrant.objects.create(
-            case=case,
-            kind=GrantKind.PRICE_SUBSIDY,
-            batch=batch,
-            amount=Decimal(row["amount"]),
-            payable_from=payable_from,
-            created_at=clock.now(),
-        )
-        already[case.pk] = batch.title
-        _audit_case(case, grant, batch, actor, role, created_case=False)
-        created += 1
-    return created, skipped
+        already[row["case_id"]] = batch.title
+        todo.append(row)
+    now = clock.now()
+    made = OneOffGrant.objects.bulk_create(
+        [
+            OneOffGrant(
+                case=cases[row["case_id"]],
+                kind=GrantKind.PRICE_SUBSIDY,
+                batch=batch,
+                amount=Decimal(row["amount"]),
+                payable_from=payable_from,
+                created_at=now,
+            )
+            for row in todo
+        ],
+        batch_size=500,
+    )
+    for grant in made:
+        _audit_case(grant.case, grant, batch, actor, role, created_case=False)
+    return len(made), skipped
 
 
 def _audit_case(
