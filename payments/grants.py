@@ -39,6 +39,7 @@ from assistance.models import (
     RegionLevel,
 )
 from assistance.policy import policy_for
+from engine.clock import clock
 from payments.grants_files import RawRow
 from payments.models import BatchStatus, GrantBatch, GrantKind, OneOffGrant
 
@@ -137,9 +138,7 @@ PROBLEMS: dict[str, Any] = {
     "odd_characters": _("The %(column)s cell holds invisible or control characters."),
     "too_long": _("The %(column)s cell is too long."),
     "missing": _("The %(column)s cell is empty."),
-    "resident_id": _("The resident ID is not valid: %(reason)s"),
     "people": _("The number of people relocated must be a whole number from 1 to %(max)s."),
-    "card": _("The bank card is not valid: %(reason)s"),
     "unknown_person": _("Nobody with this resident ID is registered."),
     "name_mismatch": _("The register has another name for this resident ID: %(registered)s."),
     "other_county": _("The household is registered in %(region)s, not in this county."),
@@ -164,8 +163,25 @@ COLUMNS: dict[str, Any] = {
 }
 
 
+def _reason(problem: Mapping[str, Any]) -> str:
+    """Why an ID or a card was refused, in the reader's language: checked again on display,
+    since the import stored the cell, not a message in the importer's language."""
+    value = str(problem.get("value", ""))
+    try:
+        if problem.get("code") == "resident_id":
+            parse_resident_id(value, today=clock.today())
+        else:
+            parse_bank_card(value)
+    except (InvalidResidentId, InvalidBankCard) as exc:
+        return str(exc)
+    return str(problem.get("reason", ""))
+
+
 def problem_text(problem: Mapping[str, Any]) -> str:
-    params = {key: value for key, value in problem.items() if key != "code"}
+    params = {key: value for key, value in problem.items() if key not in ("code", "value")}
+    if problem.get("code") in ("resident_id", "card"):
+        # The checks' own messages name the ID or the card.
+        return _reason(problem) or str(_("Not accepted."))
     if "column" in params:
         params["column"] = str(COLUMNS.get(params["column"], params["column"]))
     template = PROBLEMS.get(problem.get("code", ""), _("Not accepted."))
@@ -224,8 +240,8 @@ def match_relocation_rows(
         if cells["resident_id"]:
             try:
                 row["resident_id"] = parse_resident_id(cells["resident_id"], today=today).number
-            except InvalidResidentId as exc:
-                row["problems"].append({"code": "resident_id", "reason": str(exc)})
+            except InvalidResidentId:
+                row["problems"].append({"code": "resident_id", "value": cells["resident_id"]})
                 row["resident_id"] = ""
         if cells["people"]:
             row["people"] = _people(cells["people"])
@@ -234,8 +250,8 @@ def match_relocation_rows(
         if cells["card"]:
             try:
                 row["card"] = parse_bank_card(cells["card"])
-            except InvalidBankCard as exc:
-                row["problems"].append({"code": "card", "reason": str(exc)})
+            except InvalidBankCard:
+                row["problems"].append({"code": "card", "value": cells["card"]})
         rows.append(row)
     _match_register(county, rows, exclude_batch=exclude_batch)
     for row in rows:

@@ -126,3 +126,15 @@ def test_it_never_crashes_on_a_hostile_file_and_keeps_no_batch(world):
                 world.county.pk, actor=world["finance"], file_name="x.xlsx", data=data
             )
     assert not GrantBatch.objects.exists()
+
+
+def test_it_gives_the_reason_for_a_bad_id_or_card_in_the_readers_language(world):
+    from django.utils import translation
+
+    relocated(world)
+    batch = imported(world, [[rid(1)[:17] + "0", "张大山", "东村", 4, card(1)[:-1] + "0"]])
+    id_problem, card_problem = batch.rows[0]["problems"]
+    assert "校验码" in problem_text(id_problem) or "校验" in problem_text(id_problem)
+    with translation.override("en"):
+        assert problem_text(id_problem) == "The check character of this resident ID is wrong."
+        assert "check digit does not match" in problem_text(card_problem)
