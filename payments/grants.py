@@ -57,6 +57,7 @@ SUBSIDY_TYPES = (
     AssistanceType.ELDERLY,
 )
 DEFAULT_SUBSIDY_TYPES = (AssistanceType.DIBAO, AssistanceType.TEKUN, AssistanceType.ORPHAN)
+HOUSEHOLD_TYPES = frozenset({AssistanceType.DIBAO})
 PER_PERSON = "person"
 PER_CASE = "case"
 RELOCATION_CAUSE = "relocation"
@@ -403,7 +404,10 @@ def subsidy_rows(
     )
     rows = []
     for case in cases:
-        people = 1 if case["single_person_id"] else max(case["covered"], 1)
+        # Dibao covers the household's covered members (one under single-person cover);
+        # every other type is one person's benefit (特困, orphan, disability, elderly).
+        whole = case["assistance_type"] in HOUSEHOLD_TYPES and not case["single_person_id"]
+        people = max(case["covered"], 1) if whole else 1
         amount = chosen.amount * (people if chosen.per == PER_PERSON else 1)
         problems = []
         if case["pk"] in already:

@@ -61,15 +61,16 @@ def chosen(**overrides):
 def test_it_chooses_active_cases_of_the_types_in_the_county(world, recipients, in_march):
     batch = do_select_price_subsidy(world.county.pk, chosen(), actor=world["finance"])
     assert [row["number"] for row in batch.rows] == ["DB1", "TK1", "DB2", "DB3"]
-    assert [row["people"] for row in batch.rows] == [3, 2, 1, 1]
-    assert [row["amount"] for row in batch.rows] == ["60.00", "40.00", "20.00", "20.00"]
-    assert batch.total_amount == Decimal("140.00")
+    # Dibao counts the covered members (one under single-person cover); 特困 is one person's.
+    assert [row["people"] for row in batch.rows] == [3, 1, 1, 1]
+    assert [row["amount"] for row in batch.rows] == ["60.00", "20.00", "20.00", "20.00"]
+    assert batch.total_amount == Decimal("120.00")
     assert batch.kind == GrantKind.PRICE_SUBSIDY
     assert batch.criteria["types"] == ["dibao", "tekun", "orphan"]
     summary = totals(batch)
     assert [(g.township, g.type, g.rows, g.people, g.amount) for g in summary["groups"]] == [
         ("东镇", "dibao", 1, 3, Decimal("60.00")),
-        ("东镇", "tekun", 1, 2, Decimal("40.00")),
+        ("东镇", "tekun", 1, 1, Decimal("20.00")),
         ("西镇", "dibao", 2, 2, Decimal("40.00")),
     ]
 
@@ -111,15 +112,15 @@ def test_it_grants_each_case_once_for_the_month(world, recipients, in_march):
     assert [(g.case.number, g.amount) for g in grants] == [
         ("DB1", Decimal("60.00")),
         ("DB3", Decimal("20.00")),
-        ("TK1", Decimal("40.00")),
+        ("TK1", Decimal("20.00")),
     ]
     assert {g.payable_from for g in grants} == {date(2026, 4, 1)}
-    assert done.total_amount == Decimal("120.00")
+    assert done.total_amount == Decimal("100.00")
     assert [row["problems"] for row in done.rows if not row["ok"]] == [
         [{"code": "no_longer_active"}]
     ]
     event = AuditEvent.objects.get(action="grant.created", case=recipients["tekun"])
-    assert event.payload["batch"] == batch.pk and event.payload["amount"] == "40.00"
+    assert event.payload["batch"] == batch.pk and event.payload["amount"] == "20.00"
     # The same class again for the same month: every case already has it.
     again = do_select_price_subsidy(world.county.pk, chosen(), actor=world["finance"])
     assert [row["ok"] for row in again.rows] == [False, False, False]
