@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from assistance.actions import ActionError
 from assistance.errors import UserFacingError
 from assistance.kinds import kind_for
-from assistance.models import AssistanceType, Case, CaseStatus, Household, Region
+from assistance.models import AssistanceType, Case, CaseStatus, DeathRecord, Household, Region
 from engine import audit
 from engine.clock import clock
 from payments import grants
@@ -271,6 +271,12 @@ def _grant_relocation(
         ).values_list("case__household_id", "batch__title")
     )
     households = Household.objects.in_bulk(household_ids)
+    # A head whose death was recorded after the preview is not granted either.
+    dead = set(
+        DeathRecord.objects.filter(
+            resident_id__in=[row["resident_id"] for row in kept]
+        ).values_list("resident_id", flat=True)
+    )
     kind = kind_for(AssistanceType.TEMPORARY)
     prefix = kind.case_prefix if kind is not None else "LS"
     today = clock.today()
@@ -279,6 +285,10 @@ def _grant_relocation(
     for row in kept:
         if row["household_id"] in granted:
             _skip(row, {"code": "already_granted", "batch": granted[row["household_id"]]})
+            skipped += 1
+            continue
+        if row["resident_id"] in dead:
+            _skip(row, {"code": "deceased"})
             skipped += 1
             continue
         granted[row["household_id"]] = batch.title

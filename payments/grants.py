@@ -514,6 +514,19 @@ def cases_of(batch: GrantBatch, rows: Iterable[Mapping[str, Any]]) -> dict[int, 
     return {case.pk: case for case in Case.objects.filter(pk__in=ids, grants__batch=batch)}
 
 
+def same_file_batch(batch: GrantBatch) -> GrantBatch | None:
+    """An earlier batch of the county made from the very same file, if any."""
+    if not batch.source_sha256:
+        return None
+    return (
+        GrantBatch.objects.filter(county_id=batch.county_id, source_sha256=batch.source_sha256)
+        .filter(pk__lt=batch.pk)
+        .only("pk", "title", "status")
+        .order_by("pk")
+        .first()
+    )
+
+
 def person(user: Any) -> str:
     if user is None:
         return ""

@@ -137,6 +137,7 @@ def batch(request: AuthedRequest, batch_id: int) -> HttpResponse:
         and bool(grants.APPROVE_ROLES & acting),
         "own_waiting": submitted and found.created_by_id == user.pk,
         "decision_form": DecisionForm(),
+        "same_file": grants.same_file_batch(found),
         "type_labels": dict(AssistanceType.choices),
     }
     return render(request, "payments/grants/batch.html", context)

@@ -23,7 +23,7 @@ from payments.actions_grants import (
 )
 from payments.models import BatchStatus, GrantBatch, GrantKind, OneOffGrant
 from tests.fixtures import SHANGHAI
-from tests.payments.grants_world import card, good_rows, relocated, rid, xlsx
+from tests.payments.grants_world import card, csv_bytes, good_rows, relocated, rid, xlsx
 
 
 @pytest.fixture
@@ -109,13 +109,18 @@ def test_it_lets_a_payments_officer_prepare_but_not_approve(world):
 
 def test_it_never_grants_twice_when_approved_again_or_reimported(world):
     relocated(world)
-    batch = submitted(world)
+    # CSV, byte for byte the same each time (a saved workbook carries its save time).
+    listing = csv_bytes(good_rows())
+    batch = do_import_relocation_list(
+        world.county.pk, actor=world["finance"], file_name="list.csv", data=listing
+    )
+    do_submit_batch(batch.pk, actor=world["finance"])
     do_approve_batch(batch.pk, actor=world["approver"])
     with pytest.raises(ActionError):
         do_approve_batch(batch.pk, actor=world["approver"])
     # The same list again: every row is already granted, so there is nothing to submit.
     same = do_import_relocation_list(
-        world.county.pk, actor=world["finance"], file_name="list.xlsx", data=xlsx(good_rows())
+        world.county.pk, actor=world["finance"], file_name="list.csv", data=listing
     )
     assert [row["ok"] for row in same.rows] == [False, False, False]
     with pytest.raises(ActionError, match="没有可提交"):
@@ -186,3 +191,18 @@ def test_it_refuses_outsiders_and_readers_an_import(world):
                 world.county.pk, actor=world[user], file_name="l.xlsx", data=xlsx(good_rows())
             )
     assert not GrantBatch.objects.exists()
+
+
+def test_it_skips_a_head_whose_death_is_recorded_before_approval(world):
+    from assistance.models import DeathRecord
+
+    relocated(world)
+    batch = submitted(world)
+    DeathRecord.objects.create(
+        resident_id=rid(2), died_on=date(2026, 1, 5), source="公安", imported_at=clock.now()
+    )
+    done = do_approve_batch(batch.pk, actor=world["approver"])
+    assert [row["ok"] for row in done.rows] == [True, False, True]
+    assert done.rows[1]["problems"] == [{"code": "deceased"}]
+    assert done.total_amount == Decimal("10500.00")
+    assert OneOffGrant.objects.count() == 2

@@ -8,15 +8,16 @@ from django.urls import reverse
 
 from assistance.ids import mask_resident_id
 from payments.actions_grants import do_approve_batch, do_import_relocation_list, do_submit_batch
-from tests.payments.grants_world import card, good_rows, relocated, rid, xlsx
+from tests.payments.grants_world import card, csv_bytes, good_rows, relocated, rid
+
+ROWS = [*good_rows(), [rid(50), "钱未登", "东村", 2, card(50)]]
 
 
 @pytest.fixture
 def batch(world):
     relocated(world)
-    rows = [*good_rows(), [rid(50), "钱未登", "东村", 2, card(50)]]
     return do_import_relocation_list(
-        world.county.pk, actor=world["finance"], file_name="list.xlsx", data=xlsx(rows)
+        world.county.pk, actor=world["finance"], file_name="list.csv", data=csv_bytes(ROWS)
     )
 
 
@@ -98,3 +99,15 @@ def test_it_makes_cases_the_approver_can_open_with_their_origin_in_the_timeline(
     assert done.rows[0]["case_number"] in page
     assert "按批次生成一次性发放" in page
     assert "起发月份" in client.get(url(done)).content.decode()
+
+
+def test_it_says_when_the_same_file_was_imported_before(client, world, batch):
+    again = do_import_relocation_list(
+        world.county.pk,
+        actor=world["finance"],
+        file_name="again.csv",
+        data=csv_bytes(ROWS),
+    )
+    client.force_login(world["finance"])
+    assert "同一文件此前已导入过" in client.get(url(again)).content.decode()
+    assert "同一文件此前已导入过" not in client.get(url(batch)).content.decode()
