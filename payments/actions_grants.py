@@ -17,7 +17,17 @@ from django.utils.translation import gettext as _
 from assistance.actions import ActionError
 from assistance.errors import UserFacingError
 from assistance.kinds import kind_for
-from assistance.models import AssistanceType, Case, CaseStatus, DeathRecord, Household, Region
+from assistance.models import (
+    AssistanceType,
+    Case,
+    CaseRecusal,
+    CaseStatus,
+    DeathRecord,
+    Household,
+    Member,
+    NearRelative,
+    Region,
+)
 from engine import audit
 from engine.clock import clock
 from payments import grants
@@ -226,8 +236,20 @@ def do_approve_batch(batch_id: int, *, actor: User, note: str = "") -> GrantBatc
         else grants.first_of_next_month(today)
     )
     if batch.kind == GrantKind.RELOCATION:
+        _refuse_relatives_approving(batch, actor)
         created, skipped = _grant_relocation(batch, actor, role, payable_from)
     else:
+        recused = CaseRecusal.objects.filter(
+            user=actor, case_id__in=[row["case_id"] for row in batch.rows if row.get("ok")]
+        ).values_list("case__number", flat=True)
+        if recused:
+            raise ActionError(
+                _(
+                    "You are recused from cases in this batch (%(cases)s): another approver "
+                    "must decide it."
+                )
+                % {"cases": ", ".join(sorted(recused)[:10])}
+            )
         created, skipped = _grant_subsidy(batch, actor, role, payable_from)
     batch.criteria = {**batch.criteria, "payable_from": payable_from.isoformat()}
     batch.status = BatchStatus.APPROVED
@@ -252,6 +274,66 @@ def do_approve_batch(batch_id: int, *, actor: User, note: str = "") -> GrantBatc
         },
     )
     return batch
+
+
+def _relatives(household_ids: list[int]) -> dict[int, dict[int, NearRelative]]:
+    """Household -> staff member -> their declaration of one of its members (R7)."""
+    members = dict(
+        Member.objects.filter(household_id__in=household_ids).values_list(
+            "resident_id", "household_id"
+        )
+    )
+    found: dict[int, dict[int, NearRelative]] = {}
+    for declaration in NearRelative.objects.filter(resident_id__in=list(members)):
+        found.setdefault(members[declaration.resident_id], {}).setdefault(
+            declaration.staff_id, declaration
+        )
+    return found
+
+
+def _refuse_relatives_approving(batch: GrantBatch, actor: User) -> None:
+    """An approver never decides a grant to their own near relative (R7): another must."""
+    kept = [row for row in batch.rows if row.get("ok")]
+    related = _relatives([row["household_id"] for row in kept])
+    lines = [str(row["line"]) for row in kept if actor.pk in related.get(row["household_id"], {})]
+    if lines:
+        raise ActionError(
+            _(
+                "You declared a near relative in this batch (lines %(lines)s): another "
+                "approver must decide it."
+            )
+            % {"lines": ", ".join(lines)}
+        )
+
+
+def _recuse(cases: list[Case]) -> None:
+    """Staff who declared a member of a granted household as a near relative are recused
+    from its case, as from an application's (R7)."""
+    related = _relatives([case.household_id for case in cases])
+    flagged = [case for case in cases if case.household_id in related]
+    CaseRecusal.objects.bulk_create(
+        [
+            CaseRecusal(
+                case=case,
+                user_id=staff_id,
+                reason=f"near relative: {declaration.get_relation_display()}",
+            )
+            for case in flagged
+            for staff_id, declaration in related[case.household_id].items()
+        ],
+        ignore_conflicts=True,
+    )
+    for case in flagged:
+        case.relative_flag = True
+        audit.record(
+            "case.relatives_flagged",
+            actor=None,
+            role="system",
+            region_id=case.region_id,
+            case_id=case.pk,
+            payload={"recused_staff": sorted(related[case.household_id])},
+        )
+    Case.objects.filter(pk__in=[case.pk for case in flagged]).update(relative_flag=True)
 
 
 def _skip(row: dict[str, Any], problem: dict[str, Any]) -> None:
@@ -319,6 +401,7 @@ def _grant_relocation(
         row["case_id"] = case.pk
         row["case_number"] = case.number
         _audit_case(case, grant, batch, actor, role, created_case=True)
+    _recuse(cases)
     return len(cases), skipped
 
 

@@ -206,3 +206,30 @@ def test_it_skips_a_head_whose_death_is_recorded_before_approval(world):
     assert done.rows[1]["problems"] == [{"code": "deceased"}]
     assert done.total_amount == Decimal("10500.00")
     assert OneOffGrant.objects.count() == 2
+
+
+def test_it_recuses_relatives_and_refuses_an_approver_related_to_a_household(world):
+    from assistance.actions import do_declare_relative
+    from assistance.models import CaseRecusal, Member
+
+    homes = relocated(world)
+    wife = Member.objects.filter(household=homes["li"], is_applicant=False).first()
+    do_declare_relative(
+        actor=world["approver"], name=wife.name, resident_id=wife.resident_id, relation="spouse"
+    )
+    do_declare_relative(actor=world["clerk"], name="张大山", resident_id=rid(1), relation="sibling")
+    batch = submitted(world)
+    with pytest.raises(ActionError, match="第 3 行"):
+        do_approve_batch(batch.pk, actor=world["approver"])
+    assert not OneOffGrant.objects.exists()
+    # Returned and imported again without that household, another approver is not needed.
+    do_return_batch(batch.pk, "李秀英是审批人亲属，另行审批", actor=world["approver"])
+    rows = [good_rows()[0], good_rows()[2]]
+    done = do_approve_batch(submitted(world, rows).pk, actor=world["approver"])
+    zhang = Case.objects.get(pk=done.rows[0]["case_id"])
+    assert zhang.relative_flag
+    assert list(
+        CaseRecusal.objects.filter(case=zhang).values_list("user__username", flat=True)
+    ) == ["clerk"]
+    assert AuditEvent.objects.filter(case=zhang, action="case.relatives_flagged").exists()
+    assert not Case.objects.get(pk=done.rows[1]["case_id"]).relative_flag

@@ -130,3 +130,14 @@ def test_it_grants_each_case_once_for_the_month(world, recipients, in_march):
         world.county.pk, chosen(month=date(2026, 5, 1)), actor=world["finance"]
     )
     assert all(row["ok"] for row in may.rows)
+
+
+def test_it_refuses_an_approver_recused_from_a_case_of_the_batch(world, recipients, in_march):
+    from assistance.models import CaseRecusal
+
+    CaseRecusal.objects.create(case=recipients["tekun"], user=world["approver"], reason="亲属")
+    batch = do_select_price_subsidy(world.county.pk, chosen(), actor=world["finance"])
+    do_submit_batch(batch.pk, actor=world["finance"])
+    with pytest.raises(ActionError, match="TK1"):
+        do_approve_batch(batch.pk, actor=world["approver"])
+    assert not OneOffGrant.objects.exists()
