@@ -44,6 +44,7 @@ BASE_POLICY = {
     "dibao_supplement_minor": "50.00",
     "dibao_supplement_severe_disability": "100.00",
     "dibao_supplement_serious_illness": "100.00",
+    "relocation_grant_per_person": "1500.00",
 }
 
 
@@ -86,6 +87,8 @@ STAFF = [
     ("policy2", "policy_staff", "430000", "钱复核（省民政厅）"),
     ("auditor", "auditor", "431102", "吴审计（县纪检）"),
     ("west_clerk", "township_clerk", "431102002", "郑受理（西镇）"),
+    # Prepares batch grants (payments/grants.py); the county approver approves them.
+    ("finance", "county_finance", "431102", "钱财务（县民政局）"),
 ]
 
 REGIONS = [

@@ -61,6 +61,12 @@ ACTION_LABELS = {
     "audit.report_viewed": _("Auditor read a report"),
     "public.objection_received": _("Objection received online"),
     "public.page_saved": _("Public page saved"),
+    # Batch grants (payments/actions_grants.py).
+    "grant_batch.created": _("Grant batch prepared"),
+    "grant_batch.submitted": _("Grant batch submitted for approval"),
+    "grant_batch.approved": _("Grant batch approved"),
+    "grant_batch.returned": _("Grant batch returned"),
+    "grant.created": _("One-off grant made from a batch"),
 }
 
 
