@@ -44,6 +44,7 @@ BASE_POLICY = {
     "dibao_supplement_minor": "50.00",
     "dibao_supplement_severe_disability": "100.00",
     "dibao_supplement_serious_illness": "100.00",
+    "relocation_grant_per_person": "1500.00",
 }
 
 
@@ -86,6 +87,8 @@ STAFF = [
     ("policy2", "policy_staff", "430000", "钱复核（省民政厅）"),
     ("auditor", "auditor", "431102", "吴审计（县纪检）"),
     ("west_clerk", "township_clerk", "431102002", "郑受理（西镇）"),
+    # Prepares batch grants (payments/grants.py); the county approver approves them.
+    ("finance", "county_finance", "431102", "钱财务（县民政局）"),
 ]
 
 REGIONS = [
@@ -131,6 +134,7 @@ def seed() -> list[tuple[str, str]]:
         StaffProfile.objects.create(user=admin, full_name="系统管理员")
     _cases(users, regions["431102001001"])
     _kind_cases(users, regions)
+    _app_content(users, regions)
     return [(username, role) for username, role, _code, _name in STAFF]
 
 
@@ -171,6 +175,17 @@ def _kind_cases(users: dict[str, User], regions: dict[str, Region]) -> None:
 # Workspace apps add their demo records here from their AppConfig.ready (imports point
 # down: assistance never imports a workspace).
 DEMO_SEEDS: list[Callable[[Mapping[str, User], Mapping[str, Region]], None]] = []
+
+
+def _app_content(users: dict[str, User], regions: dict[str, Region]) -> None:
+    """Workspace apps with demo content of their own (the public site's pages) seed it through
+    a `seed_demo(users, regions)` method on their AppConfig: assistance imports none of them."""
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        hook = getattr(config, "seed_demo", None)
+        if callable(hook):
+            hook(users, regions)
 
 
 def _cases(users: dict[str, User], village: Region) -> None:

@@ -209,6 +209,9 @@ class AssistanceType(models.TextChoices):
     DISABILITY = "disability", _("Disability subsidies")
     ORPHAN = "orphan", _("Orphan allowance")
     ELDERLY = "elderly", _("Elderly allowance")
+    MEDICAL = "medical", _("Medical assistance top-up")
+    DISASTER = "disaster", _("Disaster relief")
+    DEVICES = "devices", _("Assistive devices for poor disabled people")
     # Not applied for: requests registered at the one window (onewindow/) that run their own
     # process on a case of their own (R12 referral, S19 complaints and petitions).
     REFERRAL = "referral", _("Referral to another department")

@@ -104,6 +104,10 @@ PARAMS: dict[str, Param] = {
     "dibao_supplement_serious_illness": Param(
         _("Extra dibao per seriously ill member (yuan/month)"), clean_money
     ),
+    # Seed 002: a one-off resettlement grant per person relocated for poverty relief.
+    "relocation_grant_per_person": Param(
+        _("Relocation resettlement grant per person (yuan, once)"), clean_money
+    ),
 }
 
 

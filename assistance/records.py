@@ -42,6 +42,9 @@ MESSAGE_FIELDS: dict[str, dict[str, Any]] = {
         "objector": gettext_lazy("Objector"),
         "received_on": gettext_lazy("Received on"),
         "reason": gettext_lazy("Objection"),
+        # Objections sent from the public site (public.actions.do_submit_objection).
+        "channel": (gettext_lazy("Received through"), {"online": gettext_lazy("Public website")}),
+        "receipt": gettext_lazy("Receipt number"),
     },
 }
 EXTENSION_FIELDS = {"reason": gettext_lazy("Reason for the extension")}

@@ -188,4 +188,60 @@ PROCEDURES: dict[str, Procedure] = {
         ),
         "procedure_working_days",
     ),
+    # The kinds added through the registry (docs/design.md, "Adding an assistance type").
+    AssistanceType.MEDICAL: Procedure(
+        AssistanceType.MEDICAL,
+        (
+            _stage(
+                "township_review",
+                _("Township review of the costs"),
+                {"township_review"},
+                "medical_review_working_days",
+            ),
+            _stage(
+                "decision", _("County decision"), {"county_decision"}, "confirmation_working_days"
+            ),
+            _REFUSAL,
+        ),
+        "procedure_working_days",
+    ),
+    AssistanceType.DISASTER: Procedure(
+        AssistanceType.DISASTER,
+        (
+            _stage(
+                "township_review",
+                _("Township damage check"),
+                {"township_review"},
+                "disaster_review_working_days",
+            ),
+            _NOTICE,
+            _stage(
+                "decision", _("County decision"), {"county_decision"}, "confirmation_working_days"
+            ),
+            _REFUSAL,
+        ),
+        "procedure_working_days",
+    ),
+    AssistanceType.DEVICES: Procedure(
+        AssistanceType.DEVICES,
+        (
+            _stage(
+                "township_review",
+                _("Township first review"),
+                {"township_review"},
+                "opinion_working_days",
+            ),
+            _stage(
+                "assessment",
+                _("Federation's device assessment"),
+                {"assessment"},
+                "devices_assessment_working_days",
+            ),
+            _stage(
+                "issue", _("Issue of the device"), {"issue_device"}, "devices_issue_working_days"
+            ),
+            _REFUSAL,
+        ),
+        "procedure_working_days",
+    ),
 }

@@ -89,3 +89,30 @@ def register(kind: Kind) -> Kind:
 
 def kind_for(code: str) -> Kind | None:
     return KINDS.get(code)
+
+
+ONE_OFF_PAID = "one_off_paid"
+
+# The end reasons of a case granted once, with what the case page calls its amount there.
+GRANTED_ONCE: dict[str, Any] = {}
+
+
+def close_when_granted(process_key: str, end_reason: str = ONE_OFF_PAID, label: Any = None) -> None:
+    """For a kind granted once (a sum, a device): its approved case is closed at once, not
+    left active, so payment runs, reviews and exits never take it for a monthly benefit."""
+    from django.utils.translation import gettext_lazy
+
+    from assistance.models import CaseStatus
+    from assistance.projections import apply_application_outcome, register_outcome_handler
+
+    def outcome(case: Case, data: dict[str, Any]) -> list[str]:
+        fields = apply_application_outcome(case, data)
+        if data.get("outcome") == "approved":
+            case.status = CaseStatus.CLOSED
+            case.ended_on = case.decided_on
+            case.end_reason = end_reason
+            fields += ["ended_on", "end_reason"]
+        return fields
+
+    register_outcome_handler(process_key, outcome)
+    GRANTED_ONCE.setdefault(end_reason, label or gettext_lazy("Paid once"))

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('assistance', '0013_one_window_types'),
+        ('assistance', '0014_one_window_types'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from assistance import access, actions
+from assistance.kinds import GRANTED_ONCE
+from assistance.models import CaseStatus
 from assistance.roles import ROLES
 from engine import incidents, runtime
 from portal import case_queries, workflow_text
@@ -47,6 +49,10 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
         "actions": case_actions_context(request.user, case),
         # A failed diagram step holds the case until policy staff retry it.
         "held": incidents.open_for_case(case.pk),
+        # A sum or a device granted once is not a monthly amount.
+        "granted_once": GRANTED_ONCE.get(case.end_reason)
+        if case.status == CaseStatus.CLOSED
+        else None,
         "extension_form": ExtensionForm()
         if roles & actions.EXTENSION_ROLES and file.procedure.can_extend
         else None,

@@ -73,6 +73,50 @@ def elderly_at_verification(world: World) -> Case:
     return elderly_flow.apply(world, elderly_flow.born_aged(92))
 
 
+def medical_at_decision(world: World) -> Case:
+    from tests.workflows import test_medical_paths as medical_flow
+
+    deploy_only("medical.bpmn", actor=world["policy"])
+    case = medical_flow.apply(world)
+    actions.do_complete_task(
+        Task.objects.get(case=case, spec_name="township_review").pk,
+        actor=world["reviewer"],
+        data={"opinion": "approve"},
+    )
+    return case
+
+
+def disaster_at_decision(world: World) -> Case:
+    from tests.workflows import test_disaster_paths as disaster_flow
+
+    deploy_only("disaster.bpmn", actor=world["policy"])
+    case = disaster_flow.apply(world, disaster_flow.TRANSITION)
+    actions.do_complete_task(
+        Task.objects.get(case=case, spec_name="township_review").pk,
+        actor=world["reviewer"],
+        data={"opinion": "approve"},
+    )
+    disaster_flow.pass_notice()
+    return case
+
+
+def devices_at_issue(world: World) -> Case:
+    from tests.workflows import test_devices_paths as devices_flow
+    from tests.workflows.disability import federation_user
+
+    deploy_only("devices.bpmn", actor=world["policy"])
+    if "federation" not in world.users:  # the disability case may have made one
+        federation_user(world)
+    case = devices_flow.apply(world)
+    actions.do_complete_task(
+        Task.objects.get(case=case, spec_name="township_review").pk,
+        actor=world["reviewer"],
+        data={"opinion": "approve"},
+    )
+    devices_flow.assess(world, case, price="6800.00", device="prosthesis")
+    return case
+
+
 # kind, how its case reaches a decision, the task, who does it, what the page must say
 KINDS: list[tuple[str, Callable[[World], Case], str, str, list[str]]] = [
     (
@@ -127,6 +171,47 @@ KINDS: list[tuple[str, Callable[[World], Case], str, str, list[str]]] = [
             "周岁年龄：92",
             "补贴档次：90-99周岁",
             "依据流程中的高龄津贴年龄段表",
+        ],
+    ),
+    (
+        "medical",
+        medical_at_decision,
+        "county_decision",
+        "approver",
+        [
+            "合规住院费用 20000.00",
+            "基本医疗保险报销 12000.00",
+            "大病保险报销 3000.00",
+            "个人自付部分 5000.00",
+            "救助比例：50%",
+            "低收入家庭成员",
+            "每人每年封顶线 医疗救助：每人每年救助封顶线（元）",
+            "本年度已获医疗救助 0.00",
+        ],
+    ),
+    (
+        "disaster",
+        disaster_at_decision,
+        "county_decision",
+        "approver",
+        [
+            "救助项目：过渡期生活救助",
+            "受灾需救助人数：2",
+            "每人每天 受灾人员救助：过渡期生活救助每人每天（元）",
+            "月数：3",
+            "（90天）",
+        ],
+    ),
+    (
+        "devices",
+        devices_at_issue,
+        "issue_device",
+        "federation",
+        [
+            "辅助器具：假肢",
+            "县残联评估确定",
+            "适配辅具价格 6800.00",
+            "每人上限 辅助器具适配：每人辅具费用上限（元）",
         ],
     ),
 ]

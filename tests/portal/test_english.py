@@ -33,6 +33,9 @@ def data_values() -> list[str]:
     values += Member.objects.values_list("name", flat=True)
     values += Household.objects.values_list("address", flat=True)
     values += Case.objects.values_list("outcome_reasons", flat=True)
+    # Free text of an application's intake fields (a hospital's name), as the clerk typed it.
+    for details in Case.objects.values_list("details", flat=True):
+        values += [value for value in (details or {}).values() if isinstance(value, str)]
     values += StaffProfile.objects.values_list("full_name", flat=True)
     values += Evidence.objects.values_list("original_name", flat=True)
     values += staff_wrote()

@@ -347,6 +347,21 @@ def url_patterns(resolver: Any = None, prefix: str = "", namespace: str = "") ->
 OUTSIDE_THE_MATRIX = {"login", "logout", "set_language"}
 
 
+def _grant_batch(world):
+    """A batch awaiting approval in the auditor's county (payments/grants.py)."""
+    from engine.clock import clock
+    from payments.models import GrantBatch
+
+    return GrantBatch.objects.create(
+        kind="relocation",
+        county=world.county,
+        title="搬迁",
+        status="submitted",
+        created_by=world["finance"],
+        created_at=clock.now(),
+    )
+
+
 def test_it_lets_auditors_change_nothing_anywhere(client, world):
     """Every URL of portal, studio and audit, posted to by an auditor with real objects in
     their jurisdiction, refuses: 403 where the auditor may read (portal), 404 where the
@@ -375,13 +390,14 @@ def test_it_lets_auditors_change_nothing_anywhere(client, world):
         "draft_id": draft.pk,
         "version": 1,
         "index": 0,
+        "batch_id": _grant_batch(world).pk,
     }
     strings = {"code": world.county.code, "key": "dibao", "scope": "province", "side": "a",
                "path": "dibao.bpmn", "fmt": "xlsx"}  # fmt: skip
     watched = [
         model
         for model in apps.get_models()
-        if model._meta.app_label in {"assistance", "engine", "studio", "audit", "auth"}
+        if model._meta.app_label in {"assistance", "engine", "studio", "audit", "auth", "payments"}
     ]
     before = {model: model.objects.count() for model in watched}
     client.force_login(world["auditor"])

@@ -1,0 +1,522 @@
+"""Every write of batch grants: make a batch from an imported list or a class of recipients,
+submit it, approve it (cases and grants in the same transaction) or return it. Each is one
+transaction, access-checked and audited; approval is idempotent."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from assistance.actions import ActionError
+from assistance.errors import UserFacingError
+from assistance.kinds import kind_for
+from assistance.models import (
+    AssistanceType,
+    Case,
+    CaseRecusal,
+    CaseStatus,
+    DeathRecord,
+    Household,
+    Member,
+    NearRelative,
+    Region,
+)
+from engine import audit
+from engine.clock import clock
+from payments import grants
+from payments.grants_files import read_upload
+from payments.models import BatchStatus, GrantBatch, GrantKind, OneOffGrant
+
+# A relocation grant is paid once, like any granted temporary aid (assistance.kinds.temporary):
+# its case is decided and closed at once, so it never looks like a monthly benefit.
+ONE_OFF_PAID = "one_off_paid"
+
+
+def _county(user: User, county_id: int) -> Region:
+    county = next((c for c in grants.counties_for_user(user) if c.pk == county_id), None)
+    if county is None:
+        from django.http import Http404
+
+        raise Http404("No such county.")
+    return county
+
+
+def _title(title: str, default: str) -> str:
+    cleaned = " ".join(title.split())[:200]
+    return cleaned or default
+
+
+@transaction.atomic
+def do_import_relocation_list(
+    county_id: int, *, actor: User, file_name: str, data: bytes, title: str = ""
+) -> GrantBatch:
+    """A draft batch from an uploaded list of relocated households, each row matched against
+    the register; rows with problems are kept with them, excluded from the total."""
+    county = _county(actor, county_id)
+    role = grants.require_role(actor, county, grants.PREPARE_ROLES)
+    today = clock.today()
+    try:
+        per_person = grants.per_person_amount(county, today)
+    except KeyError as exc:
+        raise ActionError(
+            _("The county has no relocation grant per person among its policy parameters.")
+        ) from exc
+    try:
+        raw_rows = read_upload(file_name, data)
+    except UserFacingError as exc:
+        raise ActionError(str(exc)) from exc
+    rows = grants.match_relocation_rows(county, raw_rows, per_person, today)
+    sha256 = hashlib.sha256(data).hexdigest()
+    name = file_name.replace("\\", "/").rsplit("/", 1)[-1][:200]
+    batch = GrantBatch.objects.create(
+        kind=GrantKind.RELOCATION,
+        county=county,
+        title=_title(title, _("Relocation grants %(day)s") % {"day": today.isoformat()}),
+        source_name=name,
+        source_sha256=sha256,
+        criteria={"per_person": str(per_person), "policy_day": today.isoformat()},
+        rows=rows,
+        total_amount=grants.kept_total(rows),
+        created_by=actor,
+        created_at=clock.now(),
+    )
+    earlier = (
+        GrantBatch.objects.filter(county=county, source_sha256=sha256)
+        .exclude(pk=batch.pk)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    audit.record(
+        "grant_batch.created",
+        actor=actor,
+        role=role,
+        region_id=county.pk,
+        payload={
+            "batch": batch.pk,
+            "kind": batch.kind,
+            "file": name,
+            "sha256": sha256,
+            "rows": len(rows),
+            "kept": sum(1 for row in rows if row["ok"]),
+            "total": str(batch.total_amount),
+            "same_file_as_batch": earlier,
+        },
+    )
+    return batch
+
+
+@transaction.atomic
+def do_select_price_subsidy(
+    county_id: int, chosen: grants.SubsidyClass, *, actor: User, title: str = ""
+) -> GrantBatch:
+    """A draft batch of a price-linked subsidy for every case of the chosen class."""
+    county = _county(actor, county_id)
+    role = grants.require_role(actor, county, grants.PREPARE_ROLES)
+    if not chosen.types or set(chosen.types) - set(grants.SUBSIDY_TYPES):
+        raise ActionError(_("Choose at least one type of assistance."))
+    if chosen.amount <= 0:
+        raise ActionError(_("The amount must be more than 0 yuan."))
+    if chosen.month.day != 1:
+        raise ActionError(_("Choose the month the subsidy is paid in."))
+    if chosen.month < date(clock.today().year, clock.today().month, 1):
+        raise ActionError(_("The subsidy cannot be paid in a month already gone."))
+    rows = grants.subsidy_rows(county, chosen)
+    batch = GrantBatch.objects.create(
+        kind=GrantKind.PRICE_SUBSIDY,
+        county=county,
+        title=_title(
+            title, _("Price-linked subsidy %(month)s") % {"month": f"{chosen.month:%Y-%m}"}
+        ),
+        criteria=chosen.as_json(),
+        rows=rows,
+        total_amount=grants.kept_total(rows),
+        created_by=actor,
+        created_at=clock.now(),
+    )
+    audit.record(
+        "grant_batch.created",
+        actor=actor,
+        role=role,
+        region_id=county.pk,
+        payload={
+            "batch": batch.pk,
+            "kind": batch.kind,
+            "criteria": batch.criteria,
+            "rows": len(rows),
+            "kept": sum(1 for row in rows if row["ok"]),
+            "total": str(batch.total_amount),
+        },
+    )
+    return batch
+
+
+def _locked(actor: User, batch_id: int) -> GrantBatch:
+    return grants.get_batch_for_user(actor, batch_id, lock=True)
+
+
+@transaction.atomic
+def do_submit_batch(batch_id: int, *, actor: User) -> GrantBatch:
+    batch = _locked(actor, batch_id)
+    role = grants.require_role(actor, batch.county, grants.PREPARE_ROLES)
+    if batch.created_by_id != actor.pk:
+        raise ActionError(_("Only the person who prepared the batch submits it."))
+    if batch.status != BatchStatus.DRAFT:
+        raise ActionError(_("This batch has already been submitted."))
+    if not any(row.get("ok") for row in batch.rows):
+        raise ActionError(_("No row of this batch can be granted: there is nothing to submit."))
+    batch.status = BatchStatus.SUBMITTED
+    batch.save(update_fields=["status"])
+    audit.record(
+        "grant_batch.submitted",
+        actor=actor,
+        role=role,
+        region_id=batch.county_id,
+        payload={"batch": batch.pk, "total": str(batch.total_amount)},
+    )
+    return batch
+
+
+def _decidable(batch: GrantBatch, actor: User) -> str:
+    role = grants.require_role(actor, batch.county, grants.APPROVE_ROLES)
+    if batch.status != BatchStatus.SUBMITTED:
+        raise ActionError(_("This batch is not awaiting approval."))
+    if batch.created_by_id == actor.pk:
+        raise ActionError(
+            _(
+                "You prepared this batch, so you cannot decide it: another approver must "
+                "(four eyes)."
+            )
+        )
+    return role
+
+
+@transaction.atomic
+def do_return_batch(batch_id: int, note: str, *, actor: User) -> GrantBatch:
+    batch = _locked(actor, batch_id)
+    role = _decidable(batch, actor)
+    note = note.strip()
+    if not note:
+        raise ActionError(_("Say why the batch goes back."))
+    batch.status = BatchStatus.RETURNED
+    batch.decided_by = actor
+    batch.decided_at = clock.now()
+    batch.decision_note = note[:2000]
+    batch.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit.record(
+        "grant_batch.returned",
+        actor=actor,
+        role=role,
+        region_id=batch.county_id,
+        payload={"batch": batch.pk, "note": batch.decision_note},
+    )
+    return batch
+
+
+@transaction.atomic
+def do_approve_batch(batch_id: int, *, actor: User, note: str = "") -> GrantBatch:
+    """Grant every kept row: for a relocation list a closed temporary-assistance case per
+    household (cause relocation) with its grant; for a subsidy a grant on each case. Rows
+    granted meanwhile by another batch are skipped and marked, so nothing is granted twice."""
+    batch = _locked(actor, batch_id)
+    role = _decidable(batch, actor)
+    # One approval at a time per county: two batches naming the same household cannot both
+    # grant it.
+    Region.objects.select_for_update().get(pk=batch.county_id)
+    today = clock.today()
+    payable_from = (
+        date.fromisoformat(batch.criteria["month"])
+        if batch.kind == GrantKind.PRICE_SUBSIDY
+        else grants.first_of_next_month(today)
+    )
+    if batch.kind == GrantKind.RELOCATION:
+        _refuse_relatives_approving(batch, actor)
+        created, skipped = _grant_relocation(batch, actor, role, payable_from)
+    else:
+        recused = CaseRecusal.objects.filter(
+            user=actor, case_id__in=[row["case_id"] for row in batch.rows if row.get("ok")]
+        ).values_list("case__number", flat=True)
+        if recused:
+            raise ActionError(
+                _(
+                    "You are recused from cases in this batch (%(cases)s): another approver "
+                    "must decide it."
+                )
+                % {"cases": ", ".join(sorted(recused)[:10])}
+            )
+        created, skipped = _grant_subsidy(batch, actor, role, payable_from)
+    batch.criteria = {**batch.criteria, "payable_from": payable_from.isoformat()}
+    batch.status = BatchStatus.APPROVED
+    batch.decided_by = actor
+    batch.decided_at = clock.now()
+    batch.decision_note = note.strip()[:2000]
+    batch.total_amount = grants.kept_total(batch.rows)
+    batch.save()
+    audit.record(
+        "grant_batch.approved",
+        actor=actor,
+        role=role,
+        region_id=batch.county_id,
+        payload={
+            "batch": batch.pk,
+            "kind": batch.kind,
+            "grants": created,
+            "skipped": skipped,
+            "total": str(batch.total_amount),
+            "payable_from": payable_from.isoformat(),
+            "prepared_by": batch.created_by.get_username(),
+        },
+    )
+    return batch
+
+
+def _relatives(household_ids: list[int]) -> dict[int, dict[int, NearRelative]]:
+    """Household -> staff member -> their declaration of one of its members (R7)."""
+    members = dict(
+        Member.objects.filter(household_id__in=household_ids).values_list(
+            "resident_id", "household_id"
+        )
+    )
+    found: dict[int, dict[int, NearRelative]] = {}
+    for declaration in NearRelative.objects.filter(resident_id__in=list(members)):
+        found.setdefault(members[declaration.resident_id], {}).setdefault(
+            declaration.staff_id, declaration
+        )
+    return found
+
+
+def _refuse_relatives_approving(batch: GrantBatch, actor: User) -> None:
+    """An approver never decides a grant to their own near relative (R7): another must."""
+    kept = [row for row in batch.rows if row.get("ok")]
+    related = _relatives([row["household_id"] for row in kept])
+    lines = [str(row["line"]) for row in kept if actor.pk in related.get(row["household_id"], {})]
+    if lines:
+        raise ActionError(
+            _(
+                "You declared a near relative in this batch (lines %(lines)s): another "
+                "approver must decide it."
+            )
+            % {"lines": ", ".join(lines)}
+        )
+
+
+def _recuse(cases: list[Case]) -> None:
+    """Staff who declared a member of a granted household as a near relative are recused
+    from its case, as from an application's (R7)."""
+    related = _relatives([case.household_id for case in cases])
+    flagged = [case for case in cases if case.household_id in related]
+    CaseRecusal.objects.bulk_create(
+        [
+            CaseRecusal(
+                case=case,
+                user_id=staff_id,
+                reason=f"near relative: {declaration.get_relation_display()}",
+            )
+            for case in flagged
+            for staff_id, declaration in related[case.household_id].items()
+        ],
+        ignore_conflicts=True,
+    )
+    for case in flagged:
+        case.relative_flag = True
+        audit.record(
+            "case.relatives_flagged",
+            actor=None,
+            role="system",
+            region_id=case.region_id,
+            case_id=case.pk,
+            payload={"recused_staff": sorted(related[case.household_id])},
+        )
+    Case.objects.filter(pk__in=[case.pk for case in flagged]).update(relative_flag=True)
+
+
+def _skip(row: dict[str, Any], problem: dict[str, Any]) -> None:
+    row["problems"] = [*row.get("problems", []), problem]
+    row["ok"] = False
+    row["amount"] = "0.00"
+
+
+def _grant_relocation(
+    batch: GrantBatch, actor: User, role: str, payable_from: date
+) -> tuple[int, int]:
+    kept = [row for row in batch.rows if row.get("ok")]
+    household_ids = [row["household_id"] for row in kept]
+    granted = dict(
+        OneOffGrant.objects.filter(
+            kind=GrantKind.RELOCATION, case__household_id__in=household_ids
+        ).values_list("case__household_id", "batch__title")
+    )
+    households = Household.objects.in_bulk(household_ids)
+    # A head whose death was recorded after the preview is not granted either.
+    dead = set(
+        DeathRecord.objects.filter(
+            resident_id__in=[row["resident_id"] for row in kept]
+        ).values_list("resident_id", flat=True)
+    )
+    kind = kind_for(AssistanceType.TEMPORARY)
+    prefix = kind.case_prefix if kind is not None else "LS"
+    today = clock.today()
+    skipped = 0
+    todo = []
+    for row in kept:
+        if row["household_id"] in granted:
+            _skip(row, {"code": "already_granted", "batch": granted[row["household_id"]]})
+            skipped += 1
+            continue
+        if row["resident_id"] in dead:
+            _skip(row, {"code": "deceased"})
+            skipped += 1
+            continue
+        granted[row["household_id"]] = batch.title
+        todo.append(row)
+    cases = Case.objects.bulk_create(
+        [_relocation_case(batch, households[row["household_id"]], row, today) for row in todo],
+        batch_size=500,
+    )
+    for case in cases:
+        case.number = f"{prefix}{today:%Y}{case.pk:08d}"
+    Case.objects.bulk_update(cases, ["number"], batch_size=500)
+    now = clock.now()
+    made = OneOffGrant.objects.bulk_create(
+        [
+            OneOffGrant(
+                case=case,
+                kind=GrantKind.RELOCATION,
+                batch=batch,
+                amount=Decimal(row["amount"]),
+                payable_from=payable_from,
+                created_at=now,
+            )
+            for case, row in zip(cases, todo, strict=True)
+        ],
+        batch_size=500,
+    )
+    for case, grant, row in zip(cases, made, todo, strict=True):
+        row["case_id"] = case.pk
+        row["case_number"] = case.number
+        _audit_case(case, grant, batch, actor, role, created_case=True)
+    _recuse(cases)
+    return len(cases), skipped
+
+
+def _relocation_case(
+    batch: GrantBatch, household: Household, row: dict[str, Any], today: date
+) -> Case:
+    return Case(
+        number=uuid4().hex,
+        assistance_type=AssistanceType.TEMPORARY,
+        household=household,
+        region_id=household.region_id,
+        status=CaseStatus.CLOSED,
+        stage="",
+        decided_on=today,
+        ended_on=today,
+        end_reason=ONE_OFF_PAID,
+        details={
+            "aid_type": "expenditure",
+            "cause": grants.RELOCATION_CAUSE,
+            "requested_amount": row["amount"],
+            "people": row["people"],
+            "grant_batch": batch.pk,
+        },
+        payee_name=row["name"][:50],
+        bank_name=(row.get("bank") or "")[:100],
+        bank_card=row["card"],
+        created_by=batch.created_by,
+        created_at=clock.now(),
+    )
+
+
+def _grant_subsidy(
+    batch: GrantBatch, actor: User, role: str, payable_from: date
+) -> tuple[int, int]:
+    kept = [row for row in batch.rows if row.get("ok")]
+    ids = [row["case_id"] for row in kept]
+    active = set(
+        Case.objects.filter(pk__in=ids, status=CaseStatus.ACTIVE).values_list("pk", flat=True)
+    )
+    already = dict(
+        OneOffGrant.objects.filter(
+            kind=GrantKind.PRICE_SUBSIDY, payable_from=payable_from, case_id__in=ids
+        ).values_list("case_id", "batch__title")
+    )
+    cases = Case.objects.in_bulk(ids)
+    skipped = 0
+    todo = []
+    for row in kept:
+        if row["case_id"] not in active:
+            _skip(row, {"code": "no_longer_active"})
+            skipped += 1
+            continue
+        if row["case_id"] in already:
+            _skip(row, {"code": "already_subsidised", "batch": already[row["case_id"]]})
+            skipped += 1
+            continue
+        already[row["case_id"]] = batch.title
+        todo.append(row)
+    now = clock.now()
+    made = OneOffGrant.objects.bulk_create(
+        [
+            OneOffGrant(
+                case=cases[row["case_id"]],
+                kind=GrantKind.PRICE_SUBSIDY,
+                batch=batch,
+                amount=Decimal(row["amount"]),
+                payable_from=payable_from,
+                created_at=now,
+            )
+            for row in todo
+        ],
+        batch_size=500,
+    )
+    for grant in made:
+        _audit_case(grant.case, grant, batch, actor, role, created_case=False)
+    return len(made), skipped
+
+
+def _audit_case(
+    case: Case, grant: OneOffGrant, batch: GrantBatch, actor: User, role: str, *, created_case: bool
+) -> None:
+    """The case's own trail says where its grant came from: the batch, who prepared it and
+    who approved it."""
+    source = {
+        "batch": batch.pk,
+        "batch_title": batch.title,
+        "prepared_by": batch.created_by.get_username(),
+        "approved_by": actor.get_username(),
+    }
+    if created_case:
+        audit.record(
+            "case.created",
+            actor=actor,
+            role=role,
+            region_id=case.region_id,
+            case_id=case.pk,
+            payload={
+                "number": case.number,
+                "type": case.assistance_type,
+                "source": "grant_batch",
+                "card_tail": case.bank_card[-4:],
+                **source,
+            },
+        )
+    audit.record(
+        "grant.created",
+        actor=actor,
+        role=role,
+        region_id=case.region_id,
+        case_id=case.pk,
+        payload={
+            "grant": grant.pk,
+            "kind": grant.kind,
+            "amount": str(grant.amount),
+            "payable_from": grant.payable_from.isoformat(),
+            **source,
+        },
+    )
