@@ -7,7 +7,7 @@ same history, audit trail and due dates a real one would have.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -167,19 +167,12 @@ def _kind_cases(users: dict[str, User], regions: dict[str, Region]) -> None:
         seed = getattr(module, "seed_demo", None)
         if seed is not None:
             seed(users, regions)
-    # Then the workspaces that keep records of their own (the one window's requests).
-    for hook in DEMO_SEEDS:
-        hook(users, regions)
-
-
-# Workspace apps add their demo records here from their AppConfig.ready (imports point
-# down: assistance never imports a workspace).
-DEMO_SEEDS: list[Callable[[Mapping[str, User], Mapping[str, Region]], None]] = []
 
 
 def _app_content(users: dict[str, User], regions: dict[str, Region]) -> None:
-    """Workspace apps with demo content of their own (the public site's pages) seed it through
-    a `seed_demo(users, regions)` method on their AppConfig: assistance imports none of them."""
+    """Workspace apps with demo records of their own (the public site's pages, the one
+    window's requests) seed them through a `seed_demo(users, regions)` method on their
+    AppConfig, after the cases: imports point down, so assistance imports none of them."""
     from django.apps import apps
 
     for config in apps.get_app_configs():

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -5,9 +7,8 @@ class OneWindowConfig(AppConfig):
     name = "onewindow"
     verbose_name = "One window (一门受理)"
 
-    def ready(self) -> None:
-        from assistance.demo import DEMO_SEEDS
+    def seed_demo(self, users: dict[str, Any], regions: dict[str, Any]) -> None:
+        """Called by the demo seed (assistance.demo) after the cases."""
         from onewindow.demo import seed_demo
 
-        if seed_demo not in DEMO_SEEDS:
-            DEMO_SEEDS.append(seed_demo)
+        seed_demo(users, regions)
