@@ -1,11 +1,12 @@
 """Every write of batch grants: make a batch from an imported list or a class of recipients,
-submit it, approve it (cases and grants in the same transaction) or return it. Each is one
-transaction, access-checked and audited; approval is idempotent."""
+submit it, approve it or return it, each one transaction, access-checked and audited. An
+approval queues the granting job (`run_grant_batch`, run by payments/tasks_grants.py) that
+makes the cases and grants in chunks, idempotent and resumable."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -37,6 +38,12 @@ from payments.models import BatchStatus, GrantBatch, GrantKind, OneOffGrant
 # A relocation grant is paid once, like any granted temporary aid (assistance.kinds.temporary):
 # its case is decided and closed at once, so it never looks like a monthly benefit.
 ONE_OFF_PAID = "one_off_paid"
+# Rows granted per transaction by the job: each chunk locks the batch and the county, writes
+# its cases, grants and audit events in bulk, and marks its rows done.
+CHUNK_SIZE = 200
+# A granting job whose worker has not written for this long is taken to be lost: it may be
+# continued from the page.
+STALE_AFTER = timedelta(minutes=10)
 
 
 def _county(user: User, county_id: int) -> Region:
@@ -221,26 +228,24 @@ def do_return_batch(batch_id: int, note: str, *, actor: User) -> GrantBatch:
 
 @transaction.atomic
 def do_approve_batch(batch_id: int, *, actor: User, note: str = "") -> GrantBatch:
-    """Grant every kept row: for a relocation list a closed temporary-assistance case per
-    household (cause relocation) with its grant; for a subsidy a grant on each case. Rows
-    granted meanwhile by another batch are skipped and marked, so nothing is granted twice."""
+    """Approve a batch (four eyes, R7) and queue the job that grants every kept row: for a
+    relocation list a closed temporary-assistance case per household (cause relocation) with
+    its grant; for a subsidy a grant on each case. The batch is `granting` until the job has
+    dealt with every row (`run_grant_batch`), then `approved`."""
     batch = _locked(actor, batch_id)
     role = _decidable(batch, actor)
-    # One approval at a time per county: two batches naming the same household cannot both
-    # grant it.
-    Region.objects.select_for_update().get(pk=batch.county_id)
     today = clock.today()
     payable_from = (
         date.fromisoformat(batch.criteria["month"])
         if batch.kind == GrantKind.PRICE_SUBSIDY
         else grants.first_of_next_month(today)
     )
+    kept = [row for row in batch.rows if row.get("ok")]
     if batch.kind == GrantKind.RELOCATION:
         _refuse_relatives_approving(batch, actor)
-        created, skipped = _grant_relocation(batch, actor, role, payable_from)
     else:
         recused = CaseRecusal.objects.filter(
-            user=actor, case_id__in=[row["case_id"] for row in batch.rows if row.get("ok")]
+            user=actor, case_id__in=[row["case_id"] for row in kept]
         ).values_list("case__number", flat=True)
         if recused:
             raise ActionError(
@@ -250,13 +255,21 @@ def do_approve_batch(batch_id: int, *, actor: User, note: str = "") -> GrantBatc
                 )
                 % {"cases": ", ".join(sorted(recused)[:10])}
             )
-        created, skipped = _grant_subsidy(batch, actor, role, payable_from)
-    batch.criteria = {**batch.criteria, "payable_from": payable_from.isoformat()}
-    batch.status = BatchStatus.APPROVED
+    now = clock.now()
+    batch.criteria = {
+        **batch.criteria,
+        "payable_from": payable_from.isoformat(),
+        "approved_as": role,
+    }
+    batch.status = BatchStatus.GRANTING
     batch.decided_by = actor
-    batch.decided_at = clock.now()
+    batch.decided_at = now
     batch.decision_note = note.strip()[:2000]
-    batch.total_amount = grants.kept_total(batch.rows)
+    batch.job_token = uuid4().hex
+    batch.job_total = len(kept)
+    batch.job_done = 0
+    batch.job_error = ""
+    batch.job_updated_at = now
     batch.save()
     audit.record(
         "grant_batch.approved",
@@ -266,14 +279,142 @@ def do_approve_batch(batch_id: int, *, actor: User, note: str = "") -> GrantBatc
         payload={
             "batch": batch.pk,
             "kind": batch.kind,
-            "grants": created,
-            "skipped": skipped,
+            "rows": len(kept),
             "total": str(batch.total_amount),
             "payable_from": payable_from.isoformat(),
             "prepared_by": batch.created_by.get_username(),
         },
     )
+    _queue(batch)
     return batch
+
+
+def may_continue(batch: GrantBatch) -> bool:
+    """A granting job that stopped on an error, or whose worker has not written for a while
+    (it died without the broker handing its task to another), may be continued."""
+    if batch.status != BatchStatus.GRANTING:
+        return False
+    if batch.job_error:
+        return True
+    return batch.job_updated_at is None or batch.job_updated_at < clock.now() - STALE_AFTER
+
+
+@transaction.atomic
+def do_continue_granting(batch_id: int, *, actor: User) -> GrantBatch:
+    """Start a new pass of a stopped granting job: rows already dealt with are not touched
+    again, the others are granted."""
+    batch = _locked(actor, batch_id)
+    role = grants.require_role(actor, batch.county, grants.APPROVE_ROLES | grants.PREPARE_ROLES)
+    if not may_continue(batch):
+        raise ActionError(_("This batch is not waiting to be continued."))
+    batch.job_token = uuid4().hex
+    batch.job_error = ""
+    batch.job_updated_at = clock.now()
+    batch.save(update_fields=["job_token", "job_error", "job_updated_at"])
+    audit.record(
+        "grant_batch.continued",
+        actor=actor,
+        role=role,
+        region_id=batch.county_id,
+        payload={"batch": batch.pk, "done": batch.job_done, "rows": batch.job_total},
+    )
+    _queue(batch)
+    return batch
+
+
+def _queue(batch: GrantBatch) -> None:
+    from payments import tasks_grants
+
+    batch_id, token = batch.pk, batch.job_token
+    transaction.on_commit(lambda: tasks_grants.grant_batch.delay(batch_id, token))
+
+
+# ---------------------------------------------------------------- the worker's side
+
+
+def run_grant_batch(batch_id: int, token: str, *, chunk: int | None = None) -> str:
+    """One pass of the granting job; returns what it did ("approved", "stopped", "skipped").
+
+    Idempotent and resumable: each chunk of rows is one transaction that locks the batch (only
+    while it is granting under this token) and the county, grants the chunk's rows and marks
+    each "done" in the batch's rows; a rerun, or a pass after a worker died, starts at the first
+    row not done. A household or case granted meanwhile is skipped and marked, and the
+    database's unique (case, batch) stands behind it.
+    """
+    size = chunk or CHUNK_SIZE
+    claimed = GrantBatch.objects.filter(
+        pk=batch_id, job_token=token, status=BatchStatus.GRANTING
+    ).update(job_updated_at=clock.now())
+    if not claimed:
+        return "skipped"
+    try:
+        while True:
+            outcome = _grant_chunk(batch_id, token, size)
+            if outcome != "more":
+                return outcome
+    except Exception as exc:
+        GrantBatch.objects.filter(pk=batch_id, job_token=token).update(
+            job_error=str(exc)[:2000] or exc.__class__.__name__, job_updated_at=clock.now()
+        )
+        raise
+
+
+@transaction.atomic
+def _grant_chunk(batch_id: int, token: str, size: int) -> str:
+    batch = (
+        GrantBatch.objects.select_for_update(of=("self",))
+        .select_related("created_by", "decided_by")
+        .filter(pk=batch_id, job_token=token, status=BatchStatus.GRANTING)
+        .first()
+    )
+    if batch is None:
+        return "stopped"
+    # One county at a time: two batches naming the same household cannot both grant it.
+    Region.objects.select_for_update().get(pk=batch.county_id)
+    todo = [row for row in batch.rows if row.get("ok") and not row.get("done")][:size]
+    assert batch.decided_by is not None
+    actor, role = batch.decided_by, batch.criteria.get("approved_as", "county_approver")
+    payable_from = date.fromisoformat(batch.criteria["payable_from"])
+    now = clock.now()
+    mine = GrantBatch.objects.filter(pk=batch_id, job_token=token, status=BatchStatus.GRANTING)
+    if not todo:
+        made = batch.grants.count()
+        skipped = sum(1 for row in batch.rows if row.get("done") and not row.get("ok"))
+        total = grants.kept_total(batch.rows)
+        mine.update(
+            status=BatchStatus.APPROVED,
+            total_amount=total,
+            granted_at=now,
+            job_done=batch.job_total,
+            job_updated_at=now,
+        )
+        audit.record(
+            "grant_batch.granted",
+            actor=None,
+            role="system",
+            region_id=batch.county_id,
+            payload={
+                "batch": batch.pk,
+                "kind": batch.kind,
+                "grants": made,
+                "skipped": skipped,
+                "total": str(total),
+                "approved_by": actor.get_username(),
+            },
+        )
+        return BatchStatus.APPROVED
+    if batch.kind == GrantKind.RELOCATION:
+        _grant_relocation(batch, todo, actor, role, payable_from)
+    else:
+        _grant_subsidy(batch, todo, actor, role, payable_from)
+    for row in todo:
+        row["done"] = True
+    mine.update(
+        rows=batch.rows,
+        job_done=sum(1 for row in batch.rows if row.get("done")),
+        job_updated_at=now,
+    )
+    return "more"
 
 
 def _relatives(household_ids: list[int]) -> dict[int, dict[int, NearRelative]]:
@@ -343,45 +484,50 @@ def _skip(row: dict[str, Any], problem: dict[str, Any]) -> None:
 
 
 def _grant_relocation(
-    batch: GrantBatch, actor: User, role: str, payable_from: date
-) -> tuple[int, int]:
-    kept = [row for row in batch.rows if row.get("ok")]
-    household_ids = [row["household_id"] for row in kept]
-    granted = dict(
-        OneOffGrant.objects.filter(
+    batch: GrantBatch, rows: list[dict[str, Any]], actor: User, role: str, payable_from: date
+) -> None:
+    household_ids = [row["household_id"] for row in rows]
+    granted: dict[int, tuple[int | None, str, int, str]] = {
+        household: (batch_id, title, case_id, number)
+        for household, batch_id, title, case_id, number in OneOffGrant.objects.filter(
             kind=GrantKind.RELOCATION, case__household_id__in=household_ids
-        ).values_list("case__household_id", "batch__title")
-    )
+        ).values_list("case__household_id", "batch_id", "batch__title", "case_id", "case__number")
+    }
     households = Household.objects.in_bulk(household_ids)
     # A head whose death was recorded after the preview is not granted either.
     dead = set(
         DeathRecord.objects.filter(
-            resident_id__in=[row["resident_id"] for row in kept]
+            resident_id__in=[row["resident_id"] for row in rows]
         ).values_list("resident_id", flat=True)
     )
     kind = kind_for(AssistanceType.TEMPORARY)
     prefix = kind.case_prefix if kind is not None else "LS"
     today = clock.today()
-    skipped = 0
     todo = []
-    for row in kept:
-        if row["household_id"] in granted:
-            _skip(row, {"code": "already_granted", "batch": granted[row["household_id"]]})
-            skipped += 1
+    planned: set[int] = set()
+    for row in rows:
+        if row["household_id"] in planned:
+            _skip(row, {"code": "already_granted", "batch": batch.title})
+            continue
+        earlier = granted.get(row["household_id"])
+        if earlier is not None and earlier[0] == batch.pk:
+            # Granted by this very batch (a pass that stopped after its commit): done.
+            row["case_id"], row["case_number"] = earlier[2], earlier[3]
+            continue
+        if earlier is not None:
+            _skip(row, {"code": "already_granted", "batch": earlier[1]})
             continue
         if row["resident_id"] in dead:
             _skip(row, {"code": "deceased"})
-            skipped += 1
             continue
-        granted[row["household_id"]] = batch.title
+        planned.add(row["household_id"])
         todo.append(row)
     cases = Case.objects.bulk_create(
-        [_relocation_case(batch, households[row["household_id"]], row, today) for row in todo],
-        batch_size=500,
+        [_relocation_case(batch, households[row["household_id"]], row, today) for row in todo]
     )
     for case in cases:
         case.number = f"{prefix}{today:%Y}{case.pk:08d}"
-    Case.objects.bulk_update(cases, ["number"], batch_size=500)
+    Case.objects.bulk_update(cases, ["number"])
     now = clock.now()
     made = OneOffGrant.objects.bulk_create(
         [
@@ -394,15 +540,15 @@ def _grant_relocation(
                 created_at=now,
             )
             for case, row in zip(cases, todo, strict=True)
-        ],
-        batch_size=500,
+        ]
     )
+    events = []
     for case, grant, row in zip(cases, made, todo, strict=True):
         row["case_id"] = case.pk
         row["case_number"] = case.number
-        _audit_case(case, grant, batch, actor, role, created_case=True)
+        events += _case_events(case, grant, batch, actor, role, created_case=True)
+    audit.record_many(events)
     _recuse(cases)
-    return len(cases), skipped
 
 
 def _relocation_case(
@@ -434,31 +580,35 @@ def _relocation_case(
 
 
 def _grant_subsidy(
-    batch: GrantBatch, actor: User, role: str, payable_from: date
-) -> tuple[int, int]:
-    kept = [row for row in batch.rows if row.get("ok")]
-    ids = [row["case_id"] for row in kept]
+    batch: GrantBatch, rows: list[dict[str, Any]], actor: User, role: str, payable_from: date
+) -> None:
+    ids = [row["case_id"] for row in rows]
     active = set(
         Case.objects.filter(pk__in=ids, status=CaseStatus.ACTIVE).values_list("pk", flat=True)
     )
     already = dict(
         OneOffGrant.objects.filter(
             kind=GrantKind.PRICE_SUBSIDY, payable_from=payable_from, case_id__in=ids
-        ).values_list("case_id", "batch__title")
+        ).values_list("case_id", "batch_id")
+    )
+    titles = dict(
+        GrantBatch.objects.filter(pk__in=set(already.values())).values_list("pk", "title")
     )
     cases = Case.objects.in_bulk(ids)
-    skipped = 0
     todo = []
-    for row in kept:
+    for row in rows:
+        if already.get(row["case_id"]) == batch.pk:
+            continue  # granted by this very batch in a pass that stopped after its commit
         if row["case_id"] not in active:
             _skip(row, {"code": "no_longer_active"})
-            skipped += 1
             continue
         if row["case_id"] in already:
-            _skip(row, {"code": "already_subsidised", "batch": already[row["case_id"]]})
-            skipped += 1
+            _skip(
+                row,
+                {"code": "already_subsidised", "batch": titles.get(already[row["case_id"]], "")},
+            )
             continue
-        already[row["case_id"]] = batch.title
+        already[row["case_id"]] = batch.pk
         todo.append(row)
     now = clock.now()
     made = OneOffGrant.objects.bulk_create(
@@ -472,51 +622,52 @@ def _grant_subsidy(
                 created_at=now,
             )
             for row in todo
-        ],
-        batch_size=500,
+        ]
     )
+    events = []
     for grant in made:
-        _audit_case(grant.case, grant, batch, actor, role, created_case=False)
-    return len(made), skipped
+        events += _case_events(grant.case, grant, batch, actor, role, created_case=False)
+    audit.record_many(events)
 
 
-def _audit_case(
+def _case_events(
     case: Case, grant: OneOffGrant, batch: GrantBatch, actor: User, role: str, *, created_case: bool
-) -> None:
+) -> list[dict[str, Any]]:
     """The case's own trail says where its grant came from: the batch, who prepared it and
-    who approved it."""
+    who approved it (appended in bulk by `audit.record_many`)."""
     source = {
         "batch": batch.pk,
         "batch_title": batch.title,
         "prepared_by": batch.created_by.get_username(),
         "approved_by": actor.get_username(),
     }
+    common = {"actor": actor, "role": role, "region_id": case.region_id, "case_id": case.pk}
+    events = []
     if created_case:
-        audit.record(
-            "case.created",
-            actor=actor,
-            role=role,
-            region_id=case.region_id,
-            case_id=case.pk,
-            payload={
-                "number": case.number,
-                "type": case.assistance_type,
-                "source": "grant_batch",
-                "card_tail": case.bank_card[-4:],
+        events.append(
+            {
+                **common,
+                "action": "case.created",
+                "payload": {
+                    "number": case.number,
+                    "type": case.assistance_type,
+                    "source": "grant_batch",
+                    "card_tail": case.bank_card[-4:],
+                    **source,
+                },
+            }
+        )
+    events.append(
+        {
+            **common,
+            "action": "grant.created",
+            "payload": {
+                "grant": grant.pk,
+                "kind": grant.kind,
+                "amount": str(grant.amount),
+                "payable_from": grant.payable_from.isoformat(),
                 **source,
             },
-        )
-    audit.record(
-        "grant.created",
-        actor=actor,
-        role=role,
-        region_id=case.region_id,
-        case_id=case.pk,
-        payload={
-            "grant": grant.pk,
-            "kind": grant.kind,
-            "amount": str(grant.amount),
-            "payable_from": grant.payable_from.isoformat(),
-            **source,
-        },
+        }
     )
+    return events

@@ -110,6 +110,15 @@ def get_batch_for_user(user: AnyUser, batch_id: int, *, lock: bool = False) -> G
     return batch
 
 
+def batch_progress_for_user(user: AnyUser, batch_id: int) -> GrantBatch:
+    """The job fields of a batch the user sees (not its rows: polled every second), else 404."""
+    fields = ("pk", "status", "job_total", "job_done", "job_error")
+    batch = batches_for_user(user).only(*fields).filter(pk=batch_id).first()
+    if batch is None:
+        raise Http404("No such batch.")
+    return batch
+
+
 def require_role(user: AnyUser, county: Region, roles: frozenset[str]) -> str:
     """The acting role the user does this in; 404 outside the county, 403 for a read-only
     role or one that may not do it."""
@@ -290,7 +299,10 @@ def _match_register(
     }
     pending: dict[int, str] = {}
     waiting = GrantBatch.objects.filter(
-        kind=GrantKind.RELOCATION, status=BatchStatus.SUBMITTED, county=county
+        # Approved batches still granting hold their households too (the job skips them).
+        kind=GrantKind.RELOCATION,
+        status__in=[BatchStatus.SUBMITTED, BatchStatus.GRANTING],
+        county=county,
     )
     if exclude_batch is not None:
         waiting = waiting.exclude(pk=exclude_batch)

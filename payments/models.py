@@ -126,6 +126,8 @@ class GrantKind(models.TextChoices):
 class BatchStatus(models.TextChoices):
     DRAFT = "draft", _("Previewed, not yet submitted")
     SUBMITTED = "submitted", _("Awaiting approval")
+    # Approved; the grants are being made by a background job (payments/tasks_grants.py).
+    GRANTING = "granting", _("Approved, granting…")
     APPROVED = "approved", _("Approved")
     RETURNED = "returned", _("Returned")
 
@@ -153,6 +155,16 @@ class GrantBatch(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
+    # The granting job (payments/grants_job.py). Each pass has its own token; a worker writes
+    # only while the batch is granting under its token. `job_done` counts the kept rows dealt
+    # with (granted or skipped, each row marked "done" in `rows`) of `job_total`.
+    job_token = models.CharField(max_length=32, blank=True)
+    job_total = models.PositiveIntegerField(default=0)
+    job_done = models.PositiveIntegerField(default=0)
+    # What stopped a pass (it can be continued), and when a worker last wrote.
+    job_error = models.TextField(blank=True)
+    job_updated_at = models.DateTimeField(null=True, blank=True)
+    granted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -164,6 +176,10 @@ class GrantBatch(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def granting(self) -> bool:
+        return self.status == BatchStatus.GRANTING
 
 
 class OneOffGrant(models.Model):

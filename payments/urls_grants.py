@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:batch_id>/submit/", views_grants.submit, name="grant-submit"),
     path("<int:batch_id>/approve/", views_grants.approve, name="grant-approve"),
     path("<int:batch_id>/return/", views_grants.send_back, name="grant-return"),
+    path("<int:batch_id>/progress.json", views_grants.progress, name="grant-progress"),
+    path("<int:batch_id>/continue/", views_grants.continue_granting, name="grant-continue"),
 ]

@@ -9,8 +9,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,13 +22,15 @@ from engine.clock import clock
 from payments import grants
 from payments.actions_grants import (
     do_approve_batch,
+    do_continue_granting,
     do_import_relocation_list,
     do_return_batch,
     do_select_price_subsidy,
     do_submit_batch,
+    may_continue,
 )
 from payments.forms_grants import DecisionForm, PriceSubsidyForm, RelocationImportForm
-from payments.models import BatchStatus, GrantKind
+from payments.models import BatchStatus, GrantBatch, GrantKind
 from portal.http import AuthedRequest
 
 ROWS_PER_PAGE = 100
@@ -115,7 +118,7 @@ def batch(request: AuthedRequest, batch_id: int) -> HttpResponse:
         page.object_list,
         full_ids=access.sees_full_ids(user),
         cases=grants.cases_of(found, page.object_list)
-        if found.status == BatchStatus.APPROVED
+        if found.status in (BatchStatus.APPROVED, BatchStatus.GRANTING)
         else None,
     )
     submitted = found.status == BatchStatus.SUBMITTED
@@ -139,8 +142,30 @@ def batch(request: AuthedRequest, batch_id: int) -> HttpResponse:
         "decision_form": DecisionForm(),
         "same_file": grants.same_file_batch(found),
         "type_labels": dict(AssistanceType.choices),
+        "grant_count": found.grants.count() if found.status == BatchStatus.APPROVED else 0,
+        "may_continue": may_continue(found)
+        and bool((grants.APPROVE_ROLES | grants.PREPARE_ROLES) & acting),
+        "progress_url": reverse("payments:grant-progress", args=[found.pk]),
     }
     return render(request, "payments/grants/batch.html", context)
+
+
+def progress_data(found: GrantBatch) -> dict[str, Any]:
+    """What the batch page's poll (payments/grants_progress.js) shows while granting."""
+    return {
+        "status": found.status,
+        "status_label": str(found.get_status_display()),
+        "granting": found.granting,
+        "done": found.job_done,
+        "total": found.job_total,
+        "error": found.job_error,
+    }
+
+
+@login_required
+@require_GET
+def progress(request: AuthedRequest, batch_id: int) -> JsonResponse:
+    return JsonResponse(progress_data(grants.batch_progress_for_user(request.user, batch_id)))
 
 
 def _criteria(found: Any) -> dict[str, Any]:
@@ -179,9 +204,25 @@ def approve(request: AuthedRequest, batch_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("Approved: %(count)s grants, %(total)s yuan, paid with the roster of their month.")
-            % {"count": done.grants.count(), "total": done.total_amount},
+            _(
+                "Approved: %(count)s grants, %(total)s yuan, being made now; they are paid "
+                "with the roster of their month."
+            )
+            % {"count": done.job_total, "total": done.total_amount},
         )
+    return redirect("payments:grant-batch", found.pk)
+
+
+@login_required
+@require_POST
+def continue_granting(request: AuthedRequest, batch_id: int) -> HttpResponse:
+    found = grants.get_batch_for_user(request.user, batch_id)
+    try:
+        do_continue_granting(found.pk, actor=request.user)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Continued: the rows not yet granted are being granted."))
     return redirect("payments:grant-batch", found.pk)
 
 

@@ -66,6 +66,8 @@ ACTION_LABELS = {
     "grant_batch.submitted": _("Grant batch submitted for approval"),
     "grant_batch.approved": _("Grant batch approved"),
     "grant_batch.returned": _("Grant batch returned"),
+    "grant_batch.granted": _("Grants of an approved batch made"),
+    "grant_batch.continued": _("Granting of a batch continued"),
     "grant.created": _("One-off grant made from a batch"),
     "window.request_registered": _("Request for help registered at the window"),
     "window.case_opened": _("Referral or complaint opened at the window"),

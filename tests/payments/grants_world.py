@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from assistance.ids import make_resident_id
 from assistance.models import Case, CaseStatus, Household, Member, Region, RegionLevel
+from payments.models import GrantBatch
 from tests.fixtures import World, make_region
 
 HEADER = ["户主身份证号", "姓名", "村", "搬迁人数", "银行卡号"]
@@ -116,3 +117,14 @@ def active_case(household: Household, kind: str, number: str, **extra: Any) -> C
         monthly_amount=Decimal("300.00"),
         **extra,
     )
+
+
+def approve_now(batch_id: int, *, actor: Any, note: str = "") -> GrantBatch:
+    """Approve a batch and run its granting job (eager Celery, as in the demo) at the commit."""
+    from django.test import TestCase
+
+    from payments.actions_grants import do_approve_batch
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        do_approve_batch(batch_id, actor=actor, note=note)
+    return GrantBatch.objects.get(pk=batch_id)

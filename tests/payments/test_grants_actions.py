@@ -16,14 +16,21 @@ from assistance.models import AssistanceType, Case, CaseStatus
 from engine.clock import clock
 from engine.models import AuditEvent
 from payments.actions_grants import (
-    do_approve_batch,
     do_import_relocation_list,
     do_return_batch,
     do_submit_batch,
 )
 from payments.models import BatchStatus, GrantBatch, GrantKind, OneOffGrant
 from tests.fixtures import SHANGHAI
-from tests.payments.grants_world import card, csv_bytes, good_rows, relocated, rid, xlsx
+from tests.payments.grants_world import (
+    approve_now,
+    card,
+    csv_bytes,
+    good_rows,
+    relocated,
+    rid,
+    xlsx,
+)
 
 
 @pytest.fixture
@@ -43,7 +50,7 @@ def submitted(world, rows=None, user="finance"):
 def test_it_creates_a_closed_one_off_case_and_a_grant_per_household(world, in_march):
     homes = relocated(world)
     rows = [*good_rows(), [rid(60), "不存在", "东村", 2, card(60)]]
-    batch = do_approve_batch(submitted(world, rows).pk, actor=world["approver"], note="同意")
+    batch = approve_now(submitted(world, rows).pk, actor=world["approver"], note="同意")
     assert batch.status == BatchStatus.APPROVED
     assert batch.decided_by == world["approver"] and batch.decision_note == "同意"
     grants = OneOffGrant.objects.filter(batch=batch).select_related("case").order_by("pk")
@@ -75,6 +82,7 @@ def test_it_creates_a_closed_one_off_case_and_a_grant_per_household(world, in_ma
         "grant_batch.created",
         "grant_batch.submitted",
         "grant_batch.approved",
+        "grant_batch.granted",
     ]
 
 
@@ -82,7 +90,7 @@ def test_it_refuses_the_preparer_as_approver(world):
     relocated(world)
     batch = submitted(world, user="approver")
     with pytest.raises(ActionError, match="双人复核"):
-        do_approve_batch(batch.pk, actor=world["approver"])
+        approve_now(batch.pk, actor=world["approver"])
     with pytest.raises(ActionError):
         do_return_batch(batch.pk, "不对", actor=world["approver"])
     assert not OneOffGrant.objects.exists()
@@ -100,11 +108,11 @@ def test_it_lets_a_payments_officer_prepare_but_not_approve(world):
     relocated(world)
     batch = submitted(world)
     with pytest.raises(PermissionDenied):
-        do_approve_batch(batch.pk, actor=world["finance2"])
+        approve_now(batch.pk, actor=world["finance2"])
     with pytest.raises(PermissionDenied):
-        do_approve_batch(batch.pk, actor=world["auditor"])
+        approve_now(batch.pk, actor=world["auditor"])
     with pytest.raises(Http404):
-        do_approve_batch(batch.pk, actor=world["outsider"])
+        approve_now(batch.pk, actor=world["outsider"])
 
 
 def test_it_never_grants_twice_when_approved_again_or_reimported(world):
@@ -115,9 +123,9 @@ def test_it_never_grants_twice_when_approved_again_or_reimported(world):
         world.county.pk, actor=world["finance"], file_name="list.csv", data=listing
     )
     do_submit_batch(batch.pk, actor=world["finance"])
-    do_approve_batch(batch.pk, actor=world["approver"])
+    approve_now(batch.pk, actor=world["approver"])
     with pytest.raises(ActionError):
-        do_approve_batch(batch.pk, actor=world["approver"])
+        approve_now(batch.pk, actor=world["approver"])
     # The same list again: every row is already granted, so there is nothing to submit.
     same = do_import_relocation_list(
         world.county.pk, actor=world["finance"], file_name="list.csv", data=listing
@@ -141,13 +149,13 @@ def test_it_grants_a_household_named_in_two_batches_once(world):
     )
     do_submit_batch(first.pk, actor=world["finance"])
     do_submit_batch(second.pk, actor=world["finance2"])
-    do_approve_batch(first.pk, actor=world["approver"])
-    done = do_approve_batch(second.pk, actor=world["approver"])
+    approve_now(first.pk, actor=world["approver"])
+    done = approve_now(second.pk, actor=world["approver"])
     assert [row["ok"] for row in done.rows] == [False, True]
     assert done.rows[0]["problems"][-1]["code"] == "already_granted"
     assert done.total_amount == Decimal("3000.00")
     assert OneOffGrant.objects.count() == 2
-    event = AuditEvent.objects.get(action="grant_batch.approved", payload__batch=second.pk)
+    event = AuditEvent.objects.get(action="grant_batch.granted", payload__batch=second.pk)
     assert event.payload["grants"] == 1 and event.payload["skipped"] == 1
 
 
@@ -161,7 +169,7 @@ def test_it_returns_with_a_note_and_grants_nothing(world):
     assert returned.decision_note == "第3行人数需核实"
     assert not OneOffGrant.objects.exists() and not Case.objects.exists()
     with pytest.raises(ActionError):
-        do_approve_batch(batch.pk, actor=world["approver"])
+        approve_now(batch.pk, actor=world["approver"])
     # Returned, the households are free for a corrected list.
     again = do_import_relocation_list(
         world.county.pk, actor=world["finance"], file_name="list.xlsx", data=xlsx(good_rows())
@@ -201,7 +209,7 @@ def test_it_skips_a_head_whose_death_is_recorded_before_approval(world):
     DeathRecord.objects.create(
         resident_id=rid(2), died_on=date(2026, 1, 5), source="公安", imported_at=clock.now()
     )
-    done = do_approve_batch(batch.pk, actor=world["approver"])
+    done = approve_now(batch.pk, actor=world["approver"])
     assert [row["ok"] for row in done.rows] == [True, False, True]
     assert done.rows[1]["problems"] == [{"code": "deceased"}]
     assert done.total_amount == Decimal("10500.00")
@@ -220,12 +228,12 @@ def test_it_recuses_relatives_and_refuses_an_approver_related_to_a_household(wor
     do_declare_relative(actor=world["clerk"], name="张大山", resident_id=rid(1), relation="sibling")
     batch = submitted(world)
     with pytest.raises(ActionError, match="第 3 行"):
-        do_approve_batch(batch.pk, actor=world["approver"])
+        approve_now(batch.pk, actor=world["approver"])
     assert not OneOffGrant.objects.exists()
     # Returned and imported again without that household, another approver is not needed.
     do_return_batch(batch.pk, "李秀英是审批人亲属，另行审批", actor=world["approver"])
     rows = [good_rows()[0], good_rows()[2]]
-    done = do_approve_batch(submitted(world, rows).pk, actor=world["approver"])
+    done = approve_now(submitted(world, rows).pk, actor=world["approver"])
     zhang = Case.objects.get(pk=done.rows[0]["case_id"])
     assert zhang.relative_flag
     assert list(

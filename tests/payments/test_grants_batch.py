@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from assistance.ids import mask_resident_id
-from payments.actions_grants import do_approve_batch, do_import_relocation_list, do_submit_batch
-from tests.payments.grants_world import card, csv_bytes, good_rows, relocated, rid
+from payments.actions_grants import do_import_relocation_list, do_submit_batch
+from tests.payments.grants_world import approve_now, card, csv_bytes, good_rows, relocated, rid
 
 ROWS = [*good_rows(), [rid(50), "钱未登", "东村", 2, card(50)]]
 
@@ -62,7 +62,7 @@ def test_it_offers_the_decision_to_another_approver_only(client, world, batch):
 
 def test_it_links_each_case_once_approved(client, world, batch):
     do_submit_batch(batch.pk, actor=world["finance"])
-    done = do_approve_batch(batch.pk, actor=world["approver"])
+    done = approve_now(batch.pk, actor=world["approver"])
     client.force_login(world["approver"])
     page = client.get(url(done)).content.decode()
     case_id = done.rows[0]["case_id"]
@@ -91,7 +91,7 @@ def test_it_makes_cases_the_approver_can_open_with_their_origin_in_the_timeline(
     client, world, batch
 ):
     do_submit_batch(batch.pk, actor=world["finance"])
-    done = do_approve_batch(batch.pk, actor=world["approver"])
+    done = approve_now(batch.pk, actor=world["approver"])
     client.force_login(world["approver"])
     response = client.get(reverse("case", args=[done.rows[0]["case_id"]]))
     page = response.content.decode()

@@ -45,13 +45,29 @@ def test_it_submits_the_preparers_draft(client, world, draft):
     assert status(draft) == BatchStatus.SUBMITTED
 
 
-def test_it_approves_and_says_how_many_grants(client, world, waiting):
+def test_it_approves_and_says_how_many_grants(
+    client, world, waiting, django_capture_on_commit_callbacks
+):
     client.force_login(world["approver"])
-    response = client.post(url(waiting, "approve"), {"note": "同意发放"})
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        response = client.post(url(waiting, "approve"), {"note": "同意发放"})
     assert response.status_code == 302
+    assert len(queued) == 1
     assert status(waiting) == BatchStatus.APPROVED
     assert OneOffGrant.objects.filter(batch=waiting).count() == 3
     assert any("13500.00" in note for note in notes(response))
+    html = client.get(response["Location"]).content.decode()
+    assert "已批准，3 笔补助" in html and "grant-progress" not in html
+
+
+def test_it_shows_the_batch_granting_until_the_job_has_run(client, world, waiting):
+    client.force_login(world["approver"])
+    client.post(url(waiting, "approve"), {"note": "同意发放"})  # the commit never comes
+    assert status(waiting) == BatchStatus.GRANTING
+    assert not OneOffGrant.objects.filter(batch=waiting).exists()
+    html = client.get(url(waiting, "batch")).content.decode()
+    assert 'id="grant-progress"' in html and "grants_progress.js" in html
+    assert 'value="0"' in html and "正在发放" in html
 
 
 def test_it_returns_with_a_note(client, world, waiting):

@@ -7,8 +7,8 @@ import re
 from django.conf import settings
 from django.urls import reverse
 
-from payments.actions_grants import do_approve_batch, do_import_relocation_list, do_submit_batch
-from tests.payments.grants_world import card, good_rows, relocated, rid, xlsx
+from payments.actions_grants import do_import_relocation_list, do_submit_batch
+from tests.payments.grants_world import approve_now, card, good_rows, relocated, rid, xlsx
 
 CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 DATA = ["兜底", "中文", "东村", "南村", "西村", "东镇", "西镇", "示范县", "张大山", "李秀英",
@@ -28,7 +28,7 @@ def test_it_speaks_english_on_every_page(client, world):
         title="Relocation 2026",
     )
     do_submit_batch(batch.pk, actor=world["finance"])
-    do_approve_batch(batch.pk, actor=world["approver"], note="OK")
+    approve_now(batch.pk, actor=world["approver"], note="OK")
     client.force_login(world["approver"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     for url in (

@@ -12,11 +12,11 @@ from assistance.actions import ActionError
 from assistance.models import CaseStatus, Member
 from engine.clock import clock
 from engine.models import AuditEvent
-from payments.actions_grants import do_approve_batch, do_select_price_subsidy, do_submit_batch
+from payments.actions_grants import do_select_price_subsidy, do_submit_batch
 from payments.grants import SubsidyClass, totals
 from payments.models import GrantKind, OneOffGrant
 from tests.fixtures import SHANGHAI
-from tests.payments.grants_world import active_case, household, other_county
+from tests.payments.grants_world import active_case, approve_now, household, other_county
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def test_it_grants_each_case_once_for_the_month(world, recipients, in_march):
     do_submit_batch(batch.pk, actor=world["finance"])
     recipients["dibao_b1"].status = CaseStatus.CLOSED
     recipients["dibao_b1"].save()
-    done = do_approve_batch(batch.pk, actor=world["approver"])
+    done = approve_now(batch.pk, actor=world["approver"])
     grants = OneOffGrant.objects.filter(batch=done).order_by("case__number")
     assert [(g.case.number, g.amount) for g in grants] == [
         ("DB1", Decimal("60.00")),
@@ -139,5 +139,5 @@ def test_it_refuses_an_approver_recused_from_a_case_of_the_batch(world, recipien
     batch = do_select_price_subsidy(world.county.pk, chosen(), actor=world["finance"])
     do_submit_batch(batch.pk, actor=world["finance"])
     with pytest.raises(ActionError, match="TK1"):
-        do_approve_batch(batch.pk, actor=world["approver"])
+        approve_now(batch.pk, actor=world["approver"])
     assert not OneOffGrant.objects.exists()

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assistance.models import Household
-from payments.actions_grants import do_approve_batch, do_import_relocation_list, do_submit_batch
-from tests.payments.grants_world import card, household, rid, xlsx
+from payments.actions_grants import do_import_relocation_list, do_submit_batch
+from tests.payments.grants_world import approve_now, card, household, rid, xlsx
 
 
 def approved_batch(world, count, start):
@@ -21,7 +21,7 @@ def approved_batch(world, count, start):
         world.county.pk, actor=world["finance"], file_name="l.xlsx", data=xlsx(rows)
     )
     do_submit_batch(batch.pk, actor=world["finance"])
-    return do_approve_batch(batch.pk, actor=world["approver"])
+    return approve_now(batch.pk, actor=world["approver"])
 
 
 def queries(client, batch):
