@@ -161,13 +161,23 @@ def record_many(entries: list[dict[str, Any]], *, at: datetime | None = None) ->
     rounds: dict[int, list[AuditEvent]] = {}
     for event in events:
         rounds.setdefault(event.seq - start[event.stream], []).append(event)
+    chain, event_table = AuditChain._meta.db_table, AuditEvent._meta.db_table
     for number in sorted(rounds):
         appended = rounds[number]
         AuditEvent.objects.bulk_create(appended)
-        AuditChain.objects.bulk_update(
-            [AuditChain(stream=e.stream, last_hash=e.hash, length=e.seq) for e in appended],
-            ["last_hash", "length"],
-        )
+        # Each head onto the event just appended after it (one statement; bulk_update's
+        # CASE per row costs more in Python than the whole insert).
+        moved = [event.stream for event in appended]
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute(
+                f'UPDATE "{chain}" SET "last_hash" = e."hash", "length" = e."seq" '  # noqa: S608
+                f'FROM "{event_table}" AS e WHERE e."stream" = "{chain}"."stream" '
+                f'AND e."seq" = "{chain}"."length" + 1 '
+                f'AND "{chain}"."stream" IN ({", ".join(["%s"] * len(moved))})',
+                moved,
+            )
+            if cursor.rowcount != len(moved):
+                raise RuntimeError("audit chain heads did not all move onto their new event")
     return events
 
 

@@ -13,6 +13,8 @@ from uuid import uuid4
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat, LPad
 from django.utils.translation import gettext as _
 
 from assistance.actions import ActionError
@@ -525,9 +527,16 @@ def _grant_relocation(
     cases = Case.objects.bulk_create(
         [_relocation_case(batch, households[row["household_id"]], row, today) for row in todo]
     )
+    # The number from the id the insert gave, in one statement: LS + year + id on 8 digits.
+    Case.objects.filter(pk__in=[case.pk for case in cases]).update(
+        number=Concat(
+            Value(f"{prefix}{today:%Y}"),
+            LPad(Cast("pk", output_field=CharField()), 8, Value("0")),
+            output_field=CharField(),
+        )
+    )
     for case in cases:
         case.number = f"{prefix}{today:%Y}{case.pk:08d}"
-    Case.objects.bulk_update(cases, ["number"])
     now = clock.now()
     made = OneOffGrant.objects.bulk_create(
         [
