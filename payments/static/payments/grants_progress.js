@@ -10,6 +10,7 @@
   }
   var url = box.getAttribute("data-progress-url");
   var bar = box.querySelector("progress");
+  var status = document.querySelector(".batch-status");
 
   function show(data) {
     bar.max = data.total;
@@ -17,7 +18,9 @@
     bar.textContent = data.done + " / " + data.total;
     box.querySelector(".done").textContent = data.done;
     box.querySelector(".total").textContent = data.total;
-    box.querySelector(".status-label").textContent = data.status_label;
+    if (status) {
+      status.textContent = data.status_label;
+    }
   }
 
   function poll() {
