@@ -253,3 +253,8 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Payments: the bank file's layout (a built-in name or a JSON file, payments/layouts.py) and
+# the largest bank results file accepted.
+PAYMENTS_BANK_LAYOUT = env_str("DOUDI_PAYMENTS_BANK_LAYOUT", "csv-utf8")
+PAYMENTS_RESULTS_MAX_BYTES = env_int("DOUDI_PAYMENTS_RESULTS_MAX_BYTES", 5 * 1024 * 1024, minimum=1)

@@ -59,6 +59,14 @@ ACTION_LABELS = {
     "audit.searched": _("Auditor searched cases"),
     "audit.exported": _("Auditor exported a list"),
     "audit.report_viewed": _("Auditor read a report"),
+    "payments.account_set": _("Bank account recorded"),
+    "payments.roster_build_started": _("Payment roster build started"),
+    "payments.roster_rebuild_started": _("Payment roster rebuild started"),
+    "payments.roster_built": _("Payment roster built"),
+    "payments.roster_approved": _("Payment roster approved"),
+    "payments.roster_exported": _("Payment roster sent to the bank"),
+    "payments.results_imported": _("Bank results imported"),
+    "payments.payment_failed": _("Payment failed at the bank"),
 }
 
 

@@ -1,0 +1,130 @@
+"""The roster as files: the XLSX with totals per type and township, and the bank's file in
+the configured layout (payments/layouts.py). Lines are read with iterator(), never whole."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from assistance.models import AssistanceType
+from payments import layouts, queries
+from payments.models import LineKind, Roster, RosterLine
+
+
+@dataclass
+class ExportFile:
+    filename: str
+    content: bytes
+    content_type: str
+    layout: str
+
+
+def _rows(roster: Roster) -> Iterator[dict[str, str]]:
+    types = dict(AssistanceType.choices)
+    kinds = dict(LineKind.choices)
+    lines = (
+        RosterLine.objects.filter(roster=roster)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "bank_card",
+            "payee_name",
+            "bank_name",
+            "amount",
+            "case__number",
+            "township__name",
+            "assistance_type",
+            "kind",
+            "for_month",
+        )
+    )
+    for seq, (pk, card, payee, bank, amount, number, township, kind, line_kind, month) in enumerate(
+        lines.iterator(chunk_size=5000), start=1
+    ):
+        yield {
+            "seq": str(seq),
+            "reference": str(pk),
+            "card": card,
+            "payee": payee,
+            "bank": bank,
+            "amount": f"{amount:.2f}",
+            "amount_cents": str(int(amount * 100)),
+            "case_number": number,
+            "township": township,
+            "assistance_type": str(types.get(kind, kind)),
+            "kind": str(kinds.get(line_kind, line_kind)),
+            "for_month": f"{month:%Y%m}",
+        }
+
+
+def _name(roster: Roster, extension: str) -> str:
+    return f"roster-{roster.county.code}-{roster.month:%Y%m}.{extension}"
+
+
+def bank_file(roster: Roster) -> ExportFile:
+    layout = layouts.configured_layout()
+    content = layouts.render(layout, list(_rows(roster)))
+    charset = "gbk" if layout.encoding == "gbk" else "utf-8"
+    return ExportFile(
+        _name(roster, layout.extension), content, f"text/plain; charset={charset}", layout.name
+    )
+
+
+def roster_xlsx(roster: Roster) -> ExportFile:
+    book = Workbook(write_only=True)
+    sheet: Any = book.create_sheet(_("Payments"))
+    headers = [
+        _("Reference"),
+        _("Bank card number"),
+        _("Account holder"),
+        _("Bank"),
+        _("Amount"),
+        _("Case number"),
+        _("Township"),
+        _("Type"),
+        _("Payment"),
+        _("Month paid for"),
+    ]
+    sheet.append(headers)
+    fields = (
+        "reference",
+        "card",
+        "payee",
+        "bank",
+        "amount",
+        "case_number",
+        "township",
+        "assistance_type",
+        "kind",
+        "for_month",
+    )
+    for row in _rows(roster):
+        values: list[Any] = [row[name] for name in fields]
+        values[4] = float(row["amount"])
+        sheet.append(values)
+    summary: Any = book.create_sheet(_("Totals"))
+    summary.append([_("County"), roster.county.name, _("Month"), f"{roster.month:%Y-%m}"])
+    totals = queries.totals(roster)
+    for title, entries in (
+        (_("By type"), totals["types"]),
+        (_("By township"), totals["townships"]),
+    ):
+        summary.append([])
+        summary.append([title, _("Payments"), _("Amount")])
+        for entry in entries:
+            summary.append([entry.label, entry.count, float(entry.amount)])
+    summary.append([])
+    summary.append([_("Total"), roster.line_count, float(roster.total_amount)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return ExportFile(
+        _name(roster, "xlsx"),
+        buffer.getvalue(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx",
+    )
