@@ -77,7 +77,7 @@ def bank_file(roster: Roster) -> ExportFile:
 
 def roster_xlsx(roster: Roster) -> ExportFile:
     book = Workbook(write_only=True)
-    sheet: Any = book.create_sheet(_("Payments"))
+    sheet: Any = book.create_sheet(_("Payment lines"))
     headers = [
         _("Reference"),
         _("Bank card number"),
@@ -115,7 +115,7 @@ def roster_xlsx(roster: Roster) -> ExportFile:
         (_("By township"), totals["townships"]),
     ):
         summary.append([])
-        summary.append([title, _("Payments"), _("Amount")])
+        summary.append([title, _("Number of payments"), _("Amount")])
         for entry in entries:
             summary.append([entry.label, entry.count, float(entry.amount)])
     summary.append([])

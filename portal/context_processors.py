@@ -17,4 +17,6 @@ def shell(request: HttpRequest) -> dict[str, object]:
         "handles_cases": bool(access.acting_roles(request.user)),
         "reads_cases": access.reads_cases(request.user),
         "audits": "auditor" in roles and not access.acting_roles(request.user),
+        # The payment rosters: payments officers act there, auditors read them.
+        "pays": "county_finance" in roles or "auditor" in roles,
     }
