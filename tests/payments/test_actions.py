@@ -147,7 +147,7 @@ def test_it_imports_nothing_when_a_row_is_wrong(world, roster):
     report = do_import_results(roster.pk, "bad.csv", data, actor=world["finance"])
     assert report.errors == [
         "第3行：流水号999999不属于本发放名册。",
-        "第4行：流水号%s重复出现。" % line.pk,
+        f"第4行：流水号{line.pk}重复出现。",
     ]
     assert not RosterLine.objects.exclude(status=LineStatus.PENDING).exists()
     bad = f"流水号,结果\n{line.pk},也许\n".encode()
