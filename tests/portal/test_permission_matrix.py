@@ -376,12 +376,19 @@ def test_it_lets_auditors_change_nothing_anywhere(client, world):
         "version": 1,
         "index": 0,
     }
+    # A roster of the auditor's county, so the payments writes meet a real object.
+    from payments.models import Roster
+
+    ids["roster_id"] = Roster.objects.create(
+        county=world.county, month=date(2026, 3, 1), built_by=world["finance"],
+        created_at=clock.now(), status="built",
+    ).pk  # fmt: skip
     strings = {"code": world.county.code, "key": "dibao", "scope": "province", "side": "a",
                "path": "dibao.bpmn", "fmt": "xlsx"}  # fmt: skip
     watched = [
         model
         for model in apps.get_models()
-        if model._meta.app_label in {"assistance", "engine", "studio", "audit", "auth"}
+        if model._meta.app_label in {"assistance", "engine", "studio", "audit", "auth", "payments"}
     ]
     before = {model: model.objects.count() for model in watched}
     client.force_login(world["auditor"])
