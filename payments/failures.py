@@ -38,7 +38,13 @@ def start_for(line: RosterLine, roster: Roster, reason: str, *, actor: User) -> 
             role="county_finance",
             region_id=case.region_id,
             case_id=case.pk,
-            payload={"line": line.pk, "for_month": line.for_month.isoformat(), "reason": reason},
+            payload={
+                "line": line.pk,
+                "for_month": line.for_month.isoformat(),
+                "reason": reason,
+                # Shown on the case's timeline.
+                "title": f"{line.for_month:%Y-%m} {reason}",
+            },
         )
         return False
     runtime.start(

@@ -95,3 +95,12 @@ def exclusions(roster: Roster, limit: int = 200) -> list[RosterExclusion]:
 
 def townships_of_roster(roster: Roster) -> list[Region]:
     return list(Region.objects.filter(parent=roster.county).order_by("name"))
+
+
+def failed_payments(case: Any, limit: int = 24) -> list[RosterLine]:
+    """The case's payments the bank returned, newest first, for its bank account page."""
+    return list(
+        RosterLine.objects.filter(case=case, status=LineStatus.FAILED)
+        .select_related("roster")
+        .order_by("-roster__month", "-pk")[:limit]
+    )

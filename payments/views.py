@@ -199,6 +199,7 @@ def _query_without_page(request: AuthedRequest) -> str:
 def case_account(request: AuthedRequest, case_id: int) -> HttpResponse:
     case = access.get_case_account_for_user(request.user, case_id, to_act=request.method == "POST")
     may_edit = access.may_record_account(request.user, case)
+    failed = queries.failed_payments(case)
     initial = {"payee_name": case.payee_name, "bank_name": case.bank_name}
     form = AccountForm(request.POST or None, initial=initial)
     if request.method == "POST":
@@ -216,8 +217,6 @@ def case_account(request: AuthedRequest, case_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("The bank account is recorded."))
                 return redirect("case", case_id=case.pk)
-        context = {"case": case, "form": form, "may_edit": may_edit}
-        return render(request, "payments/account.html", context, status=400)
-    return render(
-        request, "payments/account.html", {"case": case, "form": form, "may_edit": may_edit}
-    )
+    context = {"case": case, "form": form, "may_edit": may_edit, "failed": failed}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "payments/account.html", context, status=status)
