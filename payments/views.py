@@ -202,21 +202,20 @@ def case_account(request: AuthedRequest, case_id: int) -> HttpResponse:
     failed = queries.failed_payments(case)
     initial = {"payee_name": case.payee_name, "bank_name": case.bank_name}
     form = AccountForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                actions.do_set_bank_account(
-                    case.pk,
-                    actor=request.user,
-                    payee_name=form.cleaned_data["payee_name"],
-                    bank_name=form.cleaned_data["bank_name"],
-                    card_number=form.cleaned_data["bank_card"],
-                )
-            except ActionError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("The bank account is recorded."))
-                return redirect("case", case_id=case.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_set_bank_account(
+                case.pk,
+                actor=request.user,
+                payee_name=form.cleaned_data["payee_name"],
+                bank_name=form.cleaned_data["bank_name"],
+                card_number=form.cleaned_data["bank_card"],
+            )
+        except ActionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The bank account is recorded."))
+            return redirect("case", case_id=case.pk)
     context = {"case": case, "form": form, "may_edit": may_edit, "failed": failed}
     status = 400 if request.method == "POST" else 200
     return render(request, "payments/account.html", context, status=status)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -139,7 +140,7 @@ def test_it_builds_approves_exports_and_settles_a_roster_on_a_phone(
 
     with finance2.expect_download() as download:
         finance2.locator("#export-bank").click()
-    content = open(download.value.path(), encoding="utf-8").read()
+    content = Path(download.value.path()).read_text(encoding="utf-8")
     assert "赵三" in content and "李一" in content and "王二" not in content
     finance2.goto(roster_url)
     expect(finance2.locator("#roster-status")).to_have_text("已报送银行")
