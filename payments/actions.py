@@ -192,7 +192,8 @@ def do_export_roster(roster_id: int, fmt: str, *, actor: User) -> exports.Export
             "month": roster.month.isoformat(),
             "format": fmt,
             "layout": result.layout,
-            "sha256": hashlib.sha256(result.content).hexdigest(),
+            "sha256": result.sha256,
+            "bytes": result.size,
             "lines": roster.line_count,
         },
     )

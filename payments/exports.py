@@ -3,10 +3,11 @@ the configured layout (payments/layouts.py). Lines are read with iterator(), nev
 
 from __future__ import annotations
 
-import io
+import hashlib
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -15,13 +16,42 @@ from assistance.models import AssistanceType
 from payments import layouts, queries
 from payments.models import LineKind, Roster, RosterLine
 
+# Exports up to this size stay in memory; larger ones spill to a temporary file.
+SPOOL_BYTES = 8 * 1024 * 1024
+
 
 @dataclass
 class ExportFile:
+    """A written export: a temporary file (in memory while small), rewound, and its digest."""
+
     filename: str
-    content: bytes
+    file: BinaryIO
     content_type: str
     layout: str
+    sha256: str
+    size: int
+
+    @property
+    def content(self) -> bytes:
+        position = self.file.tell()
+        data = self.file.read()
+        self.file.seek(position)
+        return data
+
+
+def _spool() -> BinaryIO:
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # type: ignore[return-value]
+
+
+def _finished(filename: str, out: BinaryIO, content_type: str, layout: str) -> ExportFile:
+    out.seek(0)
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in iter(lambda: out.read(1 << 20), b""):
+        digest.update(chunk)
+        size += len(chunk)
+    out.seek(0)
+    return ExportFile(filename, out, content_type, layout, digest.hexdigest(), size)
 
 
 def _rows(roster: Roster) -> Iterator[dict[str, str]]:
@@ -68,10 +98,11 @@ def _name(roster: Roster, extension: str) -> str:
 
 def bank_file(roster: Roster) -> ExportFile:
     layout = layouts.configured_layout()
-    content = layouts.render(layout, list(_rows(roster)))
+    out = _spool()
+    layouts.render_to(layout, _rows(roster), out)
     charset = "gbk" if layout.encoding == "gbk" else "utf-8"
-    return ExportFile(
-        _name(roster, layout.extension), content, f"text/plain; charset={charset}", layout.name
+    return _finished(
+        _name(roster, layout.extension), out, f"text/plain; charset={charset}", layout.name
     )
 
 
@@ -120,11 +151,11 @@ def roster_xlsx(roster: Roster) -> ExportFile:
             summary.append([entry.label, entry.count, float(entry.amount)])
     summary.append([])
     summary.append([_("Total"), roster.line_count, float(roster.total_amount)])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return ExportFile(
+    out = _spool()
+    book.save(out)
+    return _finished(
         _name(roster, "xlsx"),
-        buffer.getvalue(),
+        out,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "xlsx",
     )

@@ -15,9 +15,10 @@ never cut). Fields: see FIELDS. Totals go in the XLSX only; a bank file is lines
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 
@@ -146,25 +147,41 @@ def configured_layout() -> Layout:
     return parse_layout(raw)
 
 
-def render(layout: Layout, rows: list[dict[str, str]]) -> bytes:
-    """The file's bytes: one line per row (dicts keyed by field)."""
-    lines: list[str] = []
-    if layout.format == "csv":
-        import csv
-        import io
+def render_to(layout: Layout, rows: Iterable[dict[str, str]], out: BinaryIO) -> None:
+    """Write the file line by line (rows are dicts keyed by field), never whole in memory."""
+    import csv
+    import io
 
+    def write(text: str) -> None:
+        out.write(text.encode(layout.encoding))
+
+    if layout.format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=layout.delimiter, lineterminator=layout.line_ending)
+
+        def emit(values: list[str]) -> None:
+            writer.writerow(values)
+            write(buffer.getvalue())
+            buffer.seek(0)
+            buffer.truncate()
+
         if layout.header:
-            writer.writerow([column.title for column in layout.columns])
+            emit([column.title for column in layout.columns])
         for row in rows:
-            writer.writerow([_safe(row[column.field]) for column in layout.columns])
-        return buffer.getvalue().encode(layout.encoding)
+            emit([_safe(row[column.field]) for column in layout.columns])
+        return
     if layout.header:
-        lines.append(_fixed_line(layout, {c.field: c.title for c in layout.columns}))
+        write(_fixed_line(layout, {c.field: c.title for c in layout.columns}) + layout.line_ending)
     for row in rows:
-        lines.append(_fixed_line(layout, row))
-    return "".join(line + layout.line_ending for line in lines).encode(layout.encoding)
+        write(_fixed_line(layout, row) + layout.line_ending)
+
+
+def render(layout: Layout, rows: Iterable[dict[str, str]]) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    render_to(layout, rows, out)
+    return out.getvalue()
 
 
 def _safe(value: str) -> str:

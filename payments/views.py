@@ -8,9 +8,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -131,16 +130,16 @@ def roster_approve(request: AuthedRequest, roster_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def roster_export(request: AuthedRequest, roster_id: int, fmt: str) -> HttpResponse:
+def roster_export(request: AuthedRequest, roster_id: int, fmt: str) -> HttpResponse | FileResponse:
     roster = access.get_roster_for_user(request.user, roster_id, to_act=True)
     try:
         result = actions.do_export_roster(roster.pk, fmt, actor=request.user)
     except ActionError as exc:
         messages.error(request, str(exc))
         return _detail_page(request, roster, status=400)
-    response = HttpResponse(result.content, content_type=result.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, result.filename)
-    return response
+    return FileResponse(
+        result.file, as_attachment=True, filename=result.filename, content_type=result.content_type
+    )
 
 
 @login_required
