@@ -85,6 +85,9 @@ STAFF = [
     ("policy", "policy_staff", "430000", "孙政策（省民政厅）"),
     ("policy2", "policy_staff", "430000", "钱复核（省民政厅）"),
     ("auditor", "auditor", "431102", "吴审计（县纪检）"),
+    # Two payments officers: a payment roster needs two people's approval.
+    ("finance", "county_finance", "431102", "林发放（县民政局）"),
+    ("finance2", "county_finance", "431102", "何复核（县民政局）"),
     ("west_clerk", "township_clerk", "431102002", "郑受理（西镇）"),
 ]
 
