@@ -336,5 +336,18 @@ def do_import_results(roster_id: int, name: str, data: bytes, *, actor: User) ->
     return report
 
 
+@transaction.atomic
+def do_record_roster_read(roster_id: int, *, actor: User, page: int | None = None) -> None:
+    """An auditor read a roster (names and card tails): on the record, like their other reads."""
+    roster = access.get_roster_for_user(actor, roster_id, to_act=False)
+    audit.record(
+        "payments.roster_viewed",
+        actor=actor,
+        role="auditor",
+        region_id=roster.county_id,
+        payload={"roster": roster.pk, "month": roster.month.isoformat(), "page": page},
+    )
+
+
 def county_of(region: Region) -> Region | None:
     return region.ancestor_of_level(RegionLevel.COUNTY)

@@ -98,7 +98,13 @@ def _detail_context(request: AuthedRequest, roster: Roster) -> dict[str, Any]:
 @require_GET
 def roster_detail(request: AuthedRequest, roster_id: int) -> HttpResponse:
     roster = access.get_roster_for_user(request.user, roster_id, to_act=False)
-    return render(request, "payments/roster.html", _detail_context(request, roster))
+    context = _detail_context(request, roster)
+    if not access.acts_on_rosters(request.user):
+        page = context.get("page")
+        actions.do_record_roster_read(
+            roster.pk, actor=request.user, page=page.number if page is not None else None
+        )
+    return render(request, "payments/roster.html", context)
 
 
 @login_required

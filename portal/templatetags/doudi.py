@@ -67,6 +67,7 @@ ACTION_LABELS = {
     "payments.roster_exported": _("Payment roster sent to the bank"),
     "payments.results_imported": _("Bank results imported"),
     "payments.payment_failed": _("Payment failed at the bank"),
+    "payments.roster_viewed": _("Payment roster read by an auditor"),
 }
 
 

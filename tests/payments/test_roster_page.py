@@ -36,6 +36,10 @@ def test_it_lets_auditors_read_without_buttons(client, world, built_roster):
     client.force_login(world["auditor"])
     text = client.get(reverse("payments:roster", args=[built_roster.pk])).content.decode()
     assert "900.00" in text and "审核通过（初审）" not in text
+    from engine.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="payments.roster_viewed")
+    assert (event.actor, event.payload["roster"]) == (world["auditor"], built_roster.pk)
 
 
 def test_it_does_not_exist_for_others_and_takes_only_get(client, world, built_roster):
