@@ -173,3 +173,33 @@ def test_it_builds_approves_exports_and_settles_a_roster_on_a_phone(
     clerk.goto(live_server.url + f"/payments/cases/{paid.pk}/account/")
     expect(clerk.locator("ul.payments-failed")).to_contain_text("账户已冻结")
     screenshot(clerk, "payments-8-clerk-account-390")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fixed_clock")
+def test_it_shows_the_build_progress_then_the_roster(
+    browser: Browser, live_server: LiveServer, world: World
+) -> None:
+    from engine.clock import clock
+    from payments.models import Roster, RosterStatus
+
+    roster = Roster.objects.create(
+        county=world.county,
+        month=date(2026, 3, 1),
+        built_by=world["finance"],
+        created_at=clock.now(),
+        status=RosterStatus.BUILDING,
+        progress_total=1_000_000,
+        progress_done=400_000,
+    )
+    finance = sign_in(browser, live_server, "finance", "资金发放名册")
+    finance.goto(live_server.url + f"/payments/rosters/{roster.pk}/")
+    bar = finance.locator("#roster-progress-bar")
+    expect(bar).to_have_attribute("value", "400000")
+    Roster.objects.filter(pk=roster.pk).update(progress_done=700_000)
+    expect(finance.locator("#roster-progress-done")).to_have_text("700000")
+    screenshot(finance, "payments-0-progress-390")
+    Roster.objects.filter(pk=roster.pk).update(status=RosterStatus.BUILT, progress_done=1_000_000)
+    # The page reloads by itself once the build is over.
+    expect(finance.locator("#roster-status")).to_have_text("已生成，待审核")
+    expect(finance.locator("#roster-progress")).to_have_count(0)
