@@ -218,6 +218,10 @@ def finance_user_2(county_id: int) -> Any:
 def main() -> None:
     args = parse_args()
     fresh_django(args.database_url)
+    from django.conf import settings
+
+    # As in production: the embedded default's DEBUG would keep every query's SQL in memory.
+    settings.DEBUG = False
     report = run(args.cases, args.townships, args.villages, args.export)
     report["all_planted_excluded"] = report["excluded"] == report["planted"]
     print(json.dumps(report, indent=2, ensure_ascii=False))
