@@ -196,7 +196,7 @@ def run(cases: int, townships: int, villages: int, export: bool = False) -> dict
         started = time.perf_counter()
         result = do_export_roster(roster.pk, "bank", actor=actor)
         report["export_s"] = round(time.perf_counter() - started, 2)
-        report["export_bytes"] = len(result.content)
+        report["export_bytes"] = result.size
         report["peak_rss_mb_after_export"] = peak_rss_mb()
         assert Roster.objects.get(pk=roster.pk).status == "exported"
     clock.reset()
