@@ -9,7 +9,7 @@ DEV_STAMP  := $(VENV)/.installed-dev-$(HASH)
 ADDR   ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format typecheck pytest messages bench bench-queue bench-reports vendor clean
+.PHONY: help install demo test lint format typecheck pytest messages bench bench-queue bench-reports bench-roster vendor clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ bench-queue: install ## Benchmark (PostgreSQL): queue page with 10k and 1M open 
 
 bench-reports: install ## Benchmark (PostgreSQL): the abuse reports on 1M cases (CASES=n)
 	$(BIN)/python bench/reports.py --cases $(or $(CASES),1000000)
+
+bench-roster: install ## Benchmark (PostgreSQL): building a county's payment roster for 1M active cases (CASES=n)
+	$(BIN)/python bench/roster.py --cases $(or $(CASES),1000000)
 
 # npm packages, pinned by package-lock.json; the copies under portal/, studio/ and
 # audit/static/vendor/ (Apache ECharts draws the auditors' charts), and the studio's bundles

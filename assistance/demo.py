@@ -86,9 +86,11 @@ STAFF = [
     ("policy", "policy_staff", "430000", "孙政策（省民政厅）"),
     ("policy2", "policy_staff", "430000", "钱复核（省民政厅）"),
     ("auditor", "auditor", "431102", "吴审计（县纪检）"),
+    # Two payments officers: a payment roster needs two people's approval. They also
+    # prepare batch grants (payments/grants.py), which a county approver approves.
+    ("finance", "county_finance", "431102", "林发放（县民政局）"),
+    ("finance2", "county_finance", "431102", "何复核（县民政局）"),
     ("west_clerk", "township_clerk", "431102002", "郑受理（西镇）"),
-    # Prepares batch grants (payments/grants.py); the county approver approves them.
-    ("finance", "county_finance", "431102", "钱财务（县民政局）"),
 ]
 
 REGIONS = [

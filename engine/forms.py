@@ -14,6 +14,23 @@ from jsonschema.exceptions import ValidationError
 
 NON_FIELD = "__all__"
 
+# The formats a form may name: jsonschema's own, and "luhn" for numbers carrying a Luhn
+# check digit (bank cards), so a mistyped card is refused at the form.
+FORMATS = FormatChecker()
+
+
+@FORMATS.checks("luhn")
+def _luhn(value: object) -> bool:
+    if not isinstance(value, str) or not value.isdigit():
+        return True  # the pattern keyword speaks for the shape
+    total = 0
+    for position, char in enumerate(reversed(value)):
+        digit = int(char)
+        if position % 2 == 1:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
 
 class FormInvalid(ValueError):
     def __init__(self, errors: dict[str, list[str]]) -> None:
@@ -42,7 +59,11 @@ def _message(error: ValidationError, schema: dict[str, Any]) -> str:
         "minimum": _("Enter a value of at least %(n)s.") % {"n": value},
         "maximum": _("Enter a value of at most %(n)s.") % {"n": value},
         "exclusiveMinimum": _("Enter a value greater than %(n)s.") % {"n": value},
-        "format": _("Enter a valid %(format)s.") % {"format": value},
+        "format": (
+            _("The bank card number is wrong: its check digit does not match.")
+            if value == "luhn"
+            else _("Enter a valid %(format)s.") % {"format": value}
+        ),
         "pattern": _("This value does not have the expected format."),
         "minItems": _("Add at least %(n)s entries.") % {"n": value},
         "maxItems": _("Add at most %(n)s entries.") % {"n": value},
@@ -52,7 +73,7 @@ def _message(error: ValidationError, schema: dict[str, Any]) -> str:
 
 
 def validate_submission(schema: dict[str, Any], data: Any) -> None:
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    validator = Draft202012Validator(schema, format_checker=FORMATS)
     errors: dict[str, list[str]] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         errors.setdefault(_field(error), []).append(_message(error, schema))

@@ -6,5 +6,6 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self) -> None:
-        # Celery's autodiscovery finds `payments.tasks` only: register the grants job too.
-        from payments import tasks_grants  # noqa: F401
+        # The payment-failure process's outcome handler registers itself; Celery's
+        # autodiscovery finds `payments.tasks` only, so the grants job is registered here.
+        from payments import failures, tasks_grants  # noqa: F401

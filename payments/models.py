@@ -204,3 +204,30 @@ class OneOffGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.amount}"
+
+
+class ExclusionReason(models.TextChoices):
+    DEAD = "dead", _("Deceased")
+    ENDED = "ended", _("Ended this month")
+    NO_ACCOUNT = "no_account", _("No bank account")
+    NO_AMOUNT = "no_amount", _("No amount")
+
+
+class RosterExclusion(models.Model):
+    """A case owed (or last owed) a payment that the roster leaves out, with the reason:
+    shown on the roster so the county sees who is not paid and why."""
+
+    roster = models.ForeignKey(Roster, on_delete=models.CASCADE, related_name="exclusions")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    township = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    assistance_type = models.CharField(max_length=12)
+    reason = models.CharField(max_length=10, choices=ExclusionReason.choices)
+    died_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["roster", "case"], name="one_exclusion_per_case")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.reason}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from assistance import access
-from payments.grants import may_see_grants
 
 
 def shell(request: HttpRequest) -> dict[str, object]:
@@ -18,5 +17,4 @@ def shell(request: HttpRequest) -> dict[str, object]:
         "handles_cases": bool(access.acting_roles(request.user)),
         "reads_cases": access.reads_cases(request.user),
         "audits": "auditor" in roles and not access.acting_roles(request.user),
-        "batch_grants": may_see_grants(request.user),
     }

@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.shell",
+                "payments.context_processors.nav",
             ],
         },
     },
@@ -254,3 +255,8 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Payments: the bank file's layout (a built-in name or a JSON file, payments/layouts.py) and
+# the largest bank results file accepted.
+PAYMENTS_BANK_LAYOUT = env_str("DOUDI_PAYMENTS_BANK_LAYOUT", "csv-utf8")
+PAYMENTS_RESULTS_MAX_BYTES = env_int("DOUDI_PAYMENTS_RESULTS_MAX_BYTES", 5 * 1024 * 1024, minimum=1)

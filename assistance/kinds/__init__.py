@@ -60,6 +60,9 @@ class Kind:
     intake_form: str = ""
     # Whether one member of a household may be covered alone (单人户施保).
     single_person_cover: bool = False
+    # Whether active cases are paid every month on the county's payment roster (payments/);
+    # one-off aid (temporary assistance) is not.
+    paid_monthly: bool = False
 
 
 def amount_markers(kind: Kind) -> tuple[str, ...]:

@@ -65,6 +65,7 @@ def amount_breakdown(
 
 KIND = register(
     Kind(
+        paid_monthly=True,
         code=AssistanceType.DIBAO,
         process_key="dibao",
         case_prefix="DB",

@@ -410,6 +410,7 @@ def _demo_case(
 
 KIND = register(
     Kind(
+        paid_monthly=True,
         code=AssistanceType.DISABILITY,
         process_key="disability",
         case_prefix="CB",

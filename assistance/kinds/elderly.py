@@ -420,6 +420,7 @@ def _demo_complete(
 
 KIND = register(
     Kind(
+        paid_monthly=True,
         code=AssistanceType.ELDERLY,
         process_key=PROCESS_KEY,
         case_prefix="GL",

@@ -417,6 +417,7 @@ def _verification(category: str, verified: bool) -> dict[str, Any]:
 
 KIND = register(
     Kind(
+        paid_monthly=True,
         code=AssistanceType.ORPHAN,
         process_key="orphan",
         case_prefix="GE",

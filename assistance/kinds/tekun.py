@@ -535,6 +535,7 @@ def _has_task(case: Case, spec_name: str) -> bool:
 
 KIND = register(
     Kind(
+        paid_monthly=True,
         code=AssistanceType.TEKUN,
         process_key=PROCESS_KEY,
         case_prefix="TK",

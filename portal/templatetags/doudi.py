@@ -75,6 +75,15 @@ ACTION_LABELS = {
     "window.complaint_registered": _("Complaint or petition registered"),
     "window.application_started": _("Application started from a request at the window"),
     "window.answered": _("Request answered at the window"),
+    "payments.account_set": _("Bank account recorded"),
+    "payments.roster_build_started": _("Payment roster build started"),
+    "payments.roster_rebuild_started": _("Payment roster rebuild started"),
+    "payments.roster_built": _("Payment roster built"),
+    "payments.roster_approved": _("Payment roster approved"),
+    "payments.roster_exported": _("Payment roster sent to the bank"),
+    "payments.results_imported": _("Bank results imported"),
+    "payments.payment_failed": _("Payment failed at the bank"),
+    "payments.roster_viewed": _("Payment roster read by an auditor"),
 }
 
 

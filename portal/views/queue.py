@@ -17,6 +17,9 @@ from portal.http import AuthedRequest
 @login_required
 @require_GET
 def inbox(request: AuthedRequest) -> HttpResponse:
+    if access.acting_roles(request.user) == ["county_finance"]:
+        # Payments officers work on the payment rosters (payments/).
+        return redirect("payments:home")
     if not access.acting_roles(request.user):
         roles = access.user_roles(request.user)
         # Auditors work in their own workspace; a second role keeps the home page's links.

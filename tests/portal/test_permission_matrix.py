@@ -392,6 +392,13 @@ def test_it_lets_auditors_change_nothing_anywhere(client, world):
         "index": 0,
         "batch_id": _grant_batch(world).pk,
     }
+    # A roster of the auditor's county, so the payments writes meet a real object.
+    from payments.models import Roster
+
+    ids["roster_id"] = Roster.objects.create(
+        county=world.county, month=date(2026, 3, 1), built_by=world["finance"],
+        created_at=clock.now(), status="built",
+    ).pk  # fmt: skip
     strings = {"code": world.county.code, "key": "dibao", "scope": "province", "side": "a",
                "path": "dibao.bpmn", "fmt": "xlsx"}  # fmt: skip
     watched = [

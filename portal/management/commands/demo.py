@@ -63,6 +63,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("deploy_workflows")
         call_command("seed_demo")
+        call_command("seed_payments_demo")
         runtime.fire_due_timers()
         _checkpoint()
         threading.Thread(
