@@ -22,10 +22,17 @@ from django.utils.translation import gettext_lazy as _lazy
 from assistance.actions import ActionError, ApplicationData, MemberData, do_apply
 from assistance.breakdowns import Breakdown, Line, money
 from assistance.demo import complete_step
-from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
+from assistance.ids import make_resident_id
 from assistance.kinds import Kind, close_when_granted, register
-from assistance.kinds.disability import CATEGORIES, CATEGORY_LABELS, _federation_user
-from assistance.models import AssistanceType, Case, CaseStatus, Region
+from assistance.kinds.common import (
+    clock_at,
+    paid_once,
+    receives_now,
+    resident_numbers,
+    unseeded_village,
+)
+from assistance.kinds.disability import CATEGORY_LABELS, _federation_user, check_certificate
+from assistance.models import AssistanceType, Case, Region
 from assistance.policy import Param, clean_count, clean_money, register_params
 from engine import registry
 from engine.clock import clock
@@ -94,9 +101,8 @@ def devices_amount(price: Any, policy: Mapping[str, Any]) -> dict[str, Any]:
         "cap": str(cap),
         "paid": str(paid),
         "within_cap": value <= cap,
-        # What the case records: the device's value, granted once (never paid to the household).
-        "monthly_amount": str(paid),
-        "one_off_amount": str(paid),
+        # What the case records: the device's value (never paid to the household).
+        **paid_once(paid),
     }
 
 
@@ -180,16 +186,7 @@ def amount_breakdown(
 
 
 def check_details(details: Mapping[str, Any], members: int) -> None:
-    index = details.get("disabled_member")
-    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < members:
-        raise ActionError(_("Choose the disabled member among the household members."))
-    if not str(details.get("certificate_no", "")).strip():
-        raise ActionError(_("Give the number of the disability certificate."))
-    grade = details.get("grade")
-    if isinstance(grade, bool) or grade not in (1, 2, 3, 4):
-        raise ActionError(_("The disability grade is 1, 2, 3 or 4."))
-    if details.get("category") not in CATEGORIES:
-        raise ActionError(_("Choose the category of disability."))
+    check_certificate(details, members)
     if details.get("device") not in DEVICES:
         raise ActionError(_("Choose the device needed."))
     if details.get("recipient_class") not in CLASSES:
@@ -205,19 +202,7 @@ def check_application(application: ApplicationData) -> None:
     if member.disability_grade is None:
         member.disability_grade = details["grade"]
     case_type = CLASS_CASE_TYPES.get(details["recipient_class"])
-    if case_type is None:
-        return
-    numbers = []
-    for person in application.members:
-        try:
-            numbers.append(parse_resident_id(person.resident_id, today=clock.today()).number)
-        except InvalidResidentId:
-            continue  # reported with the member's name by the common checks
-    if not Case.objects.filter(
-        assistance_type=case_type,
-        status=CaseStatus.ACTIVE,
-        household__members__resident_id__in=numbers,
-    ).exists():
+    if case_type is not None and not receives_now(case_type, resident_numbers(application.members)):
         raise ActionError(
             _("The household is not on record as receiving %(benefit)s now: choose another class.")
             % {"benefit": AssistanceType(case_type).label}
@@ -244,17 +229,14 @@ DEMO_CASES = [
 
 
 def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
-    village = regions["431102001001"]
-    if Case.objects.filter(assistance_type=AssistanceType.DEVICES, region=village).exists():
+    village = unseeded_village(regions, AssistanceType.DEVICES)
+    if village is None:
         return
     staff = {**users, "federation": _federation_user(regions["431102"])}
     now = clock.now()
     for index, row in enumerate(DEMO_CASES):
-        clock.set(now - timedelta(days=9, minutes=index))
-        try:
+        with clock_at(now - timedelta(days=9, minutes=index)):
             _demo_case(staff, village, index, *row)
-        finally:
-            clock.reset()
 
 
 def _demo_case(

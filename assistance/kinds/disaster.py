@@ -25,10 +25,10 @@ from assistance.breakdowns import Breakdown, Line, money
 from assistance.demo import complete_step
 from assistance.ids import make_resident_id
 from assistance.kinds import Kind, close_when_granted, register
+from assistance.kinds.common import clock_at, paid_once, unseeded_village, whole_number
 from assistance.models import AssistanceType, Case, Region
 from assistance.policy import (
     Param,
-    PolicyError,
     clean_count,
     clean_money,
     policy_for,
@@ -47,10 +47,7 @@ DAYS_PER_MONTH = 30
 CENT = Decimal("0.01")
 
 
-def _months(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 12:
-        raise PolicyError(_lazy("Expected a whole number of months from 1 to 12."))
-    return value
+_months = whole_number(1, 12, _lazy("Expected a whole number of months from 1 to 12."))
 
 
 register_params(
@@ -119,13 +116,7 @@ def disaster_amount(
         }
     else:
         raise DisasterRuleError(f"unknown disaster aid {aid!r}")
-    # What the case records: paid once, like a temporary aid.
-    return {
-        **result,
-        "amount": str(total),
-        "monthly_amount": str(total),
-        "one_off_amount": str(total),
-    }
+    return {**result, "amount": str(total), **paid_once(total)}
 
 
 registry.register_helper("disaster_amount", disaster_amount)
@@ -246,11 +237,6 @@ def check_application(application: ApplicationData) -> None:
         application.details.pop("housing", None)
 
 
-def start_data(case: Case, common: dict[str, Any]) -> dict[str, Any]:
-    # Disaster aid is posted like any other; the notice names the household's applicant.
-    return {}
-
-
 close_when_granted(PROCESS_KEY)
 
 
@@ -266,16 +252,14 @@ DEMO_CASES = [
 
 
 def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
-    village = regions["431102001001"]
-    if Case.objects.filter(assistance_type=AssistanceType.DISASTER, region=village).exists():
+    village = unseeded_village(regions, AssistanceType.DISASTER)
+    if village is None:
         return
     now = clock.now()
     for index, row in enumerate(DEMO_CASES):
-        clock.set(now - timedelta(days=2 if row[5] == "notice" else 12, minutes=index))
-        try:
+        # A case still in its notice must have started recently, or its notice would be over.
+        with clock_at(now - timedelta(days=2 if row[5] == "notice" else 12, minutes=index)):
             _demo_case(users, village, index, *row)
-        finally:
-            clock.reset()
 
 
 def _demo_case(
@@ -337,7 +321,6 @@ KIND = register(
         code=AssistanceType.DISASTER,
         process_key=PROCESS_KEY,
         case_prefix="SZ",
-        start_data=start_data,
         check_application=check_application,
         seed_demo=seed_demo,
         demo_policy=DEMO_POLICY,

@@ -1,0 +1,97 @@
+"""What several kinds do alike: whole-number policy values, the checks of a member index and
+of a household's benefits, the figures a one-off case records, and replaying demo cases
+under a clock set back in time.
+
+A kind module keeps what is particular to its type and calls these for the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _lazy
+
+from assistance.ids import InvalidResidentId, parse_resident_id
+from assistance.models import Case, CaseStatus, Region
+from assistance.policy import PolicyError
+from engine.clock import clock
+
+# ---------------------------------------------------------------- policy values
+
+
+def whole_number(low: int, high: int, message: Any) -> Callable[[Any], int]:
+    """A policy cleaner for a whole number from `low` to `high`, refusing with `message`."""
+
+    def clean(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise PolicyError(message)
+        return value
+
+    return clean
+
+
+whole_percent = whole_number(0, 100, _lazy("Expected a whole percentage from 0 to 100."))
+
+
+# ---------------------------------------------------------------- application checks
+
+
+def is_member_index(value: Any, members: int) -> bool:
+    """`value` points at one of the application's `members` (a whole number, not a flag)."""
+    return not isinstance(value, bool) and isinstance(value, int) and 0 <= value < members
+
+
+def resident_numbers(members: Iterable[Any]) -> list[str]:
+    """The resident numbers of the members whose ids parse; the common member checks report
+    the others with the member's name."""
+    numbers = []
+    for member in members:
+        try:
+            numbers.append(parse_resident_id(member.resident_id, today=clock.today()).number)
+        except InvalidResidentId:
+            continue
+    return numbers
+
+
+def receives_now(assistance_type: str, resident_numbers: Iterable[str]) -> bool:
+    """One of these persons is in a household with an active case of the type."""
+    return Case.objects.filter(
+        assistance_type=assistance_type,
+        status=CaseStatus.ACTIVE,
+        household__members__resident_id__in=list(resident_numbers),
+    ).exists()
+
+
+# ---------------------------------------------------------------- one-off amounts
+
+
+def paid_once(amount: Decimal) -> dict[str, str]:
+    """What a case granted once records of its amount (`close_when_granted` closes it)."""
+    return {"monthly_amount": str(amount), "one_off_amount": str(amount)}
+
+
+# ---------------------------------------------------------------- demo
+
+DEMO_VILLAGE = "431102001001"
+
+
+def unseeded_village(regions: Mapping[str, Region], assistance_type: str) -> Region | None:
+    """The demo village, or None when the kind's demo cases are already there."""
+    village = regions[DEMO_VILLAGE]
+    if Case.objects.filter(assistance_type=assistance_type, region=village).exists():
+        return None
+    return village
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Replay what the block does at `moment`, then give the clock back to real time."""
+    clock.set(moment)
+    try:
+        yield
+    finally:
+        clock.reset()
