@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _lazy
@@ -19,6 +19,8 @@ from assistance.ids import InvalidResidentId, parse_resident_id
 from assistance.models import Case, CaseStatus, Region
 from assistance.policy import PolicyError
 from engine.clock import clock
+
+CENT = Decimal("0.01")
 
 # ---------------------------------------------------------------- policy values
 
@@ -35,6 +37,28 @@ def whole_number(low: int, high: int, message: Any) -> Callable[[Any], int]:
 
 
 whole_percent = whole_number(0, 100, _lazy("Expected a whole percentage from 0 to 100."))
+
+
+# ---------------------------------------------------------------- figures
+
+
+def decimal_or_none(value: Any) -> Decimal | None:
+    """A form or policy value as a finite number, None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def cents(value: Any, what: str, error: type[ValueError]) -> Decimal:
+    """A sum of 0 yuan or more, to the cent; the kind's rule `error` naming `what` if not."""
+    number = decimal_or_none(value)
+    if number is None or number < 0:
+        raise error(f"{what} is not an amount: {value!r}")
+    return number.quantize(CENT)
 
 
 # ---------------------------------------------------------------- application checks

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -25,7 +25,9 @@ from assistance.demo import complete_step
 from assistance.ids import make_resident_id
 from assistance.kinds import Kind, close_when_granted, register
 from assistance.kinds.common import (
+    CENT,
     clock_at,
+    decimal_or_none,
     paid_once,
     receives_now,
     resident_numbers,
@@ -53,7 +55,6 @@ CLASSES = ("registered_poor", "dibao", "tekun")
 # Dibao and 特困 households must be on record as such; the registered-poor list is the
 # poverty-relief office's, which the township checks by hand.
 CLASS_CASE_TYPES = {"dibao": AssistanceType.DIBAO, "tekun": AssistanceType.TEKUN}
-CENT = Decimal("0.01")
 
 register_params(
     {
@@ -87,11 +88,8 @@ class DevicesRuleError(ValueError):
 def devices_amount(price: Any, policy: Mapping[str, Any]) -> dict[str, Any]:
     """What the programme pays for the fitted device: its price, at most the cap per person;
     above the cap the federation fits a cheaper device or finds other funds."""
-    try:
-        value = Decimal(str(price))
-    except InvalidOperation as exc:
-        raise DevicesRuleError(f"not a price: {price!r}") from exc
-    if not value.is_finite() or value <= 0:
+    value = decimal_or_none(price)
+    if value is None or value <= 0:
         raise DevicesRuleError(f"not a price: {price!r}")
     value = value.quantize(CENT)
     cap = Decimal(str(policy["devices_cap_per_person"])).quantize(CENT)

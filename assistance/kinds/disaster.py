@@ -25,7 +25,7 @@ from assistance.breakdowns import Breakdown, Line, money
 from assistance.demo import complete_step
 from assistance.ids import make_resident_id
 from assistance.kinds import Kind, close_when_granted, register
-from assistance.kinds.common import clock_at, paid_once, unseeded_village, whole_number
+from assistance.kinds.common import CENT, clock_at, paid_once, unseeded_village, whole_number
 from assistance.models import AssistanceType, Case, Region
 from assistance.policy import (
     Param,
@@ -44,7 +44,6 @@ DISASTERS = ("flood", "earthquake", "landslide", "storm", "drought", "freeze", "
 HOUSING = ("collapsed", "severely_damaged")
 # Transition aid counts each month as 30 days (the national guidance: per person per day).
 DAYS_PER_MONTH = 30
-CENT = Decimal("0.01")
 
 
 _months = whole_number(1, 12, _lazy("Expected a whole number of months from 1 to 12."))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -25,7 +25,10 @@ from assistance.demo import complete_step
 from assistance.ids import make_resident_id
 from assistance.kinds import Kind, close_when_granted, register
 from assistance.kinds.common import (
+    CENT,
+    cents,
     clock_at,
+    decimal_or_none,
     is_member_index,
     paid_once,
     receives_now,
@@ -42,7 +45,6 @@ PROCESS_KEY = "medical"
 CLASSES = ("tekun", "dibao", "low_income")
 # A patient of these classes must be on record as receiving that benefit now.
 CLASS_CASE_TYPES = {"tekun": AssistanceType.TEKUN, "dibao": AssistanceType.DIBAO}
-CENT = Decimal("0.01")
 
 
 register_params(
@@ -91,13 +93,7 @@ class MedicalRuleError(ValueError):
 
 
 def _amount(value: Any, what: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation as exc:
-        raise MedicalRuleError(f"{what} is not an amount: {value!r}") from exc
-    if not number.is_finite() or number < 0:
-        raise MedicalRuleError(f"{what} is not an amount: {value!r}")
-    return number.quantize(CENT)
+    return cents(value, what, MedicalRuleError)
 
 
 def medical_amount(
@@ -210,11 +206,8 @@ def amount_breakdown(
 
 
 def _money_field(details: Mapping[str, Any], name: str) -> Decimal | None:
-    try:
-        value = Decimal(str(details.get(name, "")))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() and value >= 0 else None
+    value = decimal_or_none(details.get(name, ""))
+    return value if value is not None and value >= 0 else None
 
 
 def check_details(details: Mapping[str, Any], members: int, today: date) -> None:

@@ -32,7 +32,15 @@ from assistance.breakdowns import Breakdown, Line, money
 from assistance.demo import complete_step
 from assistance.ids import make_resident_id
 from assistance.kinds import Kind, close_when_granted, register
-from assistance.kinds.common import clock_at, resident_numbers, unseeded_village, whole_number
+from assistance.kinds.common import (
+    CENT,
+    cents,
+    clock_at,
+    decimal_or_none,
+    resident_numbers,
+    unseeded_village,
+    whole_number,
+)
 from assistance.models import AssistanceType, Case, CaseStatus, Region
 from assistance.policy import (
     Param,
@@ -52,7 +60,6 @@ if TYPE_CHECKING:
 
 PROCESS_KEY = "temporary"
 AID_TYPES = ("emergency", "expenditure")
-CENT = Decimal("0.01")
 # Refused and withdrawn applications granted nothing, so they do not use up the year.
 NOT_COUNTED = (CaseStatus.REFUSED, CaseStatus.WITHDRAWN)
 
@@ -151,13 +158,7 @@ DEMO_POLICY: dict[str, Any] = {
 
 
 def _decimal(value: Any, what: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation as exc:
-        raise TemporaryRuleError(f"{what} is not an amount: {value!r}") from exc
-    if not number.is_finite() or number < 0:
-        raise TemporaryRuleError(f"{what} is not an amount: {value!r}")
-    return number.quantize(CENT)
+    return cents(value, what, TemporaryRuleError)
 
 
 def temporary_limits(policy: Mapping[str, Any], hukou: str) -> dict[str, str]:
@@ -290,11 +291,8 @@ def _check_details(details: Mapping[str, Any]) -> None:
     cause = str(details.get("cause", "")).strip()
     if not cause or len(cause) > 50:
         raise ActionError(_("Give the cause of the hardship (a short code such as fire)."))
-    try:
-        requested = Decimal(str(details.get("requested_amount", "")))
-    except InvalidOperation:
-        requested = Decimal(0)
-    if not requested.is_finite() or requested <= 0:
+    requested = decimal_or_none(details.get("requested_amount", ""))
+    if requested is None or requested <= 0:
         raise ActionError(_("Give the amount requested, more than 0 yuan."))
 
 
