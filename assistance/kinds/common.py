@@ -7,9 +7,9 @@ A kind module keeps what is particular to its type and calls these for the rest.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -81,12 +81,13 @@ def resident_numbers(members: Iterable[Any]) -> list[str]:
     return numbers
 
 
-def receives_now(assistance_type: str, resident_numbers: Iterable[str]) -> bool:
-    """One of these persons is in a household with an active case of the type."""
+def receives_now(assistance_type: str, numbers: Iterable[str]) -> bool:
+    """One of the persons with these resident numbers is in a household with an active case
+    of the type."""
     return Case.objects.filter(
         assistance_type=assistance_type,
         status=CaseStatus.ACTIVE,
-        household__members__resident_id__in=list(resident_numbers),
+        household__members__resident_id__in=list(numbers),
     ).exists()
 
 
@@ -119,3 +120,21 @@ def clock_at(moment: datetime) -> Iterator[None]:
         yield
     finally:
         clock.reset()
+
+
+DemoRow = tuple[Any, ...]
+
+
+def replay_demo_cases(
+    rows: Sequence[DemoRow],
+    seed_one: Callable[..., object],
+    days_ago: int | Callable[[DemoRow], int],
+) -> None:
+    """`seed_one(index, *row)` for each row, under a clock set back `days_ago` days (a
+    number, or one per row) and a minute more for each later row, so that the cases keep
+    the rows' order."""
+    now = clock.now()
+    for index, row in enumerate(rows):
+        days = days_ago(row) if callable(days_ago) else days_ago
+        with clock_at(now - timedelta(days=days, minutes=index)):
+            seed_one(index, *row)

@@ -11,8 +11,9 @@ issued case closes at once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -26,10 +27,10 @@ from assistance.ids import make_resident_id
 from assistance.kinds import Kind, close_when_granted, register
 from assistance.kinds.common import (
     CENT,
-    clock_at,
     decimal_or_none,
     paid_once,
     receives_now,
+    replay_demo_cases,
     resident_numbers,
     unseeded_village,
 )
@@ -228,13 +229,9 @@ DEMO_CASES = [
 
 def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
     village = unseeded_village(regions, AssistanceType.DEVICES)
-    if village is None:
-        return
-    staff = {**users, "federation": _federation_user(regions["431102"])}
-    now = clock.now()
-    for index, row in enumerate(DEMO_CASES):
-        with clock_at(now - timedelta(days=9, minutes=index)):
-            _demo_case(staff, village, index, *row)
+    if village is not None:
+        staff = {**users, "federation": _federation_user(regions["431102"])}
+        replay_demo_cases(DEMO_CASES, partial(_demo_case, staff, village), days_ago=9)
 
 
 def _demo_case(

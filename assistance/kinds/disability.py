@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import Group, User
@@ -26,9 +27,9 @@ from assistance.ids import make_resident_id
 from assistance.kinds import Kind, register
 from assistance.kinds.common import (
     DEMO_VILLAGE,
-    clock_at,
     is_member_index,
     receives_now,
+    replay_demo_cases,
     resident_numbers,
 )
 from assistance.models import AssistanceType, Case, Region, StaffProfile
@@ -315,11 +316,12 @@ DEMO_CASES = [
 def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
     federation = _federation_user(regions["431102"])
     staff = {**users, "federation": federation}
-    now = clock.now()
-    for index, row in enumerate(DEMO_CASES):
-        # A case still in its notice must have started recently, or its notice would be over.
-        with clock_at(now - timedelta(days=2 if row[4] == "notice" else 12, minutes=index)):
-            _demo_case(staff, regions[DEMO_VILLAGE], index, *row)
+    # A case still in its notice must have started recently, or its notice would be over.
+    replay_demo_cases(
+        DEMO_CASES,
+        partial(_demo_case, staff, regions[DEMO_VILLAGE]),
+        days_ago=lambda row: 2 if row[4] == "notice" else 12,
+    )
 
 
 def _federation_user(county: Region) -> User:

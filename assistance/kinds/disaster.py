@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -25,7 +26,13 @@ from assistance.breakdowns import Breakdown, Line, money
 from assistance.demo import complete_step
 from assistance.ids import make_resident_id
 from assistance.kinds import Kind, close_when_granted, register
-from assistance.kinds.common import CENT, clock_at, paid_once, unseeded_village, whole_number
+from assistance.kinds.common import (
+    CENT,
+    paid_once,
+    replay_demo_cases,
+    unseeded_village,
+    whole_number,
+)
 from assistance.models import AssistanceType, Case, Region
 from assistance.policy import (
     Param,
@@ -252,13 +259,13 @@ DEMO_CASES = [
 
 def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
     village = unseeded_village(regions, AssistanceType.DISASTER)
-    if village is None:
-        return
-    now = clock.now()
-    for index, row in enumerate(DEMO_CASES):
+    if village is not None:
         # A case still in its notice must have started recently, or its notice would be over.
-        with clock_at(now - timedelta(days=2 if row[5] == "notice" else 12, minutes=index)):
-            _demo_case(users, village, index, *row)
+        replay_demo_cases(
+            DEMO_CASES,
+            partial(_demo_case, users, village),
+            days_ago=lambda row: 2 if row[5] == "notice" else 12,
+        )
 
 
 def _demo_case(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -27,11 +28,11 @@ from assistance.kinds import Kind, close_when_granted, register
 from assistance.kinds.common import (
     CENT,
     cents,
-    clock_at,
     decimal_or_none,
     is_member_index,
     paid_once,
     receives_now,
+    replay_demo_cases,
     resident_numbers,
     unseeded_village,
     whole_percent,
@@ -301,12 +302,8 @@ DEMO_CASES = [
 
 def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
     village = unseeded_village(regions, AssistanceType.MEDICAL)
-    if village is None:
-        return
-    now = clock.now()
-    for index, row in enumerate(DEMO_CASES):
-        with clock_at(now - timedelta(days=6, minutes=index)):
-            _demo_case(users, village, index, *row)
+    if village is not None:
+        replay_demo_cases(DEMO_CASES, partial(_demo_case, users, village), days_ago=6)
 
 
 def _demo_case(
