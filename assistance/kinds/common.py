@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from assistance.ids import InvalidResidentId, parse_resident_id
 from assistance.models import Case, CaseStatus, Region
-from assistance.policy import PolicyError
+from assistance.policy import PolicyError, policy_for
 from engine.clock import clock
 
 CENT = Decimal("0.01")
@@ -62,6 +62,11 @@ def cents(value: Any, what: str, error: type[ValueError]) -> Decimal:
 
 
 # ---------------------------------------------------------------- application checks
+
+
+def policy_today(application: Any) -> dict[str, Any]:
+    """The parameters in force today in the application's region."""
+    return policy_for(Region.objects.get(pk=application.region_id), clock.today())
 
 
 def is_member_index(value: Any, members: int) -> bool:

@@ -28,6 +28,7 @@ from assistance.kinds import Kind, register
 from assistance.kinds.common import (
     DEMO_VILLAGE,
     is_member_index,
+    policy_today,
     receives_now,
     replay_demo_cases,
     resident_numbers,
@@ -38,7 +39,6 @@ from assistance.policy import (
     clean_count,
     clean_flag,
     clean_money,
-    policy_for,
     register_params,
 )
 from engine import registry, runtime
@@ -274,12 +274,12 @@ def check_application(application: ApplicationData) -> None:
     details = _details(application)
     _match_member_grade(application.members[details["disabled_member"]], details["grade"])
     subsidy = details["subsidy"]
-    dibao = receives_now(AssistanceType.DIBAO, resident_numbers(application.members))
-    if subsidy in ("living", "both") and not dibao:
+    if subsidy in ("living", "both") and not receives_now(
+        AssistanceType.DIBAO, resident_numbers(application.members)
+    ):
         raise ActionError(_("The living subsidy is only for disabled members of dibao households."))
     if subsidy in ("nursing", "both"):
-        region = Region.objects.get(pk=application.region_id)
-        policy = policy_for(region, clock.today())
+        policy = policy_today(application)
         if not nursing_qualifies(details["grade"], details["category"], policy):
             raise ActionError(
                 _(

@@ -29,6 +29,7 @@ from assistance.kinds import Kind, close_when_granted, register
 from assistance.kinds.common import (
     CENT,
     paid_once,
+    policy_today,
     replay_demo_cases,
     unseeded_village,
     whole_number,
@@ -38,7 +39,6 @@ from assistance.policy import (
     Param,
     clean_count,
     clean_money,
-    policy_for,
     register_params,
 )
 from engine import registry, runtime
@@ -235,9 +235,7 @@ def check_details(details: Mapping[str, Any], members: int, policy: Mapping[str,
 
 
 def check_application(application: ApplicationData) -> None:
-    region = Region.objects.get(pk=application.region_id)
-    policy = policy_for(region, clock.today())
-    check_details(application.details, len(application.members), policy)
+    check_details(application.details, len(application.members), policy_today(application))
     if application.details["aid"] == "winter_spring":
         application.details.pop("months", None)
         application.details.pop("housing", None)

@@ -37,6 +37,7 @@ from assistance.kinds.common import (
     cents,
     clock_at,
     decimal_or_none,
+    policy_today,
     resident_numbers,
     unseeded_village,
     whole_number,
@@ -47,7 +48,6 @@ from assistance.policy import (
     PolicyError,
     clean_count,
     clean_money,
-    policy_for,
     register_params,
 )
 from engine import registry, runtime
@@ -333,8 +333,7 @@ def check_application(application: ApplicationData) -> None:
     details["cause"] = str(details["cause"]).strip().lower()
     today = clock.today()
     numbers = resident_numbers(application.members)
-    region = Region.objects.get(pk=application.region_id)
-    window = int(policy_for(region, today)["temporary_same_cause_window_days"])
+    window = int(policy_today(application)["temporary_same_cause_window_days"])
     earlier = earlier_same_cause(numbers, details["cause"], today, window)
     if earlier is not None:
         raise ActionError(
