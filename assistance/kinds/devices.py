@@ -11,8 +11,9 @@ issued case closes at once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -22,10 +23,19 @@ from django.utils.translation import gettext_lazy as _lazy
 from assistance.actions import ActionError, ApplicationData, MemberData, do_apply
 from assistance.breakdowns import Breakdown, Line, money
 from assistance.demo import complete_step
-from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
+from assistance.ids import make_resident_id
 from assistance.kinds import Kind, close_when_granted, register
-from assistance.kinds.disability import CATEGORIES, CATEGORY_LABELS, _federation_user
-from assistance.models import AssistanceType, Case, CaseStatus, Region
+from assistance.kinds.common import (
+    CENT,
+    decimal_or_none,
+    paid_once,
+    receives_now,
+    replay_demo_cases,
+    resident_numbers,
+    unseeded_village,
+)
+from assistance.kinds.disability import CATEGORY_LABELS, _federation_user, check_certificate
+from assistance.models import AssistanceType, Case, Region
 from assistance.policy import Param, clean_count, clean_money, register_params
 from engine import registry
 from engine.clock import clock
@@ -46,7 +56,6 @@ CLASSES = ("registered_poor", "dibao", "tekun")
 # Dibao and 特困 households must be on record as such; the registered-poor list is the
 # poverty-relief office's, which the township checks by hand.
 CLASS_CASE_TYPES = {"dibao": AssistanceType.DIBAO, "tekun": AssistanceType.TEKUN}
-CENT = Decimal("0.01")
 
 register_params(
     {
@@ -80,11 +89,8 @@ class DevicesRuleError(ValueError):
 def devices_amount(price: Any, policy: Mapping[str, Any]) -> dict[str, Any]:
     """What the programme pays for the fitted device: its price, at most the cap per person;
     above the cap the federation fits a cheaper device or finds other funds."""
-    try:
-        value = Decimal(str(price))
-    except InvalidOperation as exc:
-        raise DevicesRuleError(f"not a price: {price!r}") from exc
-    if not value.is_finite() or value <= 0:
+    value = decimal_or_none(price)
+    if value is None or value <= 0:
         raise DevicesRuleError(f"not a price: {price!r}")
     value = value.quantize(CENT)
     cap = Decimal(str(policy["devices_cap_per_person"])).quantize(CENT)
@@ -94,9 +100,8 @@ def devices_amount(price: Any, policy: Mapping[str, Any]) -> dict[str, Any]:
         "cap": str(cap),
         "paid": str(paid),
         "within_cap": value <= cap,
-        # What the case records: the device's value, granted once (never paid to the household).
-        "monthly_amount": str(paid),
-        "one_off_amount": str(paid),
+        # What the case records: the device's value (never paid to the household).
+        **paid_once(paid),
     }
 
 
@@ -180,16 +185,7 @@ def amount_breakdown(
 
 
 def check_details(details: Mapping[str, Any], members: int) -> None:
-    index = details.get("disabled_member")
-    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < members:
-        raise ActionError(_("Choose the disabled member among the household members."))
-    if not str(details.get("certificate_no", "")).strip():
-        raise ActionError(_("Give the number of the disability certificate."))
-    grade = details.get("grade")
-    if isinstance(grade, bool) or grade not in (1, 2, 3, 4):
-        raise ActionError(_("The disability grade is 1, 2, 3 or 4."))
-    if details.get("category") not in CATEGORIES:
-        raise ActionError(_("Choose the category of disability."))
+    check_certificate(details, members)
     if details.get("device") not in DEVICES:
         raise ActionError(_("Choose the device needed."))
     if details.get("recipient_class") not in CLASSES:
@@ -205,19 +201,7 @@ def check_application(application: ApplicationData) -> None:
     if member.disability_grade is None:
         member.disability_grade = details["grade"]
     case_type = CLASS_CASE_TYPES.get(details["recipient_class"])
-    if case_type is None:
-        return
-    numbers = []
-    for person in application.members:
-        try:
-            numbers.append(parse_resident_id(person.resident_id, today=clock.today()).number)
-        except InvalidResidentId:
-            continue  # reported with the member's name by the common checks
-    if not Case.objects.filter(
-        assistance_type=case_type,
-        status=CaseStatus.ACTIVE,
-        household__members__resident_id__in=numbers,
-    ).exists():
+    if case_type is not None and not receives_now(case_type, resident_numbers(application.members)):
         raise ActionError(
             _("The household is not on record as receiving %(benefit)s now: choose another class.")
             % {"benefit": AssistanceType(case_type).label}
@@ -244,17 +228,10 @@ DEMO_CASES = [
 
 
 def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
-    village = regions["431102001001"]
-    if Case.objects.filter(assistance_type=AssistanceType.DEVICES, region=village).exists():
-        return
-    staff = {**users, "federation": _federation_user(regions["431102"])}
-    now = clock.now()
-    for index, row in enumerate(DEMO_CASES):
-        clock.set(now - timedelta(days=9, minutes=index))
-        try:
-            _demo_case(staff, village, index, *row)
-        finally:
-            clock.reset()
+    village = unseeded_village(regions, AssistanceType.DEVICES)
+    if village is not None:
+        staff = {**users, "federation": _federation_user(regions["431102"])}
+        replay_demo_cases(DEMO_CASES, partial(_demo_case, staff, village), days_ago=9)
 
 
 def _demo_case(

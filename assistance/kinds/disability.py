@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import Group, User
@@ -22,15 +23,22 @@ from guardian.shortcuts import assign_perm
 from assistance.actions import ActionError, ApplicationData, MemberData, do_apply
 from assistance.breakdowns import Breakdown, Line, money
 from assistance.demo import DEMO_PASSWORD, complete_step
-from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
+from assistance.ids import make_resident_id
 from assistance.kinds import Kind, register
-from assistance.models import AssistanceType, Case, CaseStatus, Region, StaffProfile
+from assistance.kinds.common import (
+    DEMO_VILLAGE,
+    is_member_index,
+    policy_today,
+    receives_now,
+    replay_demo_cases,
+    resident_numbers,
+)
+from assistance.models import AssistanceType, Case, Region, StaffProfile
 from assistance.policy import (
     Param,
     clean_count,
     clean_flag,
     clean_money,
-    policy_for,
     register_params,
 )
 from engine import registry, runtime
@@ -225,16 +233,10 @@ registry.register_helper("disability_month_of", month_of)
 # ---------------------------------------------------------------- application
 
 
-def _details(application: ApplicationData) -> dict[str, Any]:
-    details: dict[str, Any] = dict(application.details or {})
-    if details.get("subsidy") not in SUBSIDIES:
-        raise ActionError(_("Choose the living subsidy, the nursing subsidy or both."))
-    index = details.get("disabled_member")
-    if (
-        isinstance(index, bool)
-        or not isinstance(index, int)
-        or not 0 <= index < len(application.members)
-    ):
+def check_certificate(details: Mapping[str, Any], members: int) -> None:
+    """The disabled member and their certificate: its number, grade and category (assistive
+    devices ask for them too)."""
+    if not is_member_index(details.get("disabled_member"), members):
         raise ActionError(_("Choose the disabled member among the household members."))
     if not str(details.get("certificate_no", "")).strip():
         raise ActionError(_("Give the number of the disability certificate."))
@@ -243,6 +245,13 @@ def _details(application: ApplicationData) -> dict[str, Any]:
         raise ActionError(_("The disability grade is 1, 2, 3 or 4."))
     if details.get("category") not in CATEGORIES:
         raise ActionError(_("Choose the category of disability."))
+
+
+def _details(application: ApplicationData) -> dict[str, Any]:
+    details: dict[str, Any] = dict(application.details or {})
+    if details.get("subsidy") not in SUBSIDIES:
+        raise ActionError(_("Choose the living subsidy, the nursing subsidy or both."))
+    check_certificate(details, len(application.members))
     return details
 
 
@@ -261,34 +270,16 @@ def _match_member_grade(member: MemberData, grade: int) -> None:
         )
 
 
-def _resident_numbers(application: ApplicationData) -> list[str]:
-    numbers = []
-    for member in application.members:
-        try:
-            numbers.append(parse_resident_id(member.resident_id, today=clock.today()).number)
-        except InvalidResidentId:
-            continue  # the common member checks report it
-    return numbers
-
-
-def is_dibao_household(resident_ids: list[str]) -> bool:
-    """Some member of the household receives dibao now (an active dibao case)."""
-    return Case.objects.filter(
-        household__members__resident_id__in=resident_ids,
-        assistance_type=AssistanceType.DIBAO,
-        status=CaseStatus.ACTIVE,
-    ).exists()
-
-
 def check_application(application: ApplicationData) -> None:
     details = _details(application)
     _match_member_grade(application.members[details["disabled_member"]], details["grade"])
     subsidy = details["subsidy"]
-    if subsidy in ("living", "both") and not is_dibao_household(_resident_numbers(application)):
+    if subsidy in ("living", "both") and not receives_now(
+        AssistanceType.DIBAO, resident_numbers(application.members)
+    ):
         raise ActionError(_("The living subsidy is only for disabled members of dibao households."))
     if subsidy in ("nursing", "both"):
-        region = Region.objects.get(pk=application.region_id)
-        policy = policy_for(region, clock.today())
+        policy = policy_today(application)
         if not nursing_qualifies(details["grade"], details["category"], policy):
             raise ActionError(
                 _(
@@ -325,14 +316,12 @@ DEMO_CASES = [
 def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
     federation = _federation_user(regions["431102"])
     staff = {**users, "federation": federation}
-    now = clock.now()
-    for index, row in enumerate(DEMO_CASES):
-        # A case still in its notice must have started recently, or its notice would be over.
-        clock.set(now - timedelta(days=2 if row[4] == "notice" else 12, minutes=index))
-        try:
-            _demo_case(staff, regions["431102001001"], index, *row)
-        finally:
-            clock.reset()
+    # A case still in its notice must have started recently, or its notice would be over.
+    replay_demo_cases(
+        DEMO_CASES,
+        partial(_demo_case, staff, regions[DEMO_VILLAGE]),
+        days_ago=lambda row: 2 if row[4] == "notice" else 12,
+    )
 
 
 def _federation_user(county: Region) -> User:

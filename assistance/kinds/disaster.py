@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -25,13 +26,19 @@ from assistance.breakdowns import Breakdown, Line, money
 from assistance.demo import complete_step
 from assistance.ids import make_resident_id
 from assistance.kinds import Kind, close_when_granted, register
+from assistance.kinds.common import (
+    CENT,
+    paid_once,
+    policy_today,
+    replay_demo_cases,
+    unseeded_village,
+    whole_number,
+)
 from assistance.models import AssistanceType, Case, Region
 from assistance.policy import (
     Param,
-    PolicyError,
     clean_count,
     clean_money,
-    policy_for,
     register_params,
 )
 from engine import registry, runtime
@@ -44,13 +51,9 @@ DISASTERS = ("flood", "earthquake", "landslide", "storm", "drought", "freeze", "
 HOUSING = ("collapsed", "severely_damaged")
 # Transition aid counts each month as 30 days (the national guidance: per person per day).
 DAYS_PER_MONTH = 30
-CENT = Decimal("0.01")
 
 
-def _months(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 12:
-        raise PolicyError(_lazy("Expected a whole number of months from 1 to 12."))
-    return value
+_months = whole_number(1, 12, _lazy("Expected a whole number of months from 1 to 12."))
 
 
 register_params(
@@ -119,13 +122,7 @@ def disaster_amount(
         }
     else:
         raise DisasterRuleError(f"unknown disaster aid {aid!r}")
-    # What the case records: paid once, like a temporary aid.
-    return {
-        **result,
-        "amount": str(total),
-        "monthly_amount": str(total),
-        "one_off_amount": str(total),
-    }
+    return {**result, "amount": str(total), **paid_once(total)}
 
 
 registry.register_helper("disaster_amount", disaster_amount)
@@ -238,17 +235,10 @@ def check_details(details: Mapping[str, Any], members: int, policy: Mapping[str,
 
 
 def check_application(application: ApplicationData) -> None:
-    region = Region.objects.get(pk=application.region_id)
-    policy = policy_for(region, clock.today())
-    check_details(application.details, len(application.members), policy)
+    check_details(application.details, len(application.members), policy_today(application))
     if application.details["aid"] == "winter_spring":
         application.details.pop("months", None)
         application.details.pop("housing", None)
-
-
-def start_data(case: Case, common: dict[str, Any]) -> dict[str, Any]:
-    # Disaster aid is posted like any other; the notice names the household's applicant.
-    return {}
 
 
 close_when_granted(PROCESS_KEY)
@@ -266,16 +256,14 @@ DEMO_CASES = [
 
 
 def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
-    village = regions["431102001001"]
-    if Case.objects.filter(assistance_type=AssistanceType.DISASTER, region=village).exists():
-        return
-    now = clock.now()
-    for index, row in enumerate(DEMO_CASES):
-        clock.set(now - timedelta(days=2 if row[5] == "notice" else 12, minutes=index))
-        try:
-            _demo_case(users, village, index, *row)
-        finally:
-            clock.reset()
+    village = unseeded_village(regions, AssistanceType.DISASTER)
+    if village is not None:
+        # A case still in its notice must have started recently, or its notice would be over.
+        replay_demo_cases(
+            DEMO_CASES,
+            partial(_demo_case, users, village),
+            days_ago=lambda row: 2 if row[5] == "notice" else 12,
+        )
 
 
 def _demo_case(
@@ -337,7 +325,6 @@ KIND = register(
         code=AssistanceType.DISASTER,
         process_key=PROCESS_KEY,
         case_prefix="SZ",
-        start_data=start_data,
         check_application=check_application,
         seed_demo=seed_demo,
         demo_policy=DEMO_POLICY,

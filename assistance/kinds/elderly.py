@@ -36,12 +36,13 @@ from assistance.actions import (
     process_data,
 )
 from assistance.breakdowns import Breakdown, Line, money
+from assistance.demo import complete_step
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
 from assistance.kinds import Kind, register
+from assistance.kinds.common import DEMO_VILLAGE, clock_at, whole_number
 from assistance.models import AssistanceType, Case, CaseStatus, Region
 from assistance.policy import (
     Param,
-    PolicyError,
     clean_count,
     clean_money,
     policy_for,
@@ -58,10 +59,7 @@ ALLOWANCES = ("old_age", "needy_elderly")
 OLDEST_AGE = 150
 
 
-def _age(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= OLDEST_AGE:
-        raise PolicyError(_lazy("Expected an age in whole years from 0 to 150."))
-    return value
+_age = whole_number(0, OLDEST_AGE, _lazy("Expected an age in whole years from 0 to 150."))
 
 
 register_params(
@@ -339,16 +337,13 @@ DEMO_CASES = [
 
 
 def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
-    village = regions["431102001001"]
+    village = regions[DEMO_VILLAGE]
     now = clock.now()
     for index, (name, years, days, stage) in enumerate(DEMO_CASES):
         # The case whose yearly check is due was approved a little over a year ago.
         back = timedelta(days=380 if stage == "check_due" else 5, minutes=index)
-        clock.set(now - back)
-        try:
+        with clock_at(now - back):
             case = _demo_case(users, village, index, name, years, days, stage)
-        finally:
-            clock.reset()
         if stage == "check_due":
             running = ProcessInstance.objects.get(
                 case=case, status=InstanceStatus.RUNNING, definition__key=YEARLY_CHECK_KEY
@@ -385,7 +380,7 @@ def _demo_case(
     if stage == "verify":
         return case
     if stage == "refused":
-        _demo_complete(
+        complete_step(
             users,
             case,
             "clerk",
@@ -396,7 +391,7 @@ def _demo_case(
             verify_reasons="户籍登记的出生日期与身份证不一致，待更正。",
         )
         return case
-    _demo_complete(
+    complete_step(
         users,
         case,
         "clerk",
@@ -406,16 +401,8 @@ def _demo_case(
         verify_result="pass",
     )
     if stage != "confirm":
-        _demo_complete(users, case, "approver", "county_confirm", decision="approve")
+        complete_step(users, case, "approver", "county_confirm", decision="approve")
     return case
-
-
-def _demo_complete(
-    users: Mapping[str, User], case: Case, username: str, spec_name: str, **data: object
-) -> None:
-    from assistance.demo import complete_step
-
-    complete_step(users, case, username, spec_name, **data)
 
 
 KIND = register(

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -22,10 +23,22 @@ from django.utils.translation import gettext_lazy as _lazy
 from assistance.actions import ActionError, ApplicationData, MemberData, do_apply
 from assistance.breakdowns import Breakdown, Line, money
 from assistance.demo import complete_step
-from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
+from assistance.ids import make_resident_id
 from assistance.kinds import Kind, close_when_granted, register
+from assistance.kinds.common import (
+    CENT,
+    cents,
+    decimal_or_none,
+    is_member_index,
+    paid_once,
+    receives_now,
+    replay_demo_cases,
+    resident_numbers,
+    unseeded_village,
+    whole_percent,
+)
 from assistance.models import AssistanceType, Case, CaseStatus, Region
-from assistance.policy import Param, PolicyError, clean_count, clean_money, register_params
+from assistance.policy import Param, clean_count, clean_money, register_params
 from engine import registry
 from engine.clock import clock
 
@@ -33,13 +46,6 @@ PROCESS_KEY = "medical"
 CLASSES = ("tekun", "dibao", "low_income")
 # A patient of these classes must be on record as receiving that benefit now.
 CLASS_CASE_TYPES = {"tekun": AssistanceType.TEKUN, "dibao": AssistanceType.DIBAO}
-CENT = Decimal("0.01")
-
-
-def _percent(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
-        raise PolicyError(_lazy("Expected a whole percentage from 0 to 100."))
-    return value
 
 
 register_params(
@@ -47,19 +53,19 @@ register_params(
         "medical_rate_tekun_percent": Param(
             # xgettext:no-python-format
             _lazy("Medical aid: share of the remaining costs for extreme-poverty persons (%)"),
-            _percent,
+            whole_percent,
             "integer",
         ),
         "medical_rate_dibao_percent": Param(
             # xgettext:no-python-format
             _lazy("Medical aid: share of the remaining costs for dibao members (%)"),
-            _percent,
+            whole_percent,
             "integer",
         ),
         "medical_rate_low_income_percent": Param(
             # xgettext:no-python-format
             _lazy("Medical aid: share of the remaining costs for low-income members (%)"),
-            _percent,
+            whole_percent,
             "integer",
         ),
         "medical_yearly_cap": Param(
@@ -88,13 +94,7 @@ class MedicalRuleError(ValueError):
 
 
 def _amount(value: Any, what: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation as exc:
-        raise MedicalRuleError(f"{what} is not an amount: {value!r}") from exc
-    if not number.is_finite() or number < 0:
-        raise MedicalRuleError(f"{what} is not an amount: {value!r}")
-    return number.quantize(CENT)
+    return cents(value, what, MedicalRuleError)
 
 
 def medical_amount(
@@ -129,9 +129,7 @@ def medical_amount(
         "cap_left": str(cap_left),
         "amount": str(amount),
         "capped": computed > cap_left,
-        # What the case records: paid once, like a temporary aid.
-        "monthly_amount": str(amount),
-        "one_off_amount": str(amount),
+        **paid_once(amount),
     }
 
 
@@ -209,17 +207,13 @@ def amount_breakdown(
 
 
 def _money_field(details: Mapping[str, Any], name: str) -> Decimal | None:
-    try:
-        value = Decimal(str(details.get(name, "")))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() and value >= 0 else None
+    value = decimal_or_none(details.get(name, ""))
+    return value if value is not None and value >= 0 else None
 
 
 def check_details(details: Mapping[str, Any], members: int, today: date) -> None:
     """Refuse what no review can fix: the figures do not add up, the stay is in the future."""
-    index = details.get("patient_member")
-    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < members:
+    if not is_member_index(details.get("patient_member"), members):
         raise ActionError(_("Choose the patient among the household members."))
     if details.get("recipient_class") not in CLASSES:
         raise ActionError(
@@ -244,30 +238,15 @@ def check_details(details: Mapping[str, Any], members: int, today: date) -> None
         raise ActionError(_("The patient must have left hospital: the day is in the future."))
 
 
-def _patient_number(application: ApplicationData) -> str | None:
-    member = application.members[int(application.details["patient_member"])]
-    try:
-        return parse_resident_id(member.resident_id, today=clock.today()).number
-    except InvalidResidentId:
-        return None  # reported with the member's name by the common checks
-
-
 def check_application(application: ApplicationData) -> None:
     details = application.details
     check_details(details, len(application.members), clock.today())
-    number = _patient_number(application)
-    if number is None:
+    patient = resident_numbers([application.members[int(details["patient_member"])]])
+    if not patient:
         return
-    details["patient_resident_id"] = number
+    number = details["patient_resident_id"] = patient[0]
     case_type = CLASS_CASE_TYPES.get(details["recipient_class"])
-    if (
-        case_type is not None
-        and not Case.objects.filter(
-            assistance_type=case_type,
-            status=CaseStatus.ACTIVE,
-            household__members__resident_id=number,
-        ).exists()
-    ):
+    if case_type is not None and not receives_now(case_type, patient):
         raise ActionError(
             _("The patient is not on record as receiving %(benefit)s now: choose another class.")
             % {"benefit": AssistanceType(case_type).label}
@@ -322,16 +301,9 @@ DEMO_CASES = [
 
 
 def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
-    village = regions["431102001001"]
-    if Case.objects.filter(assistance_type=AssistanceType.MEDICAL, region=village).exists():
-        return
-    now = clock.now()
-    for index, row in enumerate(DEMO_CASES):
-        clock.set(now - timedelta(days=6, minutes=index))
-        try:
-            _demo_case(users, village, index, *row)
-        finally:
-            clock.reset()
+    village = unseeded_village(regions, AssistanceType.MEDICAL)
+    if village is not None:
+        replay_demo_cases(DEMO_CASES, partial(_demo_case, users, village), days_ago=6)
 
 
 def _demo_case(

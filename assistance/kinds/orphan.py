@@ -30,10 +30,10 @@ from assistance.breakdowns import Breakdown, Line, money
 from assistance.demo import complete_step
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
 from assistance.kinds import Kind, register
+from assistance.kinds.common import DEMO_VILLAGE, clock_at, whole_number
 from assistance.models import AssistanceType, Case, CaseStatus, Member, Region
 from assistance.policy import (
     Param,
-    PolicyError,
     clean_count,
     clean_money,
     policy_for,
@@ -53,14 +53,9 @@ SUPPORT_PROCESS = "orphan_support"
 MAX_RECHECK_MONTHS = 24
 
 
-def _months(value: Any) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not 1 <= value <= MAX_RECHECK_MONTHS
-    ):
-        raise PolicyError(_lazy("Expected a whole number of months from 1 to 24."))
-    return value
+_months = whole_number(
+    1, MAX_RECHECK_MONTHS, _lazy("Expected a whole number of months from 1 to 24.")
+)
 
 
 register_params(
@@ -332,11 +327,8 @@ def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
             if age == "turned_18"
             else _years_before(today, 9) - timedelta(days=index * 37)
         )
-        clock.set(now - timedelta(days=40, minutes=len(DEMO_CASES) - index))
-        try:
-            _demo_case(users, regions["431102001001"], index, name, born, category, stage)
-        finally:
-            clock.reset()
+        with clock_at(now - timedelta(days=40, minutes=len(DEMO_CASES) - index)):
+            _demo_case(users, regions[DEMO_VILLAGE], index, name, born, category, stage)
 
 
 def _demo_case(

@@ -31,6 +31,7 @@ from assistance.breakdowns import Breakdown, Line, fact, household_json, money
 from assistance.demo import complete_step
 from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
 from assistance.kinds import Kind, register
+from assistance.kinds.common import DEMO_VILLAGE, clock_at, whole_percent
 from assistance.models import AssistanceType, Case, CaseStatus, Deduction, Member, Region
 from assistance.policy import PARAMS, Param, PolicyError, clean_count, clean_money, register_params
 from assistance.projections import apply_application_outcome, register_outcome_handler
@@ -75,12 +76,6 @@ def _multiplier(value: Any) -> str:
     return str(number)
 
 
-def _percent(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
-        raise PolicyError(_lazy("Expected a whole percentage from 0 to 100."))
-    return value
-
-
 _PARAMS = {
     "tekun_basic_multiplier": Param(
         _lazy("Extreme-poverty basic living: multiple of the dibao standard"),
@@ -91,13 +86,13 @@ _PARAMS = {
     "tekun_care_partial_percent": Param(
         # xgettext:no-python-format
         _lazy("Care allowance for partial care (% of the minimum wage)"),
-        _percent,
+        whole_percent,
         "integer",
     ),
     "tekun_care_full_percent": Param(
         # xgettext:no-python-format
         _lazy("Care allowance for full care (% of the minimum wage)"),
-        _percent,
+        whole_percent,
         "integer",
     ),
     "tekun_reassessment_working_days": Param(
@@ -419,15 +414,12 @@ STEPS = [
 
 
 def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
-    village = regions["431102001001"]
+    village = regions[DEMO_VILLAGE]
     now = clock.now()
     for index, (name, born, grade, hukou, stage) in enumerate(DEMO_CASES):
         # A case still in its notice must have started recently, or its notice would be over.
-        clock.set(now - timedelta(days=2 if stage == "notice" else 14, minutes=60 - index))
-        try:
+        with clock_at(now - timedelta(days=2 if stage == "notice" else 14, minutes=60 - index)):
             _demo_case(users, village, index, name, born, grade, hukou, stage)
-        finally:
-            clock.reset()
 
 
 def _demo_case(

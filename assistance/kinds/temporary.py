@@ -29,18 +29,27 @@ from assistance.actions import (
     do_record_check_result,
 )
 from assistance.breakdowns import Breakdown, Line, money
-from assistance.ids import InvalidResidentId, make_resident_id, parse_resident_id
-from assistance.kinds import Kind, register
+from assistance.demo import complete_step
+from assistance.ids import make_resident_id
+from assistance.kinds import Kind, close_when_granted, register
+from assistance.kinds.common import (
+    CENT,
+    cents,
+    clock_at,
+    decimal_or_none,
+    policy_today,
+    resident_numbers,
+    unseeded_village,
+    whole_number,
+)
 from assistance.models import AssistanceType, Case, CaseStatus, Region
 from assistance.policy import (
     Param,
     PolicyError,
     clean_count,
     clean_money,
-    policy_for,
     register_params,
 )
-from assistance.projections import apply_application_outcome, register_outcome_handler
 from engine import registry, runtime
 from engine.clock import clock
 from engine.models import ProcessInstance
@@ -51,8 +60,6 @@ if TYPE_CHECKING:
 
 PROCESS_KEY = "temporary"
 AID_TYPES = ("emergency", "expenditure")
-ONE_OFF_PAID = "one_off_paid"
-CENT = Decimal("0.01")
 # Refused and withdrawn applications granted nothing, so they do not use up the year.
 NOT_COUNTED = (CaseStatus.REFUSED, CaseStatus.WITHDRAWN)
 
@@ -86,10 +93,9 @@ def _fixed_sum(value: Any) -> str | None:
     return amount
 
 
-def _window_days(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3660:
-        raise PolicyError(gettext_lazy("Expected a whole number of days from 1 to 3660."))
-    return value
+_window_days = whole_number(
+    1, 3660, gettext_lazy("Expected a whole number of days from 1 to 3660.")
+)
 
 
 register_params(
@@ -152,13 +158,7 @@ DEMO_POLICY: dict[str, Any] = {
 
 
 def _decimal(value: Any, what: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation as exc:
-        raise TemporaryRuleError(f"{what} is not an amount: {value!r}") from exc
-    if not number.is_finite() or number < 0:
-        raise TemporaryRuleError(f"{what} is not an amount: {value!r}")
-    return number.quantize(CENT)
+    return cents(value, what, TemporaryRuleError)
 
 
 def temporary_limits(policy: Mapping[str, Any], hukou: str) -> dict[str, str]:
@@ -291,22 +291,9 @@ def _check_details(details: Mapping[str, Any]) -> None:
     cause = str(details.get("cause", "")).strip()
     if not cause or len(cause) > 50:
         raise ActionError(_("Give the cause of the hardship (a short code such as fire)."))
-    try:
-        requested = Decimal(str(details.get("requested_amount", "")))
-    except InvalidOperation:
-        requested = Decimal(0)
-    if not requested.is_finite() or requested <= 0:
+    requested = decimal_or_none(details.get("requested_amount", ""))
+    if requested is None or requested <= 0:
         raise ActionError(_("Give the amount requested, more than 0 yuan."))
-
-
-def _resident_numbers(application: ApplicationData) -> list[str]:
-    numbers = []
-    for member in application.members:
-        try:
-            numbers.append(parse_resident_id(member.resident_id, today=clock.today()).number)
-        except InvalidResidentId:
-            continue  # reported with the member's name by the common checks
-    return numbers
 
 
 def earlier_same_cause(
@@ -345,9 +332,8 @@ def check_application(application: ApplicationData) -> None:
     # Stored as checked, so that "Fire " today and "fire" next month are the same cause.
     details["cause"] = str(details["cause"]).strip().lower()
     today = clock.today()
-    numbers = _resident_numbers(application)
-    region = Region.objects.get(pk=application.region_id)
-    window = int(policy_for(region, today)["temporary_same_cause_window_days"])
+    numbers = resident_numbers(application.members)
+    window = int(policy_today(application)["temporary_same_cause_window_days"])
     earlier = earlier_same_cause(numbers, details["cause"], today, window)
     if earlier is not None:
         raise ActionError(
@@ -379,23 +365,10 @@ def pending_application(resident_ids: list[str]) -> Case | None:
     )
 
 
-def apply_temporary_outcome(case: Case, data: dict[str, Any]) -> list[str]:
-    """A granted temporary aid is paid once, so its case is closed, not left active.
-
-    An active case would look like a monthly benefit to payment runs, reviews and exits, and
-    would block the household's next application (for another cause, or the same cause a
-    year later) as "an open case of this type".
-    """
-    fields = apply_application_outcome(case, data)
-    if data.get("outcome") == "approved":
-        case.status = CaseStatus.CLOSED
-        case.ended_on = case.decided_on
-        case.end_reason = ONE_OFF_PAID
-        fields += ["ended_on", "end_reason"]
-    return fields
-
-
-register_outcome_handler(PROCESS_KEY, apply_temporary_outcome)
+# A granted temporary aid is paid once, so its case is closed, not left active: an active
+# case would also block the household's next application (for another cause, or the same
+# cause a year later) as "an open case of this type".
+close_when_granted(PROCESS_KEY)
 
 
 # ---------------------------------------------------------------- demo
@@ -429,16 +402,13 @@ DEMO_CASES = [
 
 def seed_demo(users: Mapping[str, User], regions: Mapping[str, Region]) -> None:
     """One temporary case in every stage, each replayed under a clock set back in time."""
-    village = regions["431102001001"]
-    if Case.objects.filter(assistance_type=AssistanceType.TEMPORARY, region=village).exists():
+    village = unseeded_village(regions, AssistanceType.TEMPORARY)
+    if village is None:
         return
     now = clock.now()
     for index, row in enumerate(DEMO_CASES):
-        clock.set(now - timedelta(days=row[7], minutes=len(DEMO_CASES) - index))
-        try:
+        with clock_at(now - timedelta(days=row[7], minutes=len(DEMO_CASES) - index)):
             case = _demo_case(users, village, index, row)
-        finally:
-            clock.reset()
         if row[6] == "aid_first_overdue":
             # Back in the present, the paperwork deadline has passed: raise the warning.
             instance = ProcessInstance.objects.get(case=case)
@@ -477,14 +447,14 @@ def _demo_case(
         _demo_aid_first(users, case, name, amount, stage)
         return case
     acceptance = "emergency_acceptance" if aid_type == "emergency" else "acceptance"
-    _demo_step(users, case, "clerk", acceptance, acceptance_decision="complete")
+    complete_step(users, case, "clerk", acceptance, acceptance_decision="complete")
     if stage == "check":
         return case
     case.refresh_from_db()
     do_record_check_result(case, actor=users["checker"], eligible=True, report_no=f"HD-T{index}")
     if stage == "investigate":
         return case
-    _demo_step(
+    complete_step(
         users,
         case,
         "investigator",
@@ -493,11 +463,11 @@ def _demo_case(
         findings="入户核实，家庭遭遇困难情况属实。",
         matches_declaration=True,
     )
-    _demo_step(users, case, "investigator2", "cosign", cosign_agrees=True)
+    complete_step(users, case, "investigator2", "cosign", cosign_agrees=True)
     if stage == "assessment":
         return case
     if stage == "refused":
-        _demo_step(
+        complete_step(
             users,
             case,
             "reviewer",
@@ -506,7 +476,7 @@ def _demo_case(
             assessment_reasons="医疗费用已由医保和大病保险报销，自付部分不大。",
         )
         return case
-    _demo_step(
+    complete_step(
         users,
         case,
         "reviewer",
@@ -521,14 +491,14 @@ def _demo_case(
     instance = ProcessInstance.objects.get(case=case)
     runtime.fire_instance_timers(instance.pk)
     if stage == "approved":
-        _demo_step(users, case, "approver", "county_approve", decision="approve")
+        complete_step(users, case, "approver", "county_approve", decision="approve")
     return case
 
 
 def _demo_aid_first(
     users: Mapping[str, User], case: Case, payee: str, amount: str, stage: str
 ) -> None:
-    _demo_step(
+    complete_step(
         users,
         case,
         "clerk",
@@ -536,7 +506,7 @@ def _demo_aid_first(
         acceptance_decision="aid_first",
         urgency_note="家中突发变故，基本生活难以为继。",
     )
-    _demo_step(
+    complete_step(
         users,
         case,
         "clerk",
@@ -546,7 +516,7 @@ def _demo_aid_first(
         payment_method="cash",
     )
     if stage == "aid_first_done":
-        _demo_step(users, case, "clerk", "complete_file", **DEMO_PAPERWORK)
+        complete_step(users, case, "clerk", "complete_file", **DEMO_PAPERWORK)
 
 
 DEMO_PAPERWORK: dict[str, Any] = {
@@ -554,14 +524,6 @@ DEMO_PAPERWORK: dict[str, Any] = {
     "investigation_record_signed": True,
     "receipt_signed": True,
 }
-
-
-def _demo_step(
-    users: Mapping[str, User], case: Case, username: str, spec_name: str, **data: Any
-) -> None:
-    from assistance.demo import complete_step
-
-    complete_step(users, case, username, spec_name, **data)
 
 
 KIND = register(

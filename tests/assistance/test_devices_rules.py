@@ -10,6 +10,7 @@ from assistance import actions
 from assistance.kinds.devices import DEMO_POLICY, DevicesRuleError, check_details, devices_amount
 from assistance.models import AssistanceType, Case
 from tests.fixtures import deploy_only
+from tests.workflows import devices
 from tests.workflows.dibao import resident_id
 from tests.workflows.disability import active_dibao_case
 
@@ -38,14 +39,7 @@ def test_it_refuses_a_price_it_cannot_work_with(price):
         devices_amount(price, POLICY)
 
 
-GOOD = {
-    "disabled_member": 0,
-    "certificate_no": "43110119800501123X11",
-    "grade": 2,
-    "category": "physical",
-    "device": "walker",
-    "recipient_class": "registered_poor",
-}
+GOOD = devices.details(grade=2, device="walker")
 
 
 @pytest.mark.parametrize(
@@ -70,13 +64,8 @@ def test_it_refuses_an_application_that_does_not_hold(changes, message):
 def test_it_asks_a_dibao_household_to_be_on_dibao(world):
     deploy_only("devices.bpmn", actor=world["policy"])
     number = resident_id(date(1966, 8, 8))
-    application = actions.ApplicationData(
-        region_id=world.village_a1.pk,
-        address="东村9组",
-        hukou="rural",
-        members=[actions.MemberData(name="残疾人甲", resident_id=number, is_applicant=True)],
-        assistance_type=AssistanceType.DEVICES,
-        details={**GOOD, "recipient_class": "dibao"},
+    application = devices.application(
+        world, number=number, grade=2, device="walker", recipient_class="dibao"
     )
     with pytest.raises(actions.ActionError, match="not on record as receiving"):
         actions.do_apply(application, actor=world["clerk"])
@@ -89,17 +78,8 @@ def test_it_asks_a_dibao_household_to_be_on_dibao(world):
 @pytest.mark.usefixtures("fixed_clock")
 def test_it_records_the_certificates_grade_on_a_new_member(world):
     deploy_only("devices.bpmn", actor=world["policy"])
-    application = actions.ApplicationData(
-        region_id=world.village_a1.pk,
-        address="东村9组",
-        hukou="rural",
-        members=[
-            actions.MemberData(
-                name="残疾人乙", resident_id=resident_id(date(1970, 1, 2)), is_applicant=True
-            )
-        ],
-        assistance_type=AssistanceType.DEVICES,
-        details=dict(GOOD),
+    application = devices.application(
+        world, name="残疾人乙", number=resident_id(date(1970, 1, 2)), grade=2, device="walker"
     )
     case = actions.do_apply(application, actor=world["clerk"])
     assert case.household.members.get().disability_grade == 2

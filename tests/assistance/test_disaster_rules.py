@@ -6,6 +6,7 @@ import pytest
 
 from assistance import actions
 from assistance.kinds.disaster import DEMO_POLICY, DisasterRuleError, check_details, disaster_amount
+from tests.workflows.disaster import TRANSITION
 
 POLICY = {**DEMO_POLICY}  # 20 yuan/person/day for at most 3 months; 300 yuan/person
 
@@ -43,14 +44,7 @@ def test_it_refuses_figures_it_cannot_work_with(args):
         disaster_amount(*args, POLICY)
 
 
-GOOD = {
-    "aid": "transition",
-    "disaster": "flood",
-    "disaster_date": "2026-02-25",
-    "persons": 2,
-    "housing": "collapsed",
-    "months": 3,
-}
+GOOD = TRANSITION
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from assistance.kinds.medical import DEMO_POLICY, MedicalRuleError, check_detail
 from assistance.models import AssistanceType, Case
 from assistance.policy import PolicyError, clean_values
 from tests.fixtures import deploy_only
-from tests.workflows.dibao import resident_id
 from tests.workflows.disability import active_dibao_case
+from tests.workflows.medical import PATIENT, application, details
 
 POLICY = {**DEMO_POLICY}  # tekun 100 %, dibao 70 %, low-income 50 %, cap 30,000 yuan
 
@@ -66,15 +66,7 @@ def test_it_takes_a_share_from_0_to_100_percent():
             clean_values({"medical_rate_dibao_percent": bad})
 
 
-GOOD = {
-    "patient_member": 0,
-    "recipient_class": "low_income",
-    "hospital": "东县人民医院",
-    "discharged_on": "2026-02-20",
-    "total_cost": "20000.00",
-    "basic_insurance_paid": "12000.00",
-    "serious_illness_paid": "3000.00",
-}
+GOOD = details()
 
 
 @pytest.mark.parametrize(
@@ -95,28 +87,14 @@ def test_it_refuses_an_application_that_does_not_add_up(changes, message):
     check_details(GOOD, members=1, today=date(2026, 3, 2))
 
 
-PATIENT = resident_id(date(1958, 6, 1))
-
-
-def application(world, recipient_class="dibao"):
-    return actions.ApplicationData(
-        region_id=world.village_a1.pk,
-        address="东村5组",
-        hukou="rural",
-        members=[actions.MemberData(name="患者甲", resident_id=PATIENT, is_applicant=True)],
-        assistance_type=AssistanceType.MEDICAL,
-        details={**GOOD, "recipient_class": recipient_class},
-    )
-
-
 @pytest.mark.django_db
 @pytest.mark.usefixtures("fixed_clock")
 def test_it_asks_a_dibao_patient_to_be_on_dibao(world):
     deploy_only("medical.bpmn", actor=world["policy"])
     with pytest.raises(actions.ActionError, match="not on record as receiving"):
-        actions.do_apply(application(world), actor=world["clerk"])
+        actions.do_apply(application(world, recipient_class="dibao"), actor=world["clerk"])
     active_dibao_case(world, [PATIENT])
-    case = actions.do_apply(application(world), actor=world["clerk"])
+    case = actions.do_apply(application(world, recipient_class="dibao"), actor=world["clerk"])
     assert case.details["patient_resident_id"] == PATIENT
 
 
@@ -124,7 +102,7 @@ def test_it_asks_a_dibao_patient_to_be_on_dibao(world):
 @pytest.mark.usefixtures("fixed_clock")
 def test_it_takes_one_application_per_patient_at_a_time(world):
     deploy_only("medical.bpmn", actor=world["policy"])
-    first = actions.do_apply(application(world, "low_income"), actor=world["clerk"])
+    first = actions.do_apply(application(world), actor=world["clerk"])
     with pytest.raises(actions.ActionError, match=first.number):
-        actions.do_apply(application(world, "low_income"), actor=world["clerk"])
+        actions.do_apply(application(world), actor=world["clerk"])
     assert Case.objects.filter(assistance_type=AssistanceType.MEDICAL).count() == 1

@@ -10,6 +10,7 @@ from typing import Any
 from assistance import actions
 from assistance.ids import make_resident_id
 from assistance.models import Case
+from engine import runtime
 from engine.clock import clock
 from engine.models import Task
 from tests.fixtures import World
@@ -65,6 +66,24 @@ def open_tasks(case: Case) -> list[str]:
 
 def complete(world: World, user: str, case: Case, spec_name: str, **data: Any) -> None:
     actions.do_complete_task(task(case, spec_name).pk, actor=world[user], data=data)
+
+
+def pass_notice(days: int = 8) -> int:
+    """Let the public notice run out; how many timers fired."""
+    clock.advance(timedelta(days=days))
+    return runtime.fire_due_timers()
+
+
+def deliver_refusal(world: World, case: Case, delivered_on: str = "") -> None:
+    """The clerk hands over the written notice (refusal, or exit) in person, by default today."""
+    complete(
+        world,
+        "clerk",
+        case,
+        "refusal_notice",
+        delivered_on=delivered_on or clock.today().isoformat(),
+        delivery_method="in_person",
+    )
 
 
 def accept(world: World, case: Case) -> None:

@@ -9,10 +9,8 @@ from django.contrib.auth.models import User
 
 from assistance import actions
 from assistance.models import AssistanceType, Case, CaseStatus, Household, Member
-from engine import runtime
-from engine.clock import clock
 from tests.fixtures import World, deploy_only, make_user
-from tests.workflows.dibao import complete, resident_id
+from tests.workflows.dibao import complete, pass_notice, resident_id
 from tests.workflows.evidence import upload
 
 
@@ -109,11 +107,6 @@ def review(world: World, case: Case, opinion: str = "approve", **data: Any) -> N
     complete(world, "reviewer", case, "township_review", opinion=opinion, **data)
 
 
-def pass_notice(days: int = 8) -> int:
-    clock.advance(timedelta(days=days))
-    return runtime.fire_due_timers()
-
-
 def confirm(world: World, case: Case, grade: int = 1) -> None:
     complete(
         world,
@@ -129,14 +122,3 @@ def to_decision(world: World, case: Case, grade: int = 1) -> None:
     review(world, case)
     assert pass_notice() == 1
     confirm(world, case, grade)
-
-
-def deliver_refusal(world: World, case: Case) -> None:
-    complete(
-        world,
-        "clerk",
-        case,
-        "refusal_notice",
-        delivered_on=clock.today().isoformat(),
-        delivery_method="in_person",
-    )

@@ -12,7 +12,7 @@ from engine import runtime
 from engine.clock import clock
 from engine.models import ProcessInstance
 from tests.fixtures import World, deploy_only
-from tests.workflows.dibao import apply, complete, resident_id, to_notice
+from tests.workflows.dibao import apply, complete, deliver_refusal, resident_id, to_notice
 
 
 def deploy_processes(world: World, *names: str) -> None:
@@ -93,14 +93,8 @@ def approve_exit(world: World, case: Case) -> None:
 
 
 def deliver_notice(world: World, case: Case) -> None:
-    complete(
-        world,
-        "clerk",
-        case,
-        "refusal_notice",
-        delivered_on=clock.today().isoformat(),
-        delivery_method="in_person",
-    )
+    """The written notice of the exit, on the process's refusal_notice task."""
+    deliver_refusal(world, case)
 
 
 def exit_instance(case: Case) -> ProcessInstance:

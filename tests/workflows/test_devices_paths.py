@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
-from assistance import actions
 from assistance.kinds.devices import DEVICE_ISSUED
-from assistance.models import AssistanceType, Case, CaseStatus
-from tests.fixtures import World, deploy_only
-from tests.workflows.dibao import complete, open_tasks, resident_id, task
+from assistance.models import CaseStatus
+from tests.fixtures import deploy_only
+from tests.workflows.devices import apply, assess
+from tests.workflows.dibao import complete, deliver_refusal, open_tasks, task
 from tests.workflows.disability import federation_user
-from tests.workflows.evidence import upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
 
@@ -28,61 +26,6 @@ def deployed(world):
 @pytest.fixture(autouse=True)
 def federation(world):
     return federation_user(world)
-
-
-def details(**changes: Any) -> dict[str, Any]:
-    return {
-        "disabled_member": 0,
-        "certificate_no": "43110119800501123X11",
-        "grade": 1,
-        "category": "physical",
-        "device": "wheelchair",
-        "recipient_class": "registered_poor",
-        **changes,
-    }
-
-
-def apply(world: World, **changes: Any) -> Case:
-    case = actions.do_apply(
-        actions.ApplicationData(
-            region_id=world.village_a1.pk,
-            address="东村9组",
-            hukou="rural",
-            members=[
-                actions.MemberData(
-                    name="残疾人甲", resident_id=resident_id(date(1966, 8, 8)), is_applicant=True
-                )
-            ],
-            assistance_type=AssistanceType.DEVICES,
-            details=details(**changes),
-        ),
-        actor=world["clerk"],
-    )
-    upload(world, case, "application_form", "id_cards", "disability_certificate")
-    return case
-
-
-def assess(world: World, case: Case, price: str = "1200.00", device: str = "wheelchair") -> None:
-    complete(
-        world,
-        "federation",
-        case,
-        "assessment",
-        assessment="suitable",
-        assessed_device=device,
-        device_price=price,
-    )
-
-
-def refusal_delivered(world: World, case: Case) -> None:
-    complete(
-        world,
-        "clerk",
-        case,
-        "refusal_notice",
-        delivered_on="2026-03-02",
-        delivery_method="in_person",
-    )
 
 
 @pytest.mark.reaches("devices", "end_issued")
@@ -130,7 +73,7 @@ def test_it_refuses_a_device_that_does_not_fit(world):
         assessment="unsuitable",
         assessment_reasons="经评估不具备使用条件",
     )
-    refusal_delivered(world, case)
+    deliver_refusal(world, case)
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED
     assert case.outcome_reasons == "经评估不具备使用条件"
@@ -143,6 +86,6 @@ def test_it_refuses_at_the_township_review(world):
         world, "reviewer", case, "township_review", opinion="refuse", opinion_reasons="非贫困户"
     )
     assert open_tasks(case) == ["refusal_notice"]
-    refusal_delivered(world, case)
+    deliver_refusal(world, case)
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED

@@ -17,18 +17,15 @@ from tests.workflows.dibao import (
     apply,
     check,
     complete,
+    deliver_refusal,
     investigate,
     open_tasks,
+    pass_notice,
     task,
     to_notice,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
-
-
-def pass_notice(days: int = 8) -> int:
-    clock.advance(timedelta(days=days))
-    return runtime.fire_due_timers()
 
 
 @pytest.mark.reaches("dibao", "end_approved")
@@ -69,14 +66,7 @@ def test_it_refuses_at_acceptance_with_a_written_notice(world):
         acceptance_reasons="非本乡镇户籍",
     )
     assert open_tasks(case) == ["refusal_notice"]
-    complete(
-        world,
-        "clerk",
-        case,
-        "refusal_notice",
-        delivered_on="2026-03-02",
-        delivery_method="in_person",
-    )
+    deliver_refusal(world, case, "2026-03-02")
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED
     assert case.monthly_amount is None

@@ -16,14 +16,12 @@ from engine.clock import clock
 from engine.forms import FormInvalid
 from engine.models import ProcessInstance, Timer
 from tests.fixtures import SHANGHAI
-from tests.workflows.dibao import complete, open_tasks, task
+from tests.workflows.dibao import complete, deliver_refusal, open_tasks, pass_notice, task
 from tests.workflows.disability import (
     apply,
     confirm,
-    deliver_refusal,
     deploy_disability,
     federation_user,
-    pass_notice,
     review,
     to_decision,
 )

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
 from assistance import actions
 from assistance.kinds import ONE_OFF_PAID
-from assistance.models import AssistanceType, Case, CaseStatus
-from engine import runtime
+from assistance.models import CaseStatus
 from engine.clock import clock
 from engine.models import Timer
-from tests.fixtures import World, deploy_only
-from tests.workflows.dibao import complete, open_tasks, resident_id, task
-from tests.workflows.evidence import upload
+from tests.fixtures import deploy_only
+from tests.workflows.dibao import (
+    complete,
+    deliver_refusal,
+    open_tasks,
+    pass_notice,
+    task,
+)
+from tests.workflows.disaster import TRANSITION, WINTER, apply
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
 
@@ -25,58 +29,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "dep
 @pytest.fixture
 def deployed(world):
     deploy_only("disaster.bpmn", actor=world["policy"])
-
-
-TRANSITION = {
-    "aid": "transition",
-    "disaster": "flood",
-    "disaster_date": "2026-02-25",
-    "persons": 2,
-    "housing": "collapsed",
-    "months": 3,
-}
-WINTER = {"aid": "winter_spring", "disaster": "freeze", "disaster_date": "2026-01-10", "persons": 3}
-
-
-def apply(world: World, details: dict[str, Any], born: list[date] | None = None) -> Case:
-    born = born or [date(1970, 1, 1), date(1972, 1, 1), date(1995, 1, 1)]
-    case = actions.do_apply(
-        actions.ApplicationData(
-            region_id=world.village_a1.pk,
-            address="东村7组",
-            hukou="rural",
-            members=[
-                actions.MemberData(
-                    name=f"受灾{index}",
-                    resident_id=resident_id(day),
-                    is_applicant=index == 0,
-                    relation="self" if index == 0 else "family",
-                )
-                for index, day in enumerate(born)
-            ],
-            assistance_type=AssistanceType.DISASTER,
-            details=dict(details),
-        ),
-        actor=world["clerk"],
-    )
-    upload(world, case, "application_form", "hukou", "id_cards")
-    return case
-
-
-def pass_notice(days: int = 8) -> int:
-    clock.advance(timedelta(days=days))
-    return runtime.fire_due_timers()
-
-
-def refusal_delivered(world: World, case: Case) -> None:
-    complete(
-        world,
-        "clerk",
-        case,
-        "refusal_notice",
-        delivered_on=clock.today().isoformat(),
-        delivery_method="in_person",
-    )
 
 
 @pytest.mark.reaches("disaster", "end_approved")
@@ -136,7 +88,7 @@ def test_it_refuses_at_the_township_check(world):
         world, "reviewer", case, "township_review", opinion="refuse", opinion_reasons="房屋未倒损"
     )
     assert not Timer.objects.filter(instance__case=case).exists()
-    refusal_delivered(world, case)
+    deliver_refusal(world, case)
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED and case.outcome_reasons == "房屋未倒损"
 
@@ -149,6 +101,6 @@ def test_it_refuses_at_the_county(world):
     complete(
         world, "approver", case, "county_decision", decision="refuse", decision_reasons="重复申请"
     )
-    refusal_delivered(world, case)
+    deliver_refusal(world, case)
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED and case.monthly_amount is None

@@ -16,7 +16,7 @@ from engine import runtime
 from engine.clock import clock
 from engine.models import ProcessInstance, Timer
 from tests.fixtures import SHANGHAI
-from tests.workflows.dibao import complete, open_tasks, task
+from tests.workflows.dibao import complete, open_tasks, pass_notice, task
 from tests.workflows.exit import (
     active_case,
     active_dibao,
@@ -36,11 +36,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "dep
 def deployed(world):
     """Only the processes these tests run: deploying every diagram costs seconds a test."""
     deploy_processes(world, "dibao.bpmn", "exit.bpmn")
-
-
-def pass_notice(days: int = 8) -> int:
-    clock.advance(timedelta(days=days))
-    return runtime.fire_due_timers()
 
 
 def monitoring(case) -> list[str]:

@@ -5,54 +5,21 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
-from assistance import actions
 from assistance.kinds import ONE_OFF_PAID
 from assistance.models import AssistanceType, Case, CaseStatus, Household, Member
 from tests.fixtures import World, deploy_only
-from tests.workflows.dibao import complete, open_tasks, resident_id, task
-from tests.workflows.evidence import upload
+from tests.workflows.dibao import complete, deliver_refusal, open_tasks, task
+from tests.workflows.medical import PATIENT, apply, details
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "deployed")]
-
-PATIENT = resident_id(date(1958, 6, 1))
 
 
 @pytest.fixture
 def deployed(world):
     deploy_only("medical.bpmn", actor=world["policy"])
-
-
-def details(**changes: Any) -> dict[str, Any]:
-    return {
-        "patient_member": 0,
-        "recipient_class": "low_income",
-        "hospital": "东县人民医院",
-        "discharged_on": "2026-02-20",
-        "total_cost": "20000.00",
-        "basic_insurance_paid": "12000.00",
-        "serious_illness_paid": "3000.00",
-        **changes,
-    }
-
-
-def apply(world: World, **changes: Any) -> Case:
-    case = actions.do_apply(
-        actions.ApplicationData(
-            region_id=world.village_a1.pk,
-            address="东村5组",
-            hukou="rural",
-            members=[actions.MemberData(name="患者甲", resident_id=PATIENT, is_applicant=True)],
-            assistance_type=AssistanceType.MEDICAL,
-            details=details(**changes),
-        ),
-        actor=world["clerk"],
-    )
-    upload(world, case, "application_form", "id_cards", "diagnosis")
-    return case
 
 
 def granted_before(world: World, amount: str) -> None:
@@ -75,17 +42,6 @@ def granted_before(world: World, amount: str) -> None:
         decided_on=date(2026, 1, 15),
         monthly_amount=Decimal(amount),
         details={**details(), "patient_resident_id": PATIENT},
-    )
-
-
-def refusal_delivered(world: World, case: Case) -> None:
-    complete(
-        world,
-        "clerk",
-        case,
-        "refusal_notice",
-        delivered_on="2026-03-02",
-        delivery_method="in_person",
     )
 
 
@@ -124,7 +80,7 @@ def test_it_refuses_in_writing_once_the_cap_is_used_up(world):
     case = apply(world)
     complete(world, "reviewer", case, "township_review", opinion="approve")
     assert open_tasks(case) == ["refusal_notice"]
-    refusal_delivered(world, case)
+    deliver_refusal(world, case)
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED and case.monthly_amount is None
     assert "封顶线" in case.outcome_reasons
@@ -136,7 +92,7 @@ def test_it_refuses_at_the_township_review(world):
     complete(
         world, "reviewer", case, "township_review", opinion="refuse", opinion_reasons="票据不全"
     )
-    refusal_delivered(world, case)
+    deliver_refusal(world, case)
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED and case.outcome_reasons == "票据不全"
 
@@ -153,7 +109,7 @@ def test_it_refuses_at_the_county(world):
         decision="refuse",
         decision_reasons="已由其他渠道全额解决",
     )
-    refusal_delivered(world, case)
+    deliver_refusal(world, case)
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED
 

@@ -14,7 +14,7 @@ from engine import runtime
 from engine.clock import clock
 from engine.models import AuditEvent, ProcessInstance, Task
 from tests.fixtures import SHANGHAI
-from tests.workflows.dibao import complete, open_tasks
+from tests.workflows.dibao import complete, deliver_refusal, open_tasks
 from tests.workflows.exit import exit_instance
 from tests.workflows.review import (
     active_case,
@@ -132,14 +132,7 @@ def test_it_hands_an_exit_for_income_to_the_exit_process_with_its_gradual_exit(w
     complete(world, "approver", case, "county_approval", decision="approve")
     # The written notice with the reasons and the remedies (行政复议, 行政诉讼).
     assert open_tasks(case) == ["refusal_notice"]
-    complete(
-        world,
-        "clerk",
-        case,
-        "refusal_notice",
-        delivered_on=clock.today().isoformat(),
-        delivery_method="in_person",
-    )
+    deliver_refusal(world, case)
     case.refresh_from_db()
     # Decided 10 March: the gradual exit pays six more months, April to September.
     assert case.status == CaseStatus.ACTIVE
@@ -178,14 +171,7 @@ def test_it_exits_after_an_ineligible_check_through_the_exit_process(world):
     clock.advance(timedelta(days=8))
     assert runtime.fire_due_timers() == 1
     complete(world, "approver", case, "county_approval", decision="approve")
-    complete(
-        world,
-        "clerk",
-        case,
-        "refusal_notice",
-        delivered_on=clock.today().isoformat(),
-        delivery_method="in_person",
-    )
+    deliver_refusal(world, case)
     case.refresh_from_db()
     # No gradual exit for moving away: benefits stop the month after the decision.
     assert case.status == CaseStatus.CLOSED
@@ -206,14 +192,7 @@ def test_it_gives_a_registered_poor_household_the_extension_after_a_review_exit(
     clock.advance(timedelta(days=8))
     runtime.fire_due_timers()
     complete(world, "approver", case, "county_approval", decision="approve")
-    complete(
-        world,
-        "clerk",
-        case,
-        "refusal_notice",
-        delivered_on=clock.today().isoformat(),
-        delivery_method="in_person",
-    )
+    deliver_refusal(world, case)
     # Seed 004: six months for registered-poor households, not the county's 3 gradual months.
     assert runtime.instance_data(exit_instance(case))["continued_months"] == 6
 

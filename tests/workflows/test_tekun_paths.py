@@ -16,7 +16,15 @@ from engine import runtime
 from engine.clock import clock
 from engine.models import AuditEvent, ProcessInstance, Timer
 from tests.fixtures import deploy_only
-from tests.workflows.dibao import check, complete, investigate, open_tasks, task
+from tests.workflows.dibao import (
+    check,
+    complete,
+    deliver_refusal,
+    investigate,
+    open_tasks,
+    pass_notice,
+    task,
+)
 from tests.workflows.tekun import (
     CHILD,
     application,
@@ -35,11 +43,6 @@ uses_process = pytest.mark.usefixtures("deployed_tekun")
 @pytest.fixture
 def deployed_tekun(world) -> None:
     deploy_only("tekun.bpmn", "tekun_reassessment.bpmn", actor=world["policy"])
-
-
-def pass_notice(days: int = 8) -> int:
-    clock.advance(timedelta(days=days))
-    return runtime.fire_due_timers()
 
 
 def data_of(case: Case) -> dict:
@@ -323,14 +326,7 @@ def test_it_refuses_at_acceptance_with_a_written_notice(world):
         acceptance_decision="ineligible",
         acceptance_reasons="非本乡镇户籍",
     )
-    complete(
-        world,
-        "clerk",
-        case,
-        "refusal_notice",
-        delivered_on="2026-03-02",
-        delivery_method="in_person",
-    )
+    deliver_refusal(world, case, "2026-03-02")
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED
     assert case.outcome_reasons == "非本乡镇户籍"

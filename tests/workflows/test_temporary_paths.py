@@ -14,7 +14,7 @@ from engine.clock import clock
 from engine.models import ProcessInstance, Task, Timer
 from portal.queue import rows_with_countdown
 from tests.fixtures import SHANGHAI, deploy_only
-from tests.workflows.dibao import check, complete, open_tasks, resident_id, task
+from tests.workflows.dibao import check, complete, deliver_refusal, open_tasks, resident_id, task
 from tests.workflows.temporary import (
     PAPERWORK,
     accept,
@@ -170,14 +170,7 @@ def test_it_refuses_at_each_township_step(world, step, expected_reasons):
             assessment_reasons="家庭收入较高",
         )
     assert open_tasks(case) == ["refusal_notice"]
-    complete(
-        world,
-        "clerk",
-        case,
-        "refusal_notice",
-        delivered_on="2026-03-02",
-        delivery_method="in_person",
-    )
+    deliver_refusal(world, case, "2026-03-02")
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED
     assert case.outcome_reasons == expected_reasons
