@@ -218,6 +218,10 @@ class AssistanceType(models.TextChoices):
     COMPLAINT = "complaint", _("Complaint or petition")
 
 
+# The types nobody applies for: each is a request registered at the one window.
+ONE_WINDOW_TYPES = frozenset({AssistanceType.REFERRAL, AssistanceType.COMPLAINT})
+
+
 class CaseStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     ACTIVE = "active", _("Active")
@@ -271,8 +275,11 @@ class Case(models.Model):
     bank_name = models.CharField(max_length=100, blank=True)
     bank_card = models.CharField(max_length=19, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
-    # Lodged at the counter (or through the village) or by the applicant online.
-    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.COUNTER)
+    # Lodged at the counter (or through the village) or by the applicant online. The
+    # database default too, so rows written in SQL (imports, the benches) are counter cases.
+    channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.COUNTER, db_default=Channel.COUNTER
+    )
     # The engine's clock, so rules counting from the application day hold under a set clock.
     created_at = models.DateTimeField(default=_engine_now)
 
