@@ -38,7 +38,14 @@ def rosters_for_user(user: AnyUser) -> Any:
 
 
 def get_roster_for_user(user: AnyUser, roster_id: int, *, to_act: bool) -> Roster:
-    roster = rosters_for_user(user).select_related("county").filter(pk=roster_id).first()
+    roster = (
+        rosters_for_user(user)
+        .select_related(
+            "county", "built_by__staff", "first_approved_by__staff", "second_approved_by__staff"
+        )
+        .filter(pk=roster_id)
+        .first()
+    )
     if roster is None:
         raise Http404("No such roster.")
     if to_act and not acts_on_rosters(user):

@@ -18,7 +18,10 @@ PAGE_SIZE = 50
 def roster_list(rosters: Any) -> list[Roster]:
     return list(
         rosters.select_related(
-            "county", "built_by", "first_approved_by", "second_approved_by"
+            "county",
+            "built_by__staff",
+            "first_approved_by__staff",
+            "second_approved_by__staff",
         ).order_by("-month", "county__code")[:200]
     )
 
