@@ -194,20 +194,13 @@ def do_refer(request: HelpRequest, *, actor: User, department: str, note: str = 
         case_id=case.pk,
         payload={"request": locked.number, "department": department},
     )
-    runtime.start(
+    _start(
         REFERRAL_PROCESS,
-        case_id=case.pk,
-        region_id=case.region_id,
-        actor=actor,
-        role=ROLE,
-        data={
-            "case_id": case.pk,
-            "case_number": case.number,
-            "policy": policy_for(case.region, clock.today()),
-            "department": department,
-            "department_name": name,
-            "request": {**_person(locked), "note": locked.disposition_note},
-        },
+        case,
+        actor,
+        department=department,
+        department_name=name,
+        request={**_person(locked), "note": locked.disposition_note},
     )
     return case
 
@@ -279,8 +272,24 @@ def do_register_complaint(
             "subject_staff": subject_staff.pk if subject_staff else None,
         },
     )
-    runtime.start(
+    _start(
         COMPLAINT_PROCESS,
+        case,
+        actor,
+        complaint={
+            **_person(locked),
+            "anonymous": anonymous,
+            "about_case": about["about_case"],
+            "about_staff": about["about_staff"],
+        },
+    )
+    return case
+
+
+def _start(process: str, case: Case, actor: User, **data: Any) -> None:
+    """Start the case's process with its number and the policy of its region today."""
+    runtime.start(
+        process,
         case_id=case.pk,
         region_id=case.region_id,
         actor=actor,
@@ -289,15 +298,9 @@ def do_register_complaint(
             "case_id": case.pk,
             "case_number": case.number,
             "policy": policy_for(case.region, clock.today()),
-            "complaint": {
-                **_person(locked),
-                "anonymous": anonymous,
-                "about_case": about["about_case"],
-                "about_staff": about["about_staff"],
-            },
+            **data,
         },
     )
-    return case
 
 
 @transaction.atomic

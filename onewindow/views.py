@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -127,85 +129,88 @@ def request_detail(request: AuthedRequest, request_id: int) -> HttpResponse:
     return _detail(request, found)
 
 
+def _to_act(request: AuthedRequest, request_id: int) -> HelpRequest:
+    # Readers who may not write are refused before the request is looked up (403).
+    access.require_registrar(request.user)
+    return access.get_request_for_user(request.user, request_id, to_act=True)
+
+
+def _submit(
+    request: AuthedRequest,
+    found: HelpRequest,
+    name: str,
+    form: Form,
+    act: Callable[[dict[str, Any]], HttpResponse],
+) -> HttpResponse:
+    """Run the form's action on the request: its answer on success, or the detail page with
+    the form and its errors (an ActionError is shown as the form's error)."""
+    if form.is_valid():
+        try:
+            return act(form.cleaned_data)
+        except ActionError as exc:
+            form.add_error(None, str(exc))
+    return _detail(request, found, **{name: form})
+
+
 @login_required
 @require_POST
 def request_refer(request: AuthedRequest, request_id: int) -> HttpResponse:
-    # Readers who may not write are refused before the request is looked up (403).
-    access.require_registrar(request.user)
-    found = access.get_request_for_user(request.user, request_id, to_act=True)
-    form = ReferForm(request.POST)
-    if form.is_valid():
-        try:
-            case = actions.do_refer(
-                found,
-                actor=request.user,
-                department=form.cleaned_data["department"],
-                note=form.cleaned_data["note"],
-            )
-        except ActionError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request, _("Referred: referral %(number)s is tracked.") % {"number": case.number}
-            )
-            return redirect("onewindow:request", request_id=found.pk)
-    return _detail(request, found, refer_form=form)
+    found = _to_act(request, request_id)
+
+    def refer(data: dict[str, Any]) -> HttpResponse:
+        case = actions.do_refer(
+            found, actor=request.user, department=data["department"], note=data["note"]
+        )
+        messages.success(
+            request, _("Referred: referral %(number)s is tracked.") % {"number": case.number}
+        )
+        return redirect("onewindow:request", request_id=found.pk)
+
+    return _submit(request, found, "refer_form", ReferForm(request.POST), refer)
 
 
 @login_required
 @require_POST
 def request_complaint(request: AuthedRequest, request_id: int) -> HttpResponse:
-    # Readers who may not write are refused before the request is looked up (403).
-    access.require_registrar(request.user)
-    found = access.get_request_for_user(request.user, request_id, to_act=True)
+    found = _to_act(request, request_id)
     staff = _staff(request.user)
+
+    def register(data: dict[str, Any]) -> HttpResponse:
+        chosen = data["subject_staff"]
+        case = actions.do_register_complaint(
+            found,
+            actor=request.user,
+            anonymous=data["anonymous"],
+            subject_case_number=data["subject_case_number"],
+            subject_staff=next((u for u in staff if u.pk == chosen), None),
+        )
+        messages.success(
+            request,
+            _("Complaint %(number)s registered; it goes to the township reviewer.")
+            % {"number": case.number},
+        )
+        return redirect("onewindow:request", request_id=found.pk)
+
     form = ComplaintForm(request.POST, staff=staff)
-    if form.is_valid():
-        chosen = form.cleaned_data["subject_staff"]
-        try:
-            case = actions.do_register_complaint(
-                found,
-                actor=request.user,
-                anonymous=form.cleaned_data["anonymous"],
-                subject_case_number=form.cleaned_data["subject_case_number"],
-                subject_staff=next((u for u in staff if u.pk == chosen), None),
-            )
-        except ActionError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request,
-                _("Complaint %(number)s registered; it goes to the township reviewer.")
-                % {"number": case.number},
-            )
-            return redirect("onewindow:request", request_id=found.pk)
-    return _detail(request, found, complaint_form=form)
+    return _submit(request, found, "complaint_form", form, register)
 
 
 @login_required
 @require_POST
 def request_close(request: AuthedRequest, request_id: int) -> HttpResponse:
-    # Readers who may not write are refused before the request is looked up (403).
-    access.require_registrar(request.user)
-    found = access.get_request_for_user(request.user, request_id, to_act=True)
-    form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.do_close_at_window(
-                found,
-                actor=request.user,
-                disposition=form.cleaned_data["disposition"],
-                note=form.cleaned_data["note"],
-            )
-        except ActionError as exc:
-            form.add_error(None, str(exc))
-        else:
-            if form.cleaned_data["disposition"] == Disposition.APPLICATION:
-                messages.success(request, _("Register the application for this person."))
-                return redirect(_application_form(found, form.cleaned_data["assistance_type"]))
-            messages.success(request, _("Answer recorded; the request is closed."))
-            return redirect("onewindow:request", request_id=found.pk)
-    return _detail(request, found, close_form=form)
+    found = _to_act(request, request_id)
+
+    def close(data: dict[str, Any]) -> HttpResponse:
+        actions.do_close_at_window(
+            found, actor=request.user, disposition=data["disposition"], note=data["note"]
+        )
+        if data["disposition"] == Disposition.APPLICATION:
+            messages.success(request, _("Register the application for this person."))
+            return redirect(_application_form(found, data["assistance_type"]))
+        messages.success(request, _("Answer recorded; the request is closed."))
+        return redirect("onewindow:request", request_id=found.pk)
+
+    return _submit(request, found, "close_form", CloseForm(request.POST), close)
 
 
 def _application_form(found: HelpRequest, assistance_type: str) -> str:

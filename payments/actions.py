@@ -151,18 +151,13 @@ def do_approve_roster(roster_id: int, *, actor: User) -> Roster:
     else:
         raise ActionError(_("This roster is not waiting for an approval."))
     roster.save()
-    audit.record(
+    _record_roster(
         "payments.roster_approved",
+        roster,
         actor=actor,
-        role=ROLE,
-        region_id=roster.county_id,
-        payload={
-            "roster": roster.pk,
-            "month": roster.month.isoformat(),
-            "approval": step,
-            "lines": roster.line_count,
-            "total": str(roster.total_amount),
-        },
+        approval=step,
+        lines=roster.line_count,
+        total=str(roster.total_amount),
     )
     return roster
 
@@ -182,22 +177,28 @@ def do_export_roster(roster_id: int, fmt: str, *, actor: User) -> exports.Export
         roster.status = RosterStatus.EXPORTED
         roster.exported_at = clock.now()
         roster.save(update_fields=["status", "exported_at"])
-    audit.record(
+    _record_roster(
         "payments.roster_exported",
+        roster,
+        actor=actor,
+        format=fmt,
+        layout=result.layout,
+        sha256=result.sha256,
+        bytes=result.size,
+        lines=roster.line_count,
+    )
+    return result
+
+
+def _record_roster(action: str, roster: Roster, *, actor: User, **details: object) -> None:
+    """An officer's step on a roster, on the record with the roster and its month."""
+    audit.record(
+        action,
         actor=actor,
         role=ROLE,
         region_id=roster.county_id,
-        payload={
-            "roster": roster.pk,
-            "month": roster.month.isoformat(),
-            "format": fmt,
-            "layout": result.layout,
-            "sha256": result.sha256,
-            "bytes": result.size,
-            "lines": roster.line_count,
-        },
+        payload={"roster": roster.pk, "month": roster.month.isoformat(), **details},
     )
-    return result
 
 
 @dataclass

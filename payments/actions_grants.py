@@ -102,21 +102,8 @@ def do_import_relocation_list(
         .values_list("pk", flat=True)
         .first()
     )
-    audit.record(
-        "grant_batch.created",
-        actor=actor,
-        role=role,
-        region_id=county.pk,
-        payload={
-            "batch": batch.pk,
-            "kind": batch.kind,
-            "file": name,
-            "sha256": sha256,
-            "rows": len(rows),
-            "kept": sum(1 for row in rows if row["ok"]),
-            "total": str(batch.total_amount),
-            "same_file_as_batch": earlier,
-        },
+    _record_created(
+        batch, actor=actor, role=role, file=name, sha256=sha256, same_file_as_batch=earlier
     )
     return batch
 
@@ -149,21 +136,27 @@ def do_select_price_subsidy(
         created_by=actor,
         created_at=clock.now(),
     )
+    _record_created(batch, actor=actor, role=role, criteria=batch.criteria)
+    return batch
+
+
+def _record_created(batch: GrantBatch, *, actor: User, role: str, **details: object) -> None:
+    """The audit event of a new draft batch: its rows, how many are kept and their total,
+    with what the batch was made from (the file, or the criteria)."""
     audit.record(
         "grant_batch.created",
         actor=actor,
         role=role,
-        region_id=county.pk,
+        region_id=batch.county_id,
         payload={
             "batch": batch.pk,
             "kind": batch.kind,
-            "criteria": batch.criteria,
-            "rows": len(rows),
-            "kept": sum(1 for row in rows if row["ok"]),
+            **details,
+            "rows": len(batch.rows),
+            "kept": sum(1 for row in batch.rows if row["ok"]),
             "total": str(batch.total_amount),
         },
     )
-    return batch
 
 
 def _locked(actor: User, batch_id: int) -> GrantBatch:

@@ -6,42 +6,16 @@ grants-phone-*.png."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from pytest_django.live_server_helper import LiveServer
 
 from payments.models import BatchStatus, GrantBatch, OneOffGrant
-from tests.browser.conftest import screenshot
+from tests.browser.test_phone import assert_fits, phone
 from tests.fixtures import World
 from tests.payments.grants_world import card, good_rows, relocated, rid, xlsx
-
-PHONE = {"width": 390, "height": 844}
-
-
-@contextmanager
-def phone(browser: Browser, live_server: LiveServer, username: str) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(live_server.url + "/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pw-" + username)
-    page.click("main button[type=submit]")
-    expect(page.locator("main h1")).to_be_visible()
-    try:
-        yield page
-    finally:
-        context.close()
-
-
-def fits(page: Page, name: str) -> None:
-    screenshot(page, name)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{name}: the page is {width}px wide"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -52,24 +26,24 @@ def test_it_grants_a_relocation_list_with_four_eyes_on_a_phone(
     listing = tmp_path / "搬迁户名单.xlsx"
     listing.write_bytes(xlsx([*good_rows(), [rid(70), "钱未登", "东村", 2, card(70)]]))
 
-    with phone(browser, live_server, "finance") as page:
+    with phone(browser, live_server, "finance", "zh") as page:
         page.click("header >> text=批量发放")
         expect(page.locator("main h1")).to_have_text("批量发放")
-        fits(page, "grants-phone-list-empty")
+        assert_fits(page, "grants-phone-list-empty")
         page.click("text=导入搬迁户名单")
         page.fill("input[name=title]", "2026年第一批易地扶贫搬迁")
         page.set_input_files("input[name=source]", str(listing))
-        fits(page, "grants-phone-upload")
+        assert_fits(page, "grants-phone-upload")
         page.click("main button[type=submit]")
         expect(page.locator(".batch-total")).to_contain_text("13500.00")
         expect(page.locator("tr.excluded")).to_contain_text("没有登记此身份证号的人员")
-        fits(page, "grants-phone-preview")
+        assert_fits(page, "grants-phone-preview")
         page.click("text=提交审批")
         expect(page.locator(".batch-status")).to_have_text("待审批")
-        fits(page, "grants-phone-submitted")
+        assert_fits(page, "grants-phone-submitted")
         batch_url = page.url
 
-    with phone(browser, live_server, "approver") as page:
+    with phone(browser, live_server, "approver", "zh") as page:
         page.goto(batch_url)
         page.fill("textarea[name=note]", "已核对，同意发放。")
         page.click("text=批准本批次")
@@ -80,10 +54,10 @@ def test_it_grants_a_relocation_list_with_four_eyes_on_a_phone(
         expect(page.locator("#grant-progress")).to_have_count(0)
         expect(page.locator("tr.kept")).to_have_count(3)
         expect(page.locator("tr.kept").first).to_contain_text("已发放")
-        fits(page, "grants-phone-approved")
+        assert_fits(page, "grants-phone-approved")
         page.click("text=← 批量发放")
         expect(page.locator("tr.batch-row")).to_contain_text("2026年第一批易地扶贫搬迁")
-        fits(page, "grants-phone-list")
+        assert_fits(page, "grants-phone-list")
 
     batch = GrantBatch.objects.get()
     assert batch.status == BatchStatus.APPROVED

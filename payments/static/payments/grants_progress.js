@@ -1,6 +1,7 @@
 // Progress of a batch being granted (payments/grants/batch.html): while the job runs, ask the
-// batch's progress JSON every second and move the <progress> bar and the count; when the
-// batch is approved (or the job stopped on an error), reload once to show the grants.
+// batch's progress JSON every second (portal/progress.js) and move the <progress> bar and the
+// count; when the batch is approved (or the job stopped on an error), reload once to show the
+// grants.
 (function () {
   "use strict";
 
@@ -8,7 +9,6 @@
   if (!box || box.getAttribute("data-granting") !== "yes") {
     return;
   }
-  var url = box.getAttribute("data-progress-url");
   var bar = box.querySelector("progress");
   var status = document.querySelector(".batch-status");
 
@@ -23,26 +23,15 @@
     }
   }
 
-  function poll() {
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) {
-        if (!response.ok) {
-          throw new Error(response.status);
-        }
-        return response.json();
-      })
-      .then(function (data) {
-        show(data);
-        if (data.granting && !data.error) {
-          window.setTimeout(poll, 1000);
-        } else if (!data.granting || !box.querySelector(".job-error:not([hidden])")) {
-          window.location.reload();
-        }
-      })
-      .catch(function () {
-        window.setTimeout(poll, 5000);
-      });
+  function next(data) {
+    if (data.granting && !data.error) {
+      return "again";
+    }
+    if (!data.granting || !box.querySelector(".job-error:not([hidden])")) {
+      return "reload";
+    }
+    return "stop";
   }
 
-  window.setTimeout(poll, 1000);
+  window.doudiPollProgress(box.getAttribute("data-progress-url"), show, next);
 })();

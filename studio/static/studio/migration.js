@@ -1,6 +1,7 @@
 // Progress of a bulk migration (studio/migration.html): while the job is queued or running,
-// ask its JSON every second and move the <progress> bar and the counts; when it stops
-// (done, failed or paused), reload once so the failures and the buttons are shown.
+// ask its JSON every second (portal/progress.js) and move the <progress> bar and the counts;
+// when it stops (done, failed or paused), reload once so the failures and the buttons are
+// shown.
 (function () {
   "use strict";
 
@@ -8,7 +9,6 @@
   if (!box || box.getAttribute("data-active") !== "yes") {
     return;
   }
-  var url = box.getAttribute("data-progress-url");
   var bar = box.querySelector("progress");
 
   function show(data) {
@@ -22,26 +22,9 @@
     box.setAttribute("data-status", data.status);
   }
 
-  function poll() {
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) {
-        if (!response.ok) {
-          throw new Error(response.status);
-        }
-        return response.json();
-      })
-      .then(function (data) {
-        show(data);
-        if (data.active) {
-          window.setTimeout(poll, 1000);
-        } else {
-          window.location.reload();
-        }
-      })
-      .catch(function () {
-        window.setTimeout(poll, 5000);
-      });
+  function next(data) {
+    return data.active ? "again" : "reload";
   }
 
-  window.setTimeout(poll, 1000);
+  window.doudiPollProgress(box.getAttribute("data-progress-url"), show, next);
 })();
