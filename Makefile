@@ -42,7 +42,7 @@ format: install ## Apply ruff fixes and formatting
 	$(BIN)/ruff format .
 
 typecheck: install ## mypy over the packages
-	$(BIN)/mypy portal engine assistance storage studio audit public payments onewindow
+	$(BIN)/mypy portal engine assistance storage studio audit public payments onewindow exchanges outbound api
 
 pytest: install ## pytest only
 	$(BIN)/pytest

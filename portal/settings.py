@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "public",
     "payments",
     "onewindow",
+    "exchanges",
+    "outbound",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -43,6 +43,9 @@ urlpatterns = [
     path("public/", include("public.urls")),
     path("payments/", include("payments.urls")),
     path("window/", include("onewindow.urls")),
+    path("exchanges/", include("exchanges.urls")),
+    path("outbound/", include("outbound.urls")),
+    path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

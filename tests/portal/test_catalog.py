@@ -29,6 +29,9 @@ SOURCES = [
     "public",
     "payments",
     "onewindow",
+    "exchanges",
+    "outbound",
+    "api",
 ]
 
 
