@@ -33,7 +33,7 @@ class SubscriptionForm(forms.Form):
         max_length=12,
         help_text=_("Events of this region and every region below it (行政区划代码)."),
     )
-    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    active = forms.BooleanField(label=_("In use"), required=False, initial=True)
 
     @classmethod
     def for_subscription(cls, subscription: Subscription) -> SubscriptionForm:

@@ -39,6 +39,7 @@ class Department(models.TextChoices):
     WOMEN = "women_federation", gettext_lazy("Women's federation (妇联)")
     RURAL = "rural_affairs", gettext_lazy("Agriculture and rural affairs (农业农村)")
 
+
 register_params(
     {
         "referral_send_working_days": Param(

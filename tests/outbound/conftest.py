@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 
 from engine.clock import clock
 from outbound import actions
-from outbound.models import Subscription
+from outbound.models import Delivery, Event, Subscription
 from tests.fixtures import World
 
 
@@ -69,7 +69,7 @@ def receiver() -> Iterator[Receiver]:
     state: dict[str, Receiver] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             target = state["receiver"]
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
@@ -132,3 +132,14 @@ def subscribe(
         ),
         actor=admin,
     )
+
+
+def make_delivery(subscription: Subscription, case: Any, **fields: Any) -> Delivery:
+    """An event on `case` with a delivery to `subscription`, as the hook writes them."""
+    event = Event.objects.create(
+        type="case.confirmed",
+        case=case,
+        region=case.region,
+        payload={"case_number": case.number, "kind": case.assistance_type},
+    )
+    return Delivery.objects.create(event=event, subscription=subscription, **fields)

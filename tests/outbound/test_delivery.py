@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock")]
 @pytest.fixture
 def queued(world, admin, receiver, tiny_case):
     """A confirmed-case event with one delivery to the receiver, not yet sent."""
-    subscription, secret = subscribe(admin, receiver.url, world.county.code)
+    _subscription, secret = subscribe(admin, receiver.url, world.county.code)
     event = events.record(
         "case.confirmed",
         tiny_case,

@@ -99,8 +99,8 @@ def test_it_records_an_exit_with_the_exit_decision_and_end(world, admin):
 def test_it_delivers_only_inside_each_subscriptions_region(world, admin):
     province, _ = subscribe(admin, URL, world.province.code, department="省医保局")
     township_a, _ = subscribe(admin, URL, world.township_a.code, department="东镇")
-    township_b, _ = subscribe(admin, URL, world.township_b.code, department="西镇")
-    quiet, _ = subscribe(admin, URL, world.county.code, department="停用", types=("case.refused",))
+    subscribe(admin, URL, world.township_b.code, department="西镇")
+    subscribe(admin, URL, world.county.code, department="停用", types=("case.refused",))
     stopped, _ = subscribe(admin, URL, world.county.code, department="停用2")
     stopped.active = False
     stopped.save()
