@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from assistance.processes.onewindow import Department
+
 
 def _engine_now() -> datetime:
     from engine.clock import clock
@@ -73,6 +75,10 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return self.department
+
+    @property
+    def department_label(self) -> str:
+        return str(dict(Department.choices).get(self.department_code, self.department_code))
 
     @property
     def event_type_labels(self) -> list[str]:

@@ -12,7 +12,8 @@ from django.urls import reverse
 from engine import audit
 from outbound import tasks
 from outbound.models import Attempt, Delivery, DeliveryStatus
-from tests.outbound.conftest import subscribe, verified
+from tests.outbound.conftest import subscribe
+from tests.outbound.receiver import verified
 from tests.workflows.exit import active_dibao
 
 pytestmark = [

@@ -13,7 +13,8 @@ from engine.clock import clock
 from engine.models import AuditEvent
 from outbound import delivery, events, signing, tasks
 from outbound.models import Attempt, Delivery, DeliveryStatus
-from tests.outbound.conftest import subscribe, verified
+from tests.outbound.conftest import subscribe
+from tests.outbound.receiver import verified
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock")]
 
