@@ -1,0 +1,32 @@
+"""Shapes shared by several routers."""
+
+from __future__ import annotations
+
+from ninja import Schema
+
+
+class Problem(Schema):
+    """An error (RFC 9457), in the caller's language."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[dict[str, str]] | None = None
+
+
+# Every authenticated endpoint may answer with these; routers add them to `response=`.
+ERRORS: dict[int, type[Problem]] = {
+    400: Problem,
+    401: Problem,
+    403: Problem,
+    404: Problem,
+    409: Problem,
+    422: Problem,
+    429: Problem,
+}
+
+
+def page_bounds(limit: int, offset: int) -> tuple[int, int]:
+    return max(1, min(limit, 200)), max(0, offset)
