@@ -28,5 +28,16 @@ ERRORS: dict[int, type[Problem]] = {
 }
 
 
+def scope(name: str) -> dict[str, str]:
+    """What an operation needs, in its description (`x-doudi-scope`): "staff" for the staff
+    endpoints, a system scope ("checks", "deaths"…) for the exchanges, "any" for both. The
+    token permission matrix (tests/api) reads it from the served schema."""
+    return {"x-doudi-scope": name}
+
+
+STAFF = scope("staff")
+ANYONE = scope("any")
+
+
 def page_bounds(limit: int, offset: int) -> tuple[int, int]:
     return max(1, min(limit, 200)), max(0, offset)

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from api.auth import staff_user
-from api.schemas import ERRORS, page_bounds
+from api.schemas import ERRORS, STAFF, page_bounds
 from assistance import access
 from assistance.models import Case
 
@@ -64,7 +64,12 @@ def case_out(case: Case) -> CaseOut:
     )
 
 
-@router.get("/cases", response={200: CasePage, **ERRORS}, summary="Cases in my jurisdiction")
+@router.get(
+    "/cases",
+    response={200: CasePage, **ERRORS},
+    summary="Cases in my jurisdiction",
+    openapi_extra=STAFF,
+)
 def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
     user = staff_user(request)
     cases = access.cases_for_user(user).select_related("region").order_by("-created_at", "-pk")
@@ -81,6 +86,8 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
     )
 
 
-@router.get("/cases/{case_id}", response={200: CaseOut, **ERRORS}, summary="One case")
+@router.get(
+    "/cases/{case_id}", response={200: CaseOut, **ERRORS}, summary="One case", openapi_extra=STAFF
+)
 def get_case(request: HttpRequest, case_id: int) -> CaseOut:
     return case_out(access.get_case_for_user(staff_user(request), case_id))

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from api.auth import caller
-from api.schemas import ERRORS
+from api.schemas import ANYONE, ERRORS
 from assistance.access import jurisdiction_paths, user_roles
 
 router = Router(tags=["me"])
@@ -22,7 +22,7 @@ class Me(Schema):
     via: str
 
 
-@router.get("/me", response={200: Me, **ERRORS}, summary="The caller")
+@router.get("/me", response={200: Me, **ERRORS}, summary="The caller", openapi_extra=ANYONE)
 def me(request: HttpRequest) -> Me:
     who = caller(request)
     return Me(
