@@ -11,7 +11,7 @@ from ninja.openapi.docs import Swagger
 
 from api import problems
 from api.auth import SessionAuth, TokenAuth
-from api.routers import cases, me
+from api.routers import cases, departments, me
 from api.throttle import CallerThrottle
 
 
@@ -49,3 +49,4 @@ problems.install(api)
 
 api.add_router("/", me.router)
 api.add_router("/", cases.router)
+api.add_router("/", departments.router)

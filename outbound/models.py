@@ -27,6 +27,10 @@ class EventType(models.TextChoices):
     REFERRAL_SENT = "referral.sent", _("Referral sent to a department")
 
 
+# The events about a case, which carry nothing personal (outbound/events.py).
+CASE_EVENT_TYPES = (EventType.CASE_CONFIRMED, EventType.CASE_REFUSED, EventType.CASE_EXITED)
+
+
 class Event(models.Model):
     """One fact other departments may be told of, written in the engine's transaction."""
 

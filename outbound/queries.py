@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 
-from outbound.models import Attempt, Delivery, DeliveryStatus, Subscription
+from assistance.models import Region
+from engine.clock import clock
+from outbound.models import (
+    CASE_EVENT_TYPES,
+    Attempt,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    EventType,
+    Subscription,
+)
 
 LOG_PAGE_SIZE = 50
 
@@ -39,3 +50,27 @@ def delivery_log(subscription: Subscription, status: str, page: str | None) -> P
 
 def attempts_of(delivery: Delivery) -> list[Attempt]:
     return list(delivery.attempt_log.order_by("number"))
+
+
+# A page of events for pulling serves only events this old: a step's transaction that wrote
+# an event has committed by then, so a cursor never passes an event that is not visible yet.
+SETTLE_SECONDS = 30
+
+
+def events_after(
+    region: Region, *, department: str, after: int, limit: int, event_type: str = ""
+) -> list[Event]:
+    """Events of `region`'s subtree after the cursor `after`, oldest first: the case events,
+    and the referrals sent to `department` (a referral carries the person's contact)."""
+    visible = Q(type__in=CASE_EVENT_TYPES)
+    if department:
+        visible |= Q(type=EventType.REFERRAL_SENT, payload__department=department)
+    events = Event.objects.filter(
+        visible,
+        region__path__startswith=region.path,
+        pk__gt=after,
+        occurred_at__lte=clock.now() - timedelta(seconds=SETTLE_SECONDS),
+    )
+    if event_type:
+        events = events.filter(type=event_type)
+    return list(events.select_related("region").order_by("pk")[:limit])
