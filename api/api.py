@@ -10,8 +10,8 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from api import problems
-from api.auth import SessionAuth, TokenAuth
-from api.routers import cases, me
+from api.auth import SessionAuth, TokenAuth, declared_scope
+from api.routers import cases, evidence, households, me, reports, search, tasks
 from api.throttle import CallerThrottle
 
 
@@ -46,6 +46,12 @@ api = DoudiAPI(
     docs_url="/docs",
 )
 problems.install(api)
+api.add_decorator(declared_scope, mode="view")
 
 api.add_router("/", me.router)
 api.add_router("/", cases.router)
+api.add_router("/", households.router)
+api.add_router("/", tasks.router)
+api.add_router("/", evidence.router)
+api.add_router("/", search.router)
+api.add_router("/", reports.router)
