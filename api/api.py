@@ -11,6 +11,7 @@ from ninja.openapi.docs import Swagger
 
 from api import problems
 from api.auth import SessionAuth, TokenAuth, declared_scope
+from api.parser import DoudiParser
 from api.routers import cases, evidence, households, me, reports, search, tasks
 from api.throttle import CallerThrottle
 
@@ -42,6 +43,7 @@ api = DoudiAPI(
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],
     throttle=[CallerThrottle()],
+    parser=DoudiParser(),
     docs=Swagger(settings={"persistAuthorization": False}),
     docs_url="/docs",
 )

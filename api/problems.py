@@ -124,6 +124,9 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, ApiError):
+            # ninja wraps what the body's parser (api.parser) refused.
+            return _api_error(request, exc.__cause__)
         codes = {400: "bad_request", 403: "permission_denied", 404: "not_found", 409: "conflict"}
         code = codes.get(exc.status_code, "bad_request")
         return problem(exc.status_code, code, _titles()[code])

@@ -44,5 +44,9 @@ STAFF = scope("staff")
 ANYONE = scope("any")
 
 
+# Past any real list, and within what PostgreSQL's OFFSET takes (a bigint).
+MAX_OFFSET = 10_000_000
+
+
 def page_bounds(limit: int, offset: int) -> tuple[int, int]:
-    return max(1, min(limit, 200)), max(0, offset)
+    return max(1, min(limit, 200)), min(max(0, offset), MAX_OFFSET)

@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema
 from api.auth import staff_user
 from api.schemas import ERRORS, STAFF, page_bounds
 from assistance import access, actions
-from assistance.models import Case
+from assistance.models import AssistanceType, Case, CaseStatus
 
 router = Router(tags=["cases"])
 
@@ -40,8 +40,8 @@ class CasePage(Schema):
 
 
 class CaseFilter(Schema):
-    status: str | None = None
-    assistance_type: str | None = None
+    status: CaseStatus | None = None
+    assistance_type: AssistanceType | None = None
     limit: int = 50
     offset: int = 0
 
