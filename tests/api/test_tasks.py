@@ -229,3 +229,33 @@ def test_it_lists_the_queue_in_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as many:
         assert bearer(Client(), token, "get", "/api/v1/tasks").json()["count"] == 7
     assert len(many) == len(few)
+
+
+def test_it_answers_202_held_when_the_diagram_fails_on_the_step(
+    world: World, tiny_case: Case
+) -> None:
+    from engine import runtime
+    from engine.models import Incident
+    from tests.engine.samples import tiny_sources
+
+    runtime.deploy(
+        tiny_sources(script="doubled = count / divisor", start_data="divisor"),
+        "tiny.bpmn",
+        actor=world["policy"],
+    )
+    instance = runtime.start(
+        "tiny",
+        case_id=tiny_case.pk,
+        region_id=world.village_a1.pk,
+        actor=None,
+        data={"divisor": 0},
+    )
+    step = instance.tasks.get()
+    response = post_json(
+        world, "clerk", f"/api/v1/tasks/{step.pk}/complete", {"answer": "好的", "count": 4}
+    )
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["outcome"] == "held" and "政策" in body["detail"]
+    assert body["case"]["id"] == tiny_case.pk
+    assert Incident.objects.get().is_open and Task.objects.filter(pk=step.pk).exists()

@@ -23,7 +23,7 @@ def call_api(live_server: LiveServer, path: str, token: str) -> tuple[int, dict[
         live_server.url + path, headers={"Authorization": f"Bearer {token}"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our server
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
