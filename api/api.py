@@ -10,8 +10,9 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from api import problems
-from api.auth import SessionAuth, TokenAuth
-from api.routers import cases, departments, me
+from api.auth import SessionAuth, TokenAuth, declared_scope
+from api.parser import DoudiParser
+from api.routers import cases, departments, evidence, households, me, reports, search, tasks
 from api.throttle import CallerThrottle
 
 
@@ -42,11 +43,18 @@ api = DoudiAPI(
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],
     throttle=[CallerThrottle()],
+    parser=DoudiParser(),
     docs=Swagger(settings={"persistAuthorization": False}),
     docs_url="/docs",
 )
 problems.install(api)
+api.add_decorator(declared_scope, mode="view")
 
 api.add_router("/", me.router)
 api.add_router("/", cases.router)
+api.add_router("/", households.router)
+api.add_router("/", tasks.router)
+api.add_router("/", evidence.router)
+api.add_router("/", search.router)
+api.add_router("/", reports.router)
 api.add_router("/", departments.router)

@@ -8,7 +8,10 @@ refused (403); a record outside the caller's jurisdiction is missing (404).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -18,6 +21,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from api.models import STAFF_SCOPE, ApiToken, SystemAccount
 from api.problems import ApiError
+from api.schemas import SCOPE_KEY
 from api.tokens import find_token
 from assistance.models import Region
 
@@ -38,6 +42,38 @@ def _system_of(user: User) -> SystemAccount | None:
     return SystemAccount.objects.select_related("region").filter(user=user).first()
 
 
+ANY_SCOPE = "any"
+
+
+def declared_scope(run: Callable[..., Any]) -> Callable[..., Any]:
+    """Installed on every operation (NinjaAPI.add_decorator, "view" mode, so before anything
+    is read from the request): tells the authentication which scope the operation declared,
+    so a caller without it is refused (403) before its parameters or body are even looked
+    at, whatever it sent. An operation that declares none is open to no one."""
+    operation = getattr(run, "__self__", None)
+    needed = (getattr(operation, "openapi_extra", None) or {}).get(SCOPE_KEY)
+
+    @functools.wraps(run)
+    def run_in_scope(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        request.doudi_scope = needed  # type: ignore[attr-defined]
+        return run(request, *args, **kwargs)
+
+    return run_in_scope
+
+
+def _admitted(request: HttpRequest, who: Caller) -> Caller:
+    needed = getattr(request, "doudi_scope", None)
+    if needed == ANY_SCOPE:
+        return who
+    if needed == STAFF_SCOPE:
+        _require_staff(who)
+    elif needed:
+        _require_system_scope(who, needed)
+    else:
+        raise ApiError(403, "permission_denied", _("This endpoint is open to no one."))
+    return who
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Caller | None:
         found: ApiToken | None = find_token(token)
@@ -47,7 +83,7 @@ class TokenAuth(HttpBearer):
         scopes = set(found.scopes)
         # A token never carries more than its account may have, whatever its row says.
         scopes &= set(system.allowed_scopes) if system is not None else {STAFF_SCOPE}
-        return Caller(found.user, frozenset(scopes), system, found.prefix)
+        return _admitted(request, Caller(found.user, frozenset(scopes), system, found.prefix))
 
 
 class SessionAuth(APIKeyCookie):
@@ -61,7 +97,7 @@ class SessionAuth(APIKeyCookie):
         if not user.is_authenticated or not user.is_active:
             return None
         assert isinstance(user, User)
-        return Caller(user, frozenset({STAFF_SCOPE}), None, "session")
+        return _admitted(request, Caller(user, frozenset({STAFF_SCOPE}), None, "session"))
 
 
 def caller(request: HttpRequest) -> Caller:
@@ -70,17 +106,12 @@ def caller(request: HttpRequest) -> Caller:
     return found
 
 
-def staff_user(request: HttpRequest) -> User:
-    """The staff member calling; their portal rights decide the rest (assistance.access)."""
-    who = caller(request)
+def _require_staff(who: Caller) -> None:
     if who.system is not None or STAFF_SCOPE not in who.scopes:
         raise ApiError(403, "permission_denied", _("This endpoint is for staff accounts."))
-    return who.user
 
 
-def system_caller(request: HttpRequest, scope: str) -> SystemAccount:
-    """The outside system calling with a token that carries `scope`."""
-    who = caller(request)
+def _require_system_scope(who: Caller, scope: str) -> SystemAccount:
     if who.system is None or scope not in who.scopes:
         raise ApiError(
             403,
@@ -89,6 +120,18 @@ def system_caller(request: HttpRequest, scope: str) -> SystemAccount:
             % {"scope": scope},
         )
     return who.system
+
+
+def staff_user(request: HttpRequest) -> User:
+    """The staff member calling; their portal rights decide the rest (assistance.access)."""
+    who = caller(request)
+    _require_staff(who)
+    return who.user
+
+
+def system_caller(request: HttpRequest, scope: str) -> SystemAccount:
+    """The outside system calling with a token that carries `scope`."""
+    return _require_system_scope(caller(request), scope)
 
 
 def in_system_region(system: SystemAccount, region: Region) -> bool:

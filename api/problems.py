@@ -99,6 +99,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        if getattr(request, "upload_too_large", False):
+            # The upload handler cut the file off at the limit (portal.uploads): it is too
+            # large, not missing.
+            return too_large()
         errors = [
             {"field": _field_name(error), "message": _field_message(error)} for error in exc.errors
         ]
@@ -120,6 +124,9 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, ApiError):
+            # ninja wraps what the body's parser (api.parser) refused.
+            return _api_error(request, exc.__cause__)
         codes = {400: "bad_request", 403: "permission_denied", 404: "not_found", 409: "conflict"}
         code = codes.get(exc.status_code, "bad_request")
         return problem(exc.status_code, code, _titles()[code])
@@ -141,12 +148,27 @@ def install(api: NinjaAPI) -> None:
         return problem(500, "server_error", _("Something went wrong on our side; try again."))
 
 
+def too_large() -> HttpResponse:
+    return problem(
+        413, "payload_too_large", _("The file is larger than the limit; nothing was saved.")
+    )
+
+
 def domain_problem(exc: Exception) -> HttpResponse | None:
     """The domain's refusals (assistance, engine, policy) as problems; None for a crash."""
     from assistance.actions import ActionError
     from assistance.policy import PolicyError
     from engine import runtime
+    from engine.forms import NON_FIELD, FormInvalid
 
+    if isinstance(exc, FormInvalid):
+        # A task's submission against its own JSON Schema: the engine's messages per field.
+        errors = [
+            {"field": "body" if field == NON_FIELD else field, "message": message}
+            for field, messages in exc.errors.items()
+            for message in messages
+        ]
+        return problem(422, "validation_error", _("Correct the fields listed."), errors)
     if isinstance(exc, runtime.NotFound):
         return problem(404, "not_found", _("No such record, or not in your jurisdiction."))
     if isinstance(exc, runtime.SeparationOfDuties):

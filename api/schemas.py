@@ -26,18 +26,27 @@ ERRORS: dict[int, type[Problem]] = {
     422: Problem,
     429: Problem,
 }
+# Endpoints taking a file or a bounded body also answer 413 when it is over the limit.
+BOUNDED_ERRORS: dict[int, type[Problem]] = {**ERRORS, 413: Problem}
+
+
+SCOPE_KEY = "x-doudi-scope"
 
 
 def scope(name: str) -> dict[str, str]:
     """What an operation needs, in its description (`x-doudi-scope`): "staff" for the staff
     endpoints, a system scope ("checks", "deaths"…) for the exchanges, "any" for both. The
     token permission matrix (tests/api) reads it from the served schema."""
-    return {"x-doudi-scope": name}
+    return {SCOPE_KEY: name}
 
 
 STAFF = scope("staff")
 ANYONE = scope("any")
 
 
+# Past any real list, and within what PostgreSQL's OFFSET takes (a bigint).
+MAX_OFFSET = 10_000_000
+
+
 def page_bounds(limit: int, offset: int) -> tuple[int, int]:
-    return max(1, min(limit, 200)), max(0, offset)
+    return max(1, min(limit, 200)), min(max(0, offset), MAX_OFFSET)

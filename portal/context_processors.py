@@ -17,4 +17,7 @@ def shell(request: HttpRequest) -> dict[str, object]:
         "handles_cases": bool(access.acting_roles(request.user)),
         "reads_cases": access.reads_cases(request.user),
         "audits": "auditor" in roles and not access.acting_roles(request.user),
+        # Personal API tokens act with the holder's roles: offered to those who have one.
+        "api_tokens": bool(roles),
+        "api_systems": bool(getattr(request.user, "is_superuser", False)),
     }

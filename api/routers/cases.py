@@ -10,8 +10,8 @@ from ninja import Query, Router, Schema
 
 from api.auth import staff_user
 from api.schemas import ERRORS, STAFF, page_bounds
-from assistance import access
-from assistance.models import Case
+from assistance import access, actions
+from assistance.models import AssistanceType, Case, CaseStatus
 
 router = Router(tags=["cases"])
 
@@ -40,8 +40,8 @@ class CasePage(Schema):
 
 
 class CaseFilter(Schema):
-    status: str | None = None
-    assistance_type: str | None = None
+    status: CaseStatus | None = None
+    assistance_type: AssistanceType | None = None
     limit: int = 50
     offset: int = 0
 
@@ -90,4 +90,9 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> CasePage:
     "/cases/{case_id}", response={200: CaseOut, **ERRORS}, summary="One case", openapi_extra=STAFF
 )
 def get_case(request: HttpRequest, case_id: int) -> CaseOut:
-    return case_out(access.get_case_for_user(staff_user(request), case_id))
+    user = staff_user(request)
+    case = access.get_case_for_user(user, case_id)
+    if not access.acting_roles(user) and "auditor" in access.user_roles(user):
+        # An auditor's look at a case is on the record wherever it happens (as in the portal).
+        actions.do_record_auditor_read(case.pk, actor=user)
+    return case_out(case)

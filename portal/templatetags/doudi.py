@@ -90,6 +90,11 @@ ACTION_LABELS = {
     "payments.results_imported": _("Bank results imported"),
     "payments.payment_failed": _("Payment failed at the bank"),
     "payments.roster_viewed": _("Payment roster read by an auditor"),
+    # The API (api/): its access log and its tokens.
+    "api.call": _("API call"),
+    "api.token_created": _("API token made"),
+    "api.token_revoked": _("API token revoked"),
+    "api.system_created": _("Outside system's API account created"),
 }
 
 

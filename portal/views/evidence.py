@@ -7,18 +7,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from assistance import access, actions
-from assistance.models import Evidence
 from portal.forms import (
     EvidenceForm,
 )
-from portal.http import AuthedRequest
-from storage.base import get_store
+from portal.http import AuthedRequest, evidence_response
 
 
 @login_required
@@ -58,11 +56,6 @@ def evidence_upload(request: AuthedRequest, case_id: int) -> HttpResponse:
 
 # Shown in the page: the browser renders these itself, inside a sandbox.
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "application/pdf"})
-# No scripts, no forms, no requests anywhere but the scan itself; only our pages may frame it.
-SANDBOX_CSP = (
-    "sandbox; default-src 'none'; img-src 'self'; object-src 'self'; "
-    "style-src 'unsafe-inline'; frame-ancestors 'self'"
-)
 
 
 @login_required
@@ -71,7 +64,7 @@ def evidence_download(request: AuthedRequest, evidence_id: int) -> StreamingHttp
     """Always a file to save, never a page: an uploaded HTML or SVG cannot run as ours."""
     evidence = access.get_evidence_for_user(request.user, evidence_id)
     actions.do_view_evidence(evidence, actor=request.user)
-    return _send(evidence, inline=False)
+    return evidence_response(evidence, inline=False)
 
 
 @xframe_options_sameorigin
@@ -81,19 +74,4 @@ def evidence_view(request: AuthedRequest, evidence_id: int) -> StreamingHttpResp
     """Images and PDF shown in the task and case pages; anything else is still a download."""
     evidence = access.get_evidence_for_user(request.user, evidence_id)
     actions.do_view_evidence(evidence, actor=request.user)
-    return _send(evidence, inline=evidence.content_type in INLINE_TYPES)
-
-
-def _send(evidence: Evidence, *, inline: bool) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        get_store().open(evidence.key),
-        content_type=evidence.content_type,
-    )
-    response["Content-Length"] = str(evidence.size)
-    response["Content-Disposition"] = (
-        content_disposition_header(not inline, evidence.original_name) or ""
-    )
-    response["Content-Security-Policy"] = SANDBOX_CSP
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return evidence_response(evidence, inline=evidence.content_type in INLINE_TYPES)
