@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.shell",
                 "payments.context_processors.nav",
+                "exchanges.context_processors.nav",
             ],
         },
     },

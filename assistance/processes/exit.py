@@ -406,8 +406,9 @@ def do_report_death(
     source = source.strip()
     if not source or len(source) > 100:
         raise ActionError(_("Name the source of the death record (at most 100 characters)."))
-    staff = actor is not None and role is None
-    if staff and not EXIT_ROLES.intersection(access.acting_roles(actor)):
+    # A staff member reporting a death from a case acts in an exit role over each case.
+    staff = actor if role is None else None
+    if staff is not None and not EXIT_ROLES.intersection(access.acting_roles(staff)):
         raise PermissionDenied("Your role may not do this.")
     record, created = DeathRecord.objects.get_or_create(
         resident_id=number,
@@ -435,8 +436,8 @@ def do_report_death(
     member = Member.objects.get(resident_id=number) if cases else None
     for case in cases:
         assert member is not None
-        if staff:
-            access.require_role_in_region(actor, case.region, EXIT_ROLES)
+        if staff is not None:
+            access.require_role_in_region(staff, case.region, EXIT_ROLES)
         _apply_death(case, member, record, actor=actor, role=role, report=report)
     return report
 

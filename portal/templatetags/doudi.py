@@ -84,6 +84,14 @@ ACTION_LABELS = {
     "payments.results_imported": _("Bank results imported"),
     "payments.payment_failed": _("Payment failed at the bank"),
     "payments.roster_viewed": _("Payment roster read by an auditor"),
+    # Data exchanges (exchanges/).
+    "check_request.created": _("Economic check requested from the check centre"),
+    "check_request.sent": _("Economic check request sent to the check centre"),
+    "check_request.answered": _("Check centre's report received"),
+    "exchanges.file_imported": _("Exchange file imported"),
+    "payments.result_received": _("Bank result received"),
+    "registry.imported": _("Poverty registry compared"),
+    "registry.difference_resolved": _("Registry difference resolved"),
 }
 
 

@@ -11,6 +11,7 @@ from django.http import Http404
 
 from assistance import actions
 from assistance.models import Region
+from engine.clock import clock
 from engine.models import AuditEvent, ProcessInstance
 from exchanges import checks
 from exchanges.access import System
@@ -19,6 +20,8 @@ from exchanges.outcomes import Conflict
 from tests.exchanges.helpers import centre, request_of, waiting_case
 from tests.fixtures import deploy_only
 from tests.workflows.dibao import complete, open_tasks
+from tests.workflows.review import data as review_data
+from tests.workflows.review import deploy_review, start_review
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "dibao_deployed")]
 
@@ -146,3 +149,21 @@ def test_it_refuses_a_bad_report_and_changes_nothing(world, system_user):
         receive(case, system_user, world, result="ineligible", reasons="")
     assert request_of(case).status == "pending"
     assert open_tasks(case) == []
+
+
+def test_it_tells_a_review_whether_anything_changed(world, system_user):
+    deploy_review(world)
+    case = start_review(world)
+    request = request_of(case)
+    assert request.process_key == "review"
+    outcome = receive(case, system_user, world, changed=True, reasons="工资收入增加")
+    assert outcome.status == "recorded" and request_of(case).changed is True
+    assert open_tasks(case) == ["investigate"]
+    assert review_data(case)["check"]["changed"] is True
+
+
+def test_it_cancels_the_open_request_when_the_process_ends(world):
+    case = waiting_case(world)
+    checks.on_instance_changed(None, instance=case.instances.get(), completed=True)
+    request = request_of(case)
+    assert (request.status, request.cancelled_at) == ("cancelled", clock.now())
