@@ -77,17 +77,15 @@ class RegistryImportForm(ImportFileForm):
     county = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("County"))
     quarter = forms.ChoiceField(label=_("Quarter"))
 
-    def __init__(
-        self, *args: Any, counties: list[Region], today: date, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, counties: list[Region], today: date, **kwargs: Any) -> None:
         super().__init__(
             *args,
             max_bytes=registry.MAX_BYTES,
             help_text=str(
                 _(
                     "The county's whole extract of the poverty-registration database. Columns: "
-                    "resident ID (身份证号), name (姓名), standing (贫困状态: 贫困, 脱贫享受政策 or "
-                    "已脱贫). At most 60,000 rows and 8 MB."
+                    "resident ID (身份证号), name (姓名), standing (贫困状态: 贫困, "
+                    "脱贫享受政策 or 已脱贫). At most 60,000 rows and 8 MB."
                 )
             ),
             **kwargs,

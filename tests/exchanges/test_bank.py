@@ -104,11 +104,11 @@ def test_it_serves_only_rosters_sent_to_the_bank_in_its_region(world, roster, ba
         get_roster(roster.pk, actor=bank_user, system=bank(world))
     do_export_roster(roster.pk, "bank", actor=world["finance"])
     assert get_roster(roster.pk, actor=bank_user, system=bank(world)) == roster
-    elsewhere = Region.objects.create(code="431200", name="邻县", level="county", parent=world.province)
+    elsewhere = Region.objects.create(
+        code="431200", name="邻县", level="county", parent=world.province
+    )
     with pytest.raises(Http404):
-        receive_payment_results(
-            roster.pk, [], actor=bank_user, system=System("bank", elsewhere)
-        )
+        receive_payment_results(roster.pk, [], actor=bank_user, system=System("bank", elsewhere))
 
 
 def test_it_lets_the_payments_officer_send_lines_too_and_bounds_a_call(world, roster):

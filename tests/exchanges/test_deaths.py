@@ -37,8 +37,12 @@ def subject(case) -> str:
 
 
 def other_county_person(world) -> str:
-    county = Region.objects.create(code="431200", name="邻县", level="county", parent=world.province)
-    village = Region.objects.create(code="431201001001", name="邻村", level="village", parent=county)
+    county = Region.objects.create(
+        code="431200", name="邻县", level="county", parent=world.province
+    )
+    village = Region.objects.create(
+        code="431201001001", name="邻村", level="village", parent=county
+    )
     household = Household.objects.create(region=village, address="邻村", hukou="rural")
     number = resident_id(date(1945, 3, 3))
     Member.objects.create(
@@ -50,7 +54,9 @@ def other_county_person(world) -> str:
 def test_it_records_a_death_from_the_civil_registry_and_starts_the_exit(world, registry_user):
     case = active_case(world, "tekun")
     system = System("civil_registry", world.province)
-    outcome = receive_death_record(subject(case), DAY, "县殡葬管理所", actor=registry_user, system=system)
+    outcome = receive_death_record(
+        subject(case), DAY, "县殡葬管理所", actor=registry_user, system=system
+    )
     assert outcome.status == "recorded" and len(outcome.extra.started) == 1
     assert open_tasks(case) == ["county_approval"]
     event = AuditEvent.objects.get(action="death.recorded")
@@ -67,9 +73,9 @@ def test_it_records_a_death_from_the_civil_registry_and_starts_the_exit(world, r
 def test_it_records_a_stranger_for_the_registry_but_not_outside_its_region(world, registry_user):
     stranger = resident_id(date(1939, 1, 1))
     province = System("civil_registry", world.province)
-    assert receive_death_record(stranger, DAY, "医院", actor=registry_user, system=province).status == (
-        "recorded"
-    )
+    assert receive_death_record(
+        stranger, DAY, "医院", actor=registry_user, system=province
+    ).status == ("recorded")
     elsewhere = other_county_person(world)
     county = System("civil_registry", world.county)
     outcome = receive_death_record(elsewhere, DAY, "医院", actor=registry_user, system=county)
@@ -108,10 +114,14 @@ def test_it_refuses_readers_and_strangers(world):
 
 def test_it_rejects_a_bad_resident_id_or_source(world, registry_user):
     system = System("civil_registry", world.province)
-    bad = receive_death_record("43110119800501001X", DAY, "医院", actor=registry_user, system=system)
+    bad = receive_death_record(
+        "43110119800501001X", DAY, "医院", actor=registry_user, system=system
+    )
     assert bad.status == "rejected" and "check character" in bad.message
     number = resident_id(date(1937, 1, 1))
     empty = receive_death_record(number, DAY, " ", actor=registry_user, system=system)
     assert empty.status == "rejected" and "source" in empty.message
-    future = receive_death_record(number, date(2026, 3, 9), "医院", actor=registry_user, system=system)
+    future = receive_death_record(
+        number, date(2026, 3, 9), "医院", actor=registry_user, system=system
+    )
     assert future.status == "rejected" and "future" in future.message

@@ -200,7 +200,11 @@ def test_it_refuses_a_bad_quarter_a_bad_file_and_other_counties(world, planted):
         run(world, planted["rows"], quarter="2026-1")
     with pytest.raises(FileRefused):
         registry.do_import_registry(
-            world.county.pk, "2026Q1", file_name="x.csv", data=b"a,b\n1,2\n", actor=world["approver"]
+            world.county.pk,
+            "2026Q1",
+            file_name="x.csv",
+            data=b"a,b\n1,2\n",
+            actor=world["approver"],
         )
     with pytest.raises(Http404):
         registry.do_import_registry(
