@@ -4,6 +4,7 @@ redirect."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -257,11 +258,14 @@ def difference_resolve(request: AuthedRequest, difference_id: int) -> HttpRespon
     return redirect(_differences_url(request.POST.get("back", "")))
 
 
+_FILTER = re.compile(r"[A-Za-z0-9_]{1,20}")
+
+
 def _differences_url(query: str) -> str:
     """Back to the worklist with its filters; only our own, never an outside address."""
     params = QueryDict(query[:500])
     kept = {key: params.get(key, "") for key in ("township", "kind", "status", "page")}
-    cleaned = urlencode({key: value for key, value in kept.items() if value.isalnum()})
+    cleaned = urlencode({key: value for key, value in kept.items() if _FILTER.fullmatch(value)})
     return reverse("exchanges:differences") + (f"?{cleaned}" if cleaned else "")
 
 
