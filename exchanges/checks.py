@@ -63,7 +63,7 @@ def on_instance_changed(
     )
     for wait in waits:
         if wait.spiff_id not in known:
-            _create_request(instance, wait)
+            create_request(instance, wait)
 
 
 def _check_waits(instance: ProcessInstance) -> list[Wait]:
@@ -74,7 +74,7 @@ def _check_waits(instance: ProcessInstance) -> list[Wait]:
     return [wait for wait in rows if wait.waits_for(MESSAGE)]
 
 
-def _create_request(instance: ProcessInstance, wait: Wait) -> CheckRequest:
+def create_request(instance: ProcessInstance, wait: Wait) -> CheckRequest:
     round_ = CheckRequest.objects.filter(instance=instance).count() + 1
     number = f"{_case_number(instance)}-C{round_}"
     request = CheckRequest.objects.create(

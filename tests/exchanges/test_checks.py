@@ -15,7 +15,7 @@ from engine.clock import clock
 from engine.models import AuditEvent, ProcessInstance
 from exchanges import checks
 from exchanges.access import System
-from exchanges.models import CheckStatus
+from exchanges.models import CheckRequest, CheckStatus
 from exchanges.outcomes import Conflict
 from tests.exchanges.helpers import centre, request_of, waiting_case
 from tests.fixtures import deploy_only
@@ -167,3 +167,18 @@ def test_it_cancels_the_open_request_when_the_process_ends(world):
     checks.on_instance_changed(None, instance=case.instances.get(), completed=True)
     request = request_of(case)
     assert (request.status, request.cancelled_at) == ("cancelled", clock.now())
+
+
+def test_it_backfills_the_requests_of_cases_already_waiting(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    case = waiting_case(world)
+    CheckRequest.objects.all().delete()
+    out = StringIO()
+    call_command("backfill_check_requests", stdout=out)
+    assert out.getvalue().strip() == "1 check request(s) written"
+    assert request_of(case).status == "pending"
+    call_command("backfill_check_requests", stdout=out)
+    assert CheckRequest.objects.count() == 1
