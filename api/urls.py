@@ -1,4 +1,5 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-# The API's routes (api/api.py) are added here once it exists.
-urlpatterns: list[URLPattern | URLResolver] = []
+from api.api import api
+
+urlpatterns: list[URLPattern | URLResolver] = [path("v1/", api.urls)]

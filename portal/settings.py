@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "exchanges",
     "outbound",
     "api",
+    # django-ninja serves its docs page's Swagger UI files locally (static), never from a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The API's language (Accept-Language) and its access log in the audit trail.
+    "api.middleware.ApiMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -222,6 +226,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# The API's rate limits per caller (api/throttle.py), e.g. "600/min".
+API_RATE_STAFF = env_str("DOUDI_API_RATE_STAFF", "600/min")
+API_RATE_SYSTEM = env_str("DOUDI_API_RATE_SYSTEM", "3000/min")
 
 # Evidence store (storage/): "local" folder or "minio".
 EVIDENCE_BACKEND = env_choice("DOUDI_EVIDENCE_BACKEND", "local", {"local", "minio"})
