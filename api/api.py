@@ -11,7 +11,7 @@ from ninja.openapi.docs import Swagger
 
 from api import problems
 from api.auth import SessionAuth, TokenAuth
-from api.routers import cases, me
+from api.routers import bank, cases, checks, deaths, me, registry
 from api.throttle import CallerThrottle
 
 
@@ -49,3 +49,7 @@ problems.install(api)
 
 api.add_router("/", me.router)
 api.add_router("/", cases.router)
+api.add_router("/", checks.router)
+api.add_router("/", deaths.router)
+api.add_router("/", bank.router)
+api.add_router("/", registry.router)

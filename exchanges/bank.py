@@ -31,6 +31,8 @@ from payments.models import LineStatus, Roster, RosterLine, RosterStatus
 # already settled.
 READABLE = (RosterStatus.EXPORTED, RosterStatus.SETTLED)
 MAX_LINES = 1000
+# The largest id a row can have (PostgreSQL bigint): a bigger number names nothing.
+MAX_ID = 2**63 - 1
 MAX_REASON = 200
 
 
@@ -42,6 +44,8 @@ def rosters_for(actor: User, system: access.System | None) -> QuerySet[Roster]:
 
 def get_roster(roster_id: int, *, actor: User, system: access.System | None) -> Roster:
     """A roster sent to the bank, inside the caller's region; 404 otherwise."""
+    if not 0 < roster_id <= MAX_ID:
+        raise Http404("No such roster.")
     roster = (
         rosters_for(actor, system)
         .filter(pk=roster_id, status__in=READABLE)
@@ -66,9 +70,9 @@ def receive_payment_results(
 ) -> list[Outcome]:
     """Results for lines of one roster: `{"line": id, "result": "成功|失败|paid|failed",
     "reason": "…"}` each; one outcome per line, in order."""
+    get_roster(roster_id, actor=actor, system=system)
     if system is None:
         payments_access.get_roster_for_user(actor, roster_id, to_act=True)
-    get_roster(roster_id, actor=actor, system=system)
     items = list(lines)
     if len(items) > MAX_LINES:
         raise ActionError(_("Send at most %(n)s results at a time.") % {"n": MAX_LINES})
@@ -97,7 +101,7 @@ def _one(roster_id: int, item: Mapping[str, Any], *, actor: User, role: str) -> 
     line = (
         RosterLine.objects.select_for_update(of=("self",))
         .select_related("case", "case__region")
-        .filter(roster=roster, pk=int(ref) if ref.isdigit() else -1)
+        .filter(roster=roster, pk=int(ref) if ref.isdigit() and len(ref) < 19 else -1)
         .first()
     )
     if line is None:

@@ -188,7 +188,9 @@ def _find(ref: int | str, *, actor: User, system: access.System | None) -> Check
     requests = requests_for(None if system else actor, system).select_for_update(of=("self",))
     text = str(ref).strip()
     found = (
-        requests.filter(pk=int(text)) if text.isdigit() else requests.filter(number=text[:60])
+        requests.filter(pk=int(text))
+        if text.isdigit() and len(text) < 19
+        else requests.filter(number=text[:60])
     ).first()
     if found is None:
         raise Http404("No such check request.")
