@@ -11,7 +11,7 @@ from ninja.openapi.docs import Swagger
 
 from api import problems
 from api.auth import SessionAuth, TokenAuth
-from api.routers import bank, cases, checks, deaths, me, registry
+from api.routers import bank, cases, checks, deaths, departments, me, registry
 from api.throttle import CallerThrottle
 
 
@@ -53,3 +53,4 @@ api.add_router("/", checks.router)
 api.add_router("/", deaths.router)
 api.add_router("/", bank.router)
 api.add_router("/", registry.router)
+api.add_router("/", departments.router)

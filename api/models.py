@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from assistance.models import Region
+from assistance.processes.onewindow import Department
 
 
 class SystemKind(models.TextChoices):
@@ -41,6 +42,9 @@ class SystemAccount(models.Model):
     kind = models.CharField(max_length=32, choices=SystemKind.choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=100)
+    # Kind "department": which one (the one window's list). Referrals it sends come from it,
+    # and only the referrals sent to it are among the events it reads.
+    department = models.CharField(max_length=20, choices=Department.choices, blank=True)
     created_at = models.DateTimeField()
 
     def __str__(self) -> str:

@@ -303,6 +303,112 @@ def _start(process: str, case: Case, actor: User, **data: Any) -> None:
     )
 
 
+@dataclass
+class IncomingReferral:
+    """A referral another department sends the window (two-way referral, 双向转介)."""
+
+    department: str
+    # The department's own reference: the same referral sent again is registered once.
+    reference: str
+    need: str
+    name: str = ""
+    resident_id: str = ""
+    phone: str = ""
+    # The person's village or township, needed when their resident ID is not on record.
+    region_code: str = ""
+
+
+@dataclass
+class ReceivedReferral:
+    request: HelpRequest
+    created: bool
+
+
+INCOMING_ROLE = "system:department"
+
+
+def _referral_region(data: IncomingReferral, resident_id: str) -> Region:
+    """The person's own village when they are on record, else the region the department
+    names: either way the window of the person's township handles it."""
+    if resident_id:
+        member = Member.objects.filter(resident_id=resident_id).select_related("household")
+        found = member.first()
+        if found is not None:
+            return Region.objects.get(pk=found.household.region_id)
+    region = Region.objects.filter(code=data.region_code.strip()).first()
+    if region is None or region.level not in (RegionLevel.VILLAGE, RegionLevel.TOWNSHIP):
+        raise ActionError(
+            _("The person is not on record: give the code of their village or township.")
+        )
+    return region
+
+
+def _inside(region: Region, within: Region | None) -> None:
+    if within is not None and not region.path.startswith(within.path):
+        raise Http404("No such region.")
+
+
+@transaction.atomic
+def do_receive_referral(
+    data: IncomingReferral,
+    *,
+    actor: User,
+    role: str = INCOMING_ROLE,
+    within: Region | None = None,
+) -> ReceivedReferral:
+    """Register a referral from another department as a request for help at the window of
+    the person's township, once per (department, reference). `within` is the sending
+    account's jurisdiction: a person outside it is "not found". The caller (the API) has
+    checked the account may send referrals; the window then handles it like any request."""
+    if data.department not in Department.values:
+        raise ActionError(_("Unknown department."))
+    reference = data.reference.strip()
+    if not 1 <= len(reference) <= 64 or not reference.isprintable():
+        raise ActionError(_("Give the department's reference (at most 64 characters)."))
+    earlier = HelpRequest.objects.filter(
+        referred_by=data.department, external_ref=reference
+    ).select_related("region")
+    found = earlier.first()
+    if found is not None:
+        _inside(found.region, within)
+        return ReceivedReferral(found, created=False)
+    need = data.need.strip()
+    if not 2 <= len(need) <= 4000:
+        raise ActionError(_("Write down what the person asks for."))
+    if len(data.name.strip()) > 50 or len(data.phone.strip()) > 30:
+        raise ActionError(_("The name or the phone number is too long."))
+    resident_id = _resident_id(data.resident_id)
+    region = _referral_region(data, resident_id)
+    _inside(region, within)
+    try:
+        with transaction.atomic():
+            request = HelpRequest.objects.create(
+                number=uuid4().hex[:20],
+                name=data.name.strip(),
+                resident_id=resident_id,
+                phone=data.phone.strip(),
+                region=region,
+                need=need,
+                channel=Channel.DEPARTMENT,
+                referred_by=data.department,
+                external_ref=reference,
+                registered_by=actor,
+            )
+    except IntegrityError:
+        # The same referral, registered meanwhile by a concurrent call.
+        return ReceivedReferral(earlier.get(), created=False)
+    request.number = f"YC{clock.today():%Y}{request.pk:08d}"
+    request.save(update_fields=["number"])
+    audit.record(
+        "window.referral_received",
+        actor=actor,
+        role=role,
+        region_id=region.pk,
+        payload={"request": request.number, "department": data.department, "reference": reference},
+    )
+    return ReceivedReferral(request, created=True)
+
+
 @transaction.atomic
 def do_close_at_window(
     request: HelpRequest, *, actor: User, disposition: str, note: str = ""

@@ -9,6 +9,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The departments are the referral process's (assistance), which outbound events name too.
+from assistance.processes.onewindow import Department
+
+__all__ = ["Channel", "Department", "Disposition", "HelpRequest"]
+
 
 def _engine_now() -> datetime:
     from engine.clock import clock
@@ -22,21 +27,7 @@ class Channel(models.TextChoices):
     ONLINE = "online", _("Online")
     LETTER = "letter", _("By letter")
     VILLAGE = "village", _("Through the village committee")
-
-
-class Department(models.TextChoices):
-    """Departments a township refers requests to (协同办理)."""
-
-    HUMAN_RESOURCES = "hrss", _("Human resources and social security (人社)")
-    MEDICAL_INSURANCE = "medical_insurance", _("Medical insurance (医保)")
-    EDUCATION = "education", _("Education (教育)")
-    HOUSING = "housing", _("Housing and construction (住建)")
-    HEALTH = "health", _("Health (卫健)")
-    DISABLED = "disabled_federation", _("Disabled persons' federation (残联)")
-    EMERGENCY = "emergency", _("Emergency management (应急管理)")
-    JUSTICE = "justice", _("Justice: legal aid (司法)")
-    WOMEN = "women_federation", _("Women's federation (妇联)")
-    RURAL = "rural_affairs", _("Agriculture and rural affairs (农业农村)")
+    DEPARTMENT = "department", _("Referred by another department")
 
 
 class Disposition(models.TextChoices):
@@ -81,6 +72,10 @@ class HelpRequest(models.Model):
         on_delete=models.PROTECT,
         related_name="help_request",
     )
+    # A referral from another department (two-way referral): which one, and its own reference,
+    # so the same referral sent twice is registered once.
+    referred_by = models.CharField(max_length=20, choices=Department.choices, blank=True)
+    external_ref = models.CharField(max_length=64, blank=True)
     # A complaint: anonymous or not, and whom or what it is about.
     anonymous = models.BooleanField(default=False)
     subject_case = models.ForeignKey(
@@ -95,6 +90,13 @@ class HelpRequest(models.Model):
     )
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referred_by", "external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="window_referral_received_once",
+            )
+        ]
         indexes = [
             models.Index(fields=["disposition", "department"]),
             models.Index(fields=["registered_at"]),

@@ -95,6 +95,7 @@ TEMPLATES = [
                 "portal.context_processors.shell",
                 "payments.context_processors.nav",
                 "exchanges.context_processors.nav",
+                "outbound.context_processors.nav",
             ],
         },
     },
@@ -200,6 +201,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "engine.tasks.write_audit_checkpoint",
         "schedule": float(env_int("DOUDI_AUDIT_CHECKPOINT_MINUTES", 60, minimum=1) * 60),
     },
+    # Outbound events: deliveries whose queued attempt was lost or whose worker died.
+    "outbound-sweep": {
+        "task": "outbound.tasks.sweep",
+        "schedule": 60.0,
+    },
     # Periodic reviews (复核) fall due by the day; start them early each morning.
     "start-due-reviews": {
         "task": "assistance.tasks.start_due_reviews",
@@ -281,3 +287,13 @@ LOGGING = {
 # the largest bank results file accepted.
 PAYMENTS_BANK_LAYOUT = env_str("DOUDI_PAYMENTS_BANK_LAYOUT", "csv-utf8")
 PAYMENTS_RESULTS_MAX_BYTES = env_int("DOUDI_PAYMENTS_RESULTS_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
+
+# Outbound events (outbound/): signed deliveries to other departments' endpoints.
+# Total time of one POST (connect, send, answer).
+OUTBOUND_TIMEOUT_SECONDS = env_float("DOUDI_OUTBOUND_TIMEOUT_SECONDS", 5.0, minimum=0.1)
+# Attempts before a delivery is marked failed (then only "retry now" sends it again).
+OUTBOUND_MAX_ATTEMPTS = env_int("DOUDI_OUTBOUND_MAX_ATTEMPTS", 10, minimum=1)
+# Wait after the first failed attempt, doubled after each (at most 90 minutes).
+OUTBOUND_BACKOFF_SECONDS = env_float("DOUDI_OUTBOUND_BACKOFF_SECONDS", 30.0, minimum=0)
+# SSRF: endpoints on loopback or private networks are refused unless this is on.
+OUTBOUND_ALLOW_PRIVATE = env_bool("DOUDI_OUTBOUND_ALLOW_PRIVATE", False)

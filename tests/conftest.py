@@ -6,7 +6,12 @@ from django.db.backends.postgresql.operations import DatabaseOperations
 
 os.environ.setdefault("DOUDI_VAR_DIR", "/tmp/doudi-test-var")
 
-pytest_plugins = ["tests.fixtures", "tests.evidence_stores", "tests.celery_worker"]
+pytest_plugins = [
+    "tests.fixtures",
+    "tests.evidence_stores",
+    "tests.celery_worker",
+    "tests.outbound.receiver",
+]
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.utils.translation import gettext_lazy
 
 from assistance.models import Case, CaseStatus
@@ -21,6 +22,23 @@ from assistance.projections import register_outcome_handler
 
 REFERRAL_PROCESS = "referral"
 COMPLAINT_PROCESS = "complaint"
+
+
+class Department(models.TextChoices):
+    """Departments a township refers requests to (协同办理); the referral process names one,
+    the window's register keeps it, and outbound events tell that department."""
+
+    HUMAN_RESOURCES = "hrss", gettext_lazy("Human resources and social security (人社)")
+    MEDICAL_INSURANCE = "medical_insurance", gettext_lazy("Medical insurance (医保)")
+    EDUCATION = "education", gettext_lazy("Education (教育)")
+    HOUSING = "housing", gettext_lazy("Housing and construction (住建)")
+    HEALTH = "health", gettext_lazy("Health (卫健)")
+    DISABLED = "disabled_federation", gettext_lazy("Disabled persons' federation (残联)")
+    EMERGENCY = "emergency", gettext_lazy("Emergency management (应急管理)")
+    JUSTICE = "justice", gettext_lazy("Justice: legal aid (司法)")
+    WOMEN = "women_federation", gettext_lazy("Women's federation (妇联)")
+    RURAL = "rural_affairs", gettext_lazy("Agriculture and rural affairs (农业农村)")
+
 
 register_params(
     {
