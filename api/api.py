@@ -12,7 +12,20 @@ from ninja.openapi.docs import Swagger
 from api import problems
 from api.auth import SessionAuth, TokenAuth, declared_scope
 from api.parser import DoudiParser
-from api.routers import cases, departments, evidence, households, me, reports, search, tasks
+from api.routers import (
+    bank,
+    cases,
+    checks,
+    deaths,
+    departments,
+    evidence,
+    households,
+    me,
+    registry,
+    reports,
+    search,
+    tasks,
+)
 from api.throttle import CallerThrottle
 
 
@@ -57,4 +70,8 @@ api.add_router("/", tasks.router)
 api.add_router("/", evidence.router)
 api.add_router("/", search.router)
 api.add_router("/", reports.router)
+api.add_router("/", checks.router)
+api.add_router("/", deaths.router)
+api.add_router("/", bank.router)
+api.add_router("/", registry.router)
 api.add_router("/", departments.router)

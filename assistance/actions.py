@@ -476,8 +476,30 @@ def do_complete_task(task_id: int, *, actor: User, data: Mapping[str, Any]) -> P
 def do_record_check_result(
     case: Case, *, actor: User, eligible: bool, report_no: str, reasons: str = ""
 ) -> ProcessInstance:
-    """The county check centre's report (R1) for one case."""
+    """The county check centre's report (R1) for one case, typed by a checker."""
     access.require_role_in_region(actor, case.region, {"county_checker"})
+    return send_check_result(
+        case,
+        actor=actor,
+        role="county_checker",
+        eligible=eligible,
+        report_no=report_no,
+        reasons=reasons,
+    )
+
+
+def send_check_result(
+    case: Case,
+    *,
+    actor: User,
+    role: str,
+    eligible: bool,
+    report_no: str,
+    reasons: str = "",
+    instance_id: int | None = None,
+) -> ProcessInstance:
+    """Deliver a check report to the case's process; the caller has checked who sends it
+    (`do_record_check_result` for a checker, `exchanges.checks` for the centre's system)."""
     if not eligible and len(reasons.strip()) < 2:
         raise ActionError(_("Give the reasons why the household does not qualify."))
     payload = {
@@ -486,7 +508,7 @@ def do_record_check_result(
         "reasons": reasons,
     }
     return runtime.send_message(
-        case.pk, "check_result", payload, actor=actor, role="county_checker"
+        case.pk, "check_result", payload, actor=actor, role=role, instance_id=instance_id
     )
 
 

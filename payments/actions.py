@@ -206,6 +206,7 @@ class ImportReport:
     paid: int = 0
     failed: int = 0
     tasks_started: int = 0
+    settled: bool = False
     errors: list[str] = field(default_factory=list)
 
 
@@ -220,6 +221,16 @@ def _decode(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise ActionError(_("The file is neither UTF-8 nor GBK text."))
+
+
+def result_status(word: str) -> str | None:
+    """The line status a bank's word for a result means (成功, 失败, paid…), or None."""
+    word = word.strip().lower()
+    if word in PAID_WORDS:
+        return LineStatus.PAID
+    if word in FAILED_WORDS:
+        return LineStatus.FAILED
+    return None
 
 
 def parse_results(
@@ -256,14 +267,11 @@ def parse_results(
             )
             continue
         seen.add(line_id)
-        if result in PAID_WORDS:
-            status = LineStatus.PAID
-        elif result in FAILED_WORDS:
-            status = LineStatus.FAILED
-            if not reason:
-                errors.append(_("Row %(n)s: a failed payment needs its reason.") % {"n": number})
-                continue
-        else:
+        status = result_status(result)
+        if status == LineStatus.FAILED and not reason:
+            errors.append(_("Row %(n)s: a failed payment needs its reason.") % {"n": number})
+            continue
+        if status is None:
             errors.append(
                 _("Row %(n)s: the result must be 成功 or 失败, not %(value)s.")
                 % {"n": number, "value": row[1].strip()[:20]}
@@ -301,6 +309,31 @@ def do_import_results(roster_id: int, name: str, data: bytes, *, actor: User) ->
         return report
     if not rows:
         raise ActionError(_("The file has no results."))
+    report = apply_results(roster, rows, actor=actor, role=ROLE)
+    audit.record(
+        "payments.results_imported",
+        actor=actor,
+        role=ROLE,
+        region_id=roster.county_id,
+        payload={
+            "roster": roster.pk,
+            "file": name[:200],
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "paid": report.paid,
+            "failed": report.failed,
+            "settled": report.settled,
+        },
+    )
+    return report
+
+
+def apply_results(
+    roster: Roster, rows: list[tuple[RosterLine, str, str]], *, actor: User, role: str
+) -> ImportReport:
+    """Mark checked lines of a locked roster paid or failed, start the failure process on each
+    failed one's case, and settle the roster once no line awaits the bank. The caller has
+    checked every row and writes its own audit event (a file here, the bank's lines in
+    `exchanges.bank`)."""
     now = clock.now()
     report = ImportReport()
     for line, status, reason in rows:
@@ -313,27 +346,15 @@ def do_import_results(roster_id: int, name: str, data: bytes, *, actor: User) ->
             report.paid += 1
             continue
         report.failed += 1
-        if failures.start_for(line, roster, reason, actor=actor):
+        if failures.start_for(line, roster, reason, actor=actor, role=role):
             report.tasks_started += 1
-    settled = not RosterLine.objects.filter(roster=roster, status=LineStatus.PENDING).exists()
-    if settled:
+    report.settled = not RosterLine.objects.filter(
+        roster=roster, status=LineStatus.PENDING
+    ).exists()
+    if report.settled:
         roster.status = RosterStatus.SETTLED
         roster.settled_at = now
         roster.save(update_fields=["status", "settled_at"])
-    audit.record(
-        "payments.results_imported",
-        actor=actor,
-        role=ROLE,
-        region_id=roster.county_id,
-        payload={
-            "roster": roster.pk,
-            "file": name[:200],
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "paid": report.paid,
-            "failed": report.failed,
-            "settled": settled,
-        },
-    )
     return report
 
 

@@ -27,7 +27,9 @@ def running_for(case_id: int) -> bool:
     ).exists()
 
 
-def start_for(line: RosterLine, roster: Roster, reason: str, *, actor: User) -> bool:
+def start_for(
+    line: RosterLine, roster: Roster, reason: str, *, actor: User, role: str = "county_finance"
+) -> bool:
     """Start the failure process on the line's case unless one already runs there (one task
     covers every failed line of a case). Returns whether one started."""
     case = line.case
@@ -35,7 +37,7 @@ def start_for(line: RosterLine, roster: Roster, reason: str, *, actor: User) -> 
         audit.record(
             "payments.payment_failed",
             actor=actor,
-            role="county_finance",
+            role=role,
             region_id=case.region_id,
             case_id=case.pk,
             payload={
@@ -52,7 +54,7 @@ def start_for(line: RosterLine, roster: Roster, reason: str, *, actor: User) -> 
         case_id=case.pk,
         region_id=case.region_id,
         actor=actor,
-        role="county_finance",
+        role=role,
         data={
             "case_id": case.pk,
             "case_number": case.number,
@@ -67,7 +69,7 @@ def start_for(line: RosterLine, roster: Roster, reason: str, *, actor: User) -> 
     audit.record(
         "payments.payment_failed",
         actor=actor,
-        role="county_finance",
+        role=role,
         region_id=case.region_id,
         case_id=case.pk,
         payload={"line": line.pk, "for_month": line.for_month.isoformat(), "reason": reason},

@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.shell",
                 "payments.context_processors.nav",
+                "exchanges.context_processors.nav",
                 "outbound.context_processors.nav",
             ],
         },
@@ -210,7 +211,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assistance.tasks.start_due_reviews",
         "schedule": crontab(hour=1, minute=0),
     },
+    # Check requests whose delivery was lost or given up are queued again (exchanges/).
+    "resend-unsent-check-requests": {
+        "task": "exchanges.tasks.resend_unsent_check_requests",
+        "schedule": 300.0,
+    },
 }
+# How a check request reaches the county check centre: by default it is made available to
+# the centre's system, which reads open requests through the API (exchanges/checks.py). A
+# deployment that pushes requests names its own function taking the CheckRequest.
+EXCHANGES_CHECK_SENDER = "exchanges.checks.make_available"
 
 # The cache counts requests for the public site's rate limits (public/ratelimit.py); several
 # web processes must share it, so production points it at Redis.

@@ -389,11 +389,13 @@ class DeathReport:
 
 @atomic_with_incidents
 def do_report_death(
-    resident_id: str, died_on: date, *, actor: User | None, source: str
+    resident_id: str, died_on: date, *, actor: User | None, source: str, role: str | None = None
 ) -> DeathReport:
     """Record a death once; stop (or recalculate) every active case it concerns.
 
-    `actor` None is the system importing the civil registry's records.
+    `actor` None is the system importing the civil registry's records. A `role` names the
+    exchange a death arrives through (`exchanges.deaths`: the civil registry's system, a
+    county's file import), whose caller has checked the jurisdiction: no exit role is asked.
     """
     try:
         number = parse_resident_id(resident_id, today=clock.today()).number
@@ -404,7 +406,9 @@ def do_report_death(
     source = source.strip()
     if not source or len(source) > 100:
         raise ActionError(_("Name the source of the death record (at most 100 characters)."))
-    if actor is not None and not EXIT_ROLES.intersection(access.acting_roles(actor)):
+    # A staff member reporting a death from a case acts in an exit role over each case.
+    staff = actor if role is None else None
+    if staff is not None and not EXIT_ROLES.intersection(access.acting_roles(staff)):
         raise PermissionDenied("Your role may not do this.")
     record, created = DeathRecord.objects.get_or_create(
         resident_id=number,
@@ -413,7 +417,8 @@ def do_report_death(
     report = DeathReport(record=record, created=created)
     if not created:
         return report
-    role = "system" if actor is None else _role(actor)
+    if role is None:
+        role = "system" if actor is None else _role(actor)
     audit.record(
         "death.recorded",
         actor=actor,
@@ -431,8 +436,8 @@ def do_report_death(
     member = Member.objects.get(resident_id=number) if cases else None
     for case in cases:
         assert member is not None
-        if actor is not None:
-            access.require_role_in_region(actor, case.region, EXIT_ROLES)
+        if staff is not None:
+            access.require_role_in_region(staff, case.region, EXIT_ROLES)
         _apply_death(case, member, record, actor=actor, role=role, report=report)
     return report
 

@@ -302,6 +302,30 @@ def do_record_review_check(
     access.require_role_in_region(actor, case.region, {"county_checker"})
     if running_review(case) is None:
         raise ActionError(_("This case is not under review."), case=case)
+    return send_review_check(
+        case,
+        actor=actor,
+        role="county_checker",
+        eligible=eligible,
+        changed=changed,
+        report_no=report_no,
+        reasons=reasons,
+    )
+
+
+def send_review_check(
+    case: Case,
+    *,
+    actor: User,
+    role: str,
+    eligible: bool,
+    changed: bool,
+    report_no: str,
+    reasons: str = "",
+    instance_id: int | None = None,
+) -> ProcessInstance:
+    """Deliver a review's check report; the caller has checked who sends it (the checker's
+    action above, or `exchanges.checks` for the centre's system)."""
     if (not eligible or changed) and len(reasons.strip()) < 2:
         raise ActionError(_("Describe what changed or why the household no longer qualifies."))
     payload = {
@@ -311,7 +335,7 @@ def do_record_review_check(
         "reasons": reasons,
     }
     return runtime.send_message(
-        case.pk, "check_result", payload, actor=actor, role="county_checker"
+        case.pk, "check_result", payload, actor=actor, role=role, instance_id=instance_id
     )
 
 

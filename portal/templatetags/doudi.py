@@ -95,6 +95,14 @@ ACTION_LABELS = {
     "api.token_created": _("API token made"),
     "api.token_revoked": _("API token revoked"),
     "api.system_created": _("Outside system's API account created"),
+    # Data exchanges (exchanges/).
+    "check_request.created": _("Economic check requested from the check centre"),
+    "check_request.sent": _("Economic check request sent to the check centre"),
+    "check_request.answered": _("Check centre's report received"),
+    "exchanges.file_imported": _("Exchange file imported"),
+    "payments.result_received": _("Bank result received"),
+    "registry.imported": _("Poverty registry compared"),
+    "registry.difference_resolved": _("Registry difference resolved"),
 }
 
 

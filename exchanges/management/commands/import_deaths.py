@@ -1,27 +1,26 @@
 """Import the civil registry's death records (CSV) and stop the benefits of the deceased (R10).
 
-Each row is its own transaction: a bad row is reported and skipped, the others go in. A
-death already on record is skipped, so importing the same file again changes nothing.
+One client of `exchanges.deaths.receive_death_record`, the path the civil registry's API and
+the county's file import take too. Each row is its own transaction: a bad row is reported
+and skipped, the others go in. A death already on record is skipped, so importing the same
+file again changes nothing.
 """
 
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assistance.actions import ActionError
-from assistance.policy import PolicyError
-from assistance.processes.exit import do_report_death
-from engine.runtime import EngineError
+from assistance.processes.exit import DeathReport
+from exchanges.actions import parse_day
+from exchanges.deaths import receive_death_record
+from exchanges.outcomes import DUPLICATE, REJECTED
 
 COLUMNS = ("resident_id", "died_on", "source")
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass
@@ -33,16 +32,6 @@ class Tally:
     started: int = 0
     delivered: int = 0
     held: int = 0
-
-
-def parse_day(text: str) -> date:
-    """A YYYY-MM-DD date, nothing looser (20260301 or 2026/03/01 would be guesses)."""
-    if not _ISO_DAY.fullmatch(text):
-        raise ValueError("the date of death must be written YYYY-MM-DD")
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError("the date of death is not a real date") from None
 
 
 class Command(BaseCommand):
@@ -93,18 +82,13 @@ class Command(BaseCommand):
             day = parse_day(died_on)
         except ValueError as exc:
             return str(exc)
-        try:
-            report = do_report_death(resident_id, day, actor=None, source=source)
-        except (ActionError, PolicyError, EngineError) as exc:
-            return str(exc)
-        if not report.created:
-            if report.record.died_on != day:
-                return (
-                    f"already recorded with another date of death "
-                    f"({report.record.died_on.isoformat()}); not changed"
-                )
+        outcome = receive_death_record(resident_id, day, source, actor=None)
+        if outcome.status == REJECTED:
+            return outcome.message
+        if outcome.status == DUPLICATE:
             tally.known += 1
             return None
+        report: DeathReport = outcome.extra
         tally.recorded += 1
         tally.started += len(report.started)
         tally.delivered += len(report.delivered)
