@@ -19,6 +19,7 @@ from api.models import KIND_SCOPES, STAFF_SCOPE, ApiToken, SystemAccount, System
 from api.tokens import NewToken, make_token
 from assistance.actions import ActionError
 from assistance.models import Region, RegionLevel
+from assistance.processes.onewindow import Department
 from engine import audit
 from engine.clock import clock
 
@@ -85,7 +86,9 @@ def _username_for(kind: str, region: Region) -> str:
 
 
 @transaction.atomic
-def do_create_system_account(*, actor: User, kind: str, region: Region, name: str) -> SystemAccount:
+def do_create_system_account(
+    *, actor: User, kind: str, region: Region, name: str, department: str = ""
+) -> SystemAccount:
     """An outside system's account: a user with no password and no role, which can never sign
     in to the portal and calls the API with the tokens a superuser issues it."""
     require_system_admin(actor)
@@ -93,12 +96,21 @@ def do_create_system_account(*, actor: User, kind: str, region: Region, name: st
         raise ActionError(_("Choose the kind of system."))
     if kind in COUNTY_KINDS and region.level != RegionLevel.COUNTY:
         raise ActionError(_("A check centre or a bank works for one county: choose a county."))
+    if kind == SystemKind.DEPARTMENT and department not in Department.values:
+        raise ActionError(_("Choose which department this system belongs to."))
+    if kind != SystemKind.DEPARTMENT:
+        department = ""
     user = User.objects.create_user(_username_for(kind, region))
     user.set_unusable_password()
     user.first_name = name.strip()[:150]
     user.save()
     account = SystemAccount.objects.create(
-        user=user, kind=kind, region=region, name=name.strip(), created_at=clock.now()
+        user=user,
+        kind=kind,
+        region=region,
+        name=name.strip(),
+        department=department,
+        created_at=clock.now(),
     )
     audit.record(
         "api.system_created",
@@ -110,6 +122,7 @@ def do_create_system_account(*, actor: User, kind: str, region: Region, name: st
             "region": region.code,
             "name": account.name,
             "username": user.get_username(),
+            "department": department,
         },
     )
     return account

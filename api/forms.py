@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from api.models import KIND_SCOPES, SystemKind
 from assistance.models import Region, RegionLevel
+from assistance.processes.onewindow import Department
 
 SCOPE_LABELS = {
     "checks": _("Economic checks: open requests and their results"),
@@ -53,6 +54,12 @@ class SystemAccountForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of system"), choices=SystemKind.choices)
     region = RegionField(label=_("Region it serves"), queryset=Region.objects.none())
     name = forms.CharField(label=_("Name of the system"), max_length=100)
+    department = forms.ChoiceField(
+        label=_("Which department"),
+        required=False,
+        choices=[("", "—"), *Department.choices],
+        help_text=_("For another department only: the referrals it sends come from it."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -25,6 +25,7 @@ def test_it_seeds_one_account_per_kind_and_no_secret() -> None:
     assert sorted(SystemAccount.objects.values_list("kind", flat=True)) == sorted(SystemKind.values)
     assert len(SYSTEMS) == len(SystemKind.values)
     assert not ApiToken.objects.exists()
+    assert SystemAccount.objects.get(kind="department").department == "hrss"
     for account in SystemAccount.objects.select_related("user"):
         assert not account.user.has_usable_password()
     hook({}, regions)  # a second run adds nothing

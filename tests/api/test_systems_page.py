@@ -43,6 +43,20 @@ def test_it_creates_an_account_that_cannot_sign_in(world: World, admin: Client) 
     assert "县核对中心" in page and "经济状况核对" in page
 
 
+def test_it_wants_to_know_which_department(world: World, admin: Client) -> None:
+    data = {"kind": "department", "region": world.county.pk, "name": "县医保局"}
+    response = admin.post(PAGE, data)
+    assert response.status_code == 200 and "哪个部门" in response.content.decode()
+    assert not SystemAccount.objects.exists()
+    assert admin.post(PAGE, {**data, "department": "medical_insurance"}).status_code == 302
+    assert SystemAccount.objects.get().department == "medical_insurance"
+    # Another kind keeps no department, whatever was posted.
+    admin.post(
+        PAGE, {"kind": "bank", "region": world.county.pk, "name": "银行", "department": "hrss"}
+    )
+    assert SystemAccount.objects.get(kind="bank").department == ""
+
+
 def test_it_wants_a_county_for_a_check_centre_or_a_bank(world: World, admin: Client) -> None:
     response = admin.post(PAGE, {"kind": "bank", "region": world.township_a.pk, "name": "银行"})
     assert response.status_code == 200 and "选择一个县" in response.content.decode()
