@@ -76,7 +76,10 @@ def _check_waits(instance: ProcessInstance) -> list[Wait]:
 
 def create_request(instance: ProcessInstance, wait: Wait) -> CheckRequest:
     round_ = CheckRequest.objects.filter(instance=instance).count() + 1
-    number = f"{_case_number(instance)}-C{round_}"
+    # Numbered per case, not per instance: a case checked at application and again at each
+    # yearly review keeps one series (…-C1, …-C2, …).
+    serial = CheckRequest.objects.filter(case_id=instance.case_id).count() + 1
+    number = f"{_case_number(instance)}-C{serial}"
     request = CheckRequest.objects.create(
         number=number,
         case_id=instance.case_id,

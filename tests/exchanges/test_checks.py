@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.http import Http404
 
 from assistance import actions
+from assistance.processes import review
 from assistance.models import Region
 from engine.clock import clock
 from engine.models import AuditEvent, ProcessInstance
@@ -160,6 +161,19 @@ def test_it_tells_a_review_whether_anything_changed(world, system_user):
     assert outcome.status == "recorded" and request_of(case).changed is True
     assert open_tasks(case) == ["investigate"]
     assert review_data(case)["check"]["changed"] is True
+
+
+def test_it_numbers_the_requests_of_a_case_in_one_series_across_its_processes(world):
+    deploy_review(world)
+    case = start_review(world)
+    first = request_of(case)
+    # A year later the review is long over and the next one is due.
+    ProcessInstance.objects.filter(pk=first.instance_id).update(status="completed")
+    case.next_review_on = clock.today()
+    case.save(update_fields=["next_review_on"])
+    assert review.start_due_reviews(clock.today()) == 1
+    numbers = sorted(CheckRequest.objects.filter(case=case).values_list("number", flat=True))
+    assert numbers == [f"{case.number}-C1", f"{case.number}-C2"]
 
 
 def test_it_cancels_the_open_request_when_the_process_ends(world):
