@@ -88,8 +88,11 @@ def _field_message(error: dict[str, Any]) -> str:
 
 
 def _field_name(error: dict[str, Any]) -> str:
-    # ninja's locations start with where the value came from (body, query, path…).
-    return ".".join(str(part) for part in list(error.get("loc", []))[1:]) or "body"
+    # ninja's locations start with where the value came from (body, query, path…); a JSON
+    # body's come next with the name of the endpoint's parameter, which callers never see.
+    location = list(error.get("loc", []))
+    skip = 2 if location[:1] == ["body"] and len(location) > 2 else 1
+    return ".".join(str(part) for part in location[skip:]) or "body"
 
 
 def install(api: NinjaAPI) -> None:

@@ -70,7 +70,7 @@ def test_it_refuses_bad_reports_in_the_callers_language(world):
     case = waiting_case(world)
     token = system_token("check_centre", world.county)
     bad = post(token, report(request_of(case).number, result="maybe"))
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"].endswith("result")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "result"
     no_reasons = post(
         token, report(request_of(case).number, result="ineligible"), HTTP_ACCEPT_LANGUAGE="en"
     )

@@ -10,8 +10,8 @@ from django.contrib.auth.models import User
 from django.http import Http404
 
 from assistance import actions
-from assistance.processes import review
 from assistance.models import Region
+from assistance.processes import review
 from engine.clock import clock
 from engine.models import AuditEvent, ProcessInstance
 from exchanges import checks
