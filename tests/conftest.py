@@ -24,8 +24,8 @@ def pytest_runtest_makereport(
 @pytest.fixture(scope="session", autouse=True)
 def files_of_this_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Under pytest-xdist (`make pytest` runs two or more workers) each worker keeps the
-    evidence, static files and signing key it writes apart from the others', as it keeps its
-    own test database: a test that lists the store must see only its own worker's objects."""
+    evidence and signing key it writes apart from the others', as it keeps its own test
+    database: a test that lists the store must see only its own worker's objects."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         yield
@@ -33,7 +33,6 @@ def files_of_this_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
     base = tmp_path_factory.mktemp("var")
     with override_settings(
         EVIDENCE_DIR=base / "evidence",
-        STATIC_ROOT=base / "static",
         AUDIT_SIGNING_KEY_FILE=base / "audit" / "signing-key.pem",
     ):
         yield
