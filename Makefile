@@ -44,8 +44,11 @@ format: install ## Apply ruff fixes and formatting
 typecheck: install ## mypy over the packages
 	$(BIN)/mypy portal engine assistance storage studio audit public payments onewindow exchanges outbound api
 
-pytest: install ## pytest only
-	$(BIN)/pytest
+# One pytest-xdist worker per core (WORKERS=0: all in this process), each with its own test
+# database; worksteal moves queued tests to an idle worker, as a few browser tests take a minute.
+WORKERS ?= auto
+pytest: install ## pytest only, on every core (WORKERS=n to choose)
+	$(BIN)/pytest -n $(WORKERS) --dist worksteal
 
 messages: install ## Recompile the Chinese translations after editing the .po file
 	cd portal && ../$(BIN)/python ../manage.py compilemessages

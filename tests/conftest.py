@@ -1,8 +1,9 @@
 import os
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 
 import pytest
 from django.db.backends.postgresql.operations import DatabaseOperations
+from django.test import override_settings
 
 os.environ.setdefault("DOUDI_VAR_DIR", "/tmp/doudi-test-var")
 
@@ -23,6 +24,23 @@ def pytest_runtest_makereport(
     report = yield
     setattr(item, "rep_" + report.when, report)
     return report
+
+
+@pytest.fixture(scope="session", autouse=True)
+def files_of_this_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Under pytest-xdist (`make pytest` runs two or more workers) each worker keeps the
+    evidence and signing key it writes apart from the others', as it keeps its own test
+    database: a test that lists the store must see only its own worker's objects."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        yield
+        return
+    base = tmp_path_factory.mktemp("var")
+    with override_settings(
+        EVIDENCE_DIR=base / "evidence",
+        AUDIT_SIGNING_KEY_FILE=base / "audit" / "signing-key.pem",
+    ):
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -4,7 +4,7 @@ who holds the same roles in township B."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from guardian.shortcuts import assign_perm
 
@@ -62,13 +63,40 @@ def make_region(code: str, name: str, level: str, parent: Region | None) -> Regi
 
 
 def make_user(username: str, role: str | None, region: Region | None) -> User:
-    user = User.objects.create_user(username=username, password="pw-" + username)
-    if role:
-        group, _ = Group.objects.get_or_create(name=role)
-        user.groups.add(group)
-    if region is not None:
-        assign_perm("assistance.act_in_region", user, region)
-    return user
+    return make_users({username: (role, region)})[username]
+
+
+def make_users(specs: Mapping[str, tuple[str | None, Region | None]]) -> dict[str, User]:
+    """Users named with their role (a group) and the region they act in, each with the
+    password "pw-<name>", in a handful of queries whatever their number: `world` makes fifteen
+    for each of some 1,600 tests."""
+    users = {
+        name: User(username=User.normalize_username(name), password=make_password("pw-" + name))
+        for name in specs
+    }
+    User.objects.bulk_create(users.values())
+    groups = role_groups({role for role, _ in specs.values() if role})
+    User.groups.through.objects.bulk_create(
+        User.groups.through(user_id=users[name].pk, group_id=groups[role].pk)
+        for name, (role, _) in specs.items()
+        if role
+    )
+    by_region: dict[Region, list[User]] = {}
+    for name, (_, region) in specs.items():
+        if region is not None:
+            by_region.setdefault(region, []).append(users[name])
+    for region, holders in by_region.items():
+        assign_perm("assistance.act_in_region", holders, region)
+    return users
+
+
+def role_groups(roles: Iterable[str]) -> dict[str, Group]:
+    """The groups of these roles, made where missing."""
+    wanted = set(roles)
+    groups = {group.name: group for group in Group.objects.filter(name__in=wanted)}
+    missing = [Group(name=name) for name in sorted(wanted - groups.keys())]
+    groups.update((group.name, group) for group in Group.objects.bulk_create(missing))
+    return groups
 
 
 @pytest.fixture
@@ -83,27 +111,28 @@ def world(db: None) -> World:
     RegionPolicy.objects.create(
         region=county, effective_from=datetime(2020, 1, 1).date(), values=county_policy()
     )
-    users = {
-        "village_clerk": make_user("village_clerk", "village_clerk", village_a1),
-        "clerk": make_user("clerk", "township_clerk", township_a),
-        "investigator": make_user("investigator", "township_investigator", township_a),
-        "investigator2": make_user("investigator2", "township_investigator", township_a),
-        "reviewer": make_user("reviewer", "township_reviewer", township_a),
-        "reviewer2": make_user("reviewer2", "township_reviewer", township_a),
-        "approver": make_user("approver", "county_approver", county),
-        "county_investigator": make_user("county_investigator", "county_investigator", county),
-        "checker": make_user("checker", "county_checker", county),
-        # Two payments officers: a roster needs two people's approval.
-        "finance": make_user("finance", "county_finance", county),
-        "finance2": make_user("finance2", "county_finance", county),
-        "policy": make_user("policy", "policy_staff", province),
-        # A second policy officer: drafts and parameter changes need another's approval.
-        "policy2": make_user("policy2", "policy_staff", province),
-        "auditor": make_user("auditor", "auditor", county),
-        "outsider": make_user("outsider", "township_clerk", township_b),
-    }
-    for role in ROLES:
-        Group.objects.get_or_create(name=role)
+    role_groups(ROLES)
+    users = make_users(
+        {
+            "village_clerk": ("village_clerk", village_a1),
+            "clerk": ("township_clerk", township_a),
+            "investigator": ("township_investigator", township_a),
+            "investigator2": ("township_investigator", township_a),
+            "reviewer": ("township_reviewer", township_a),
+            "reviewer2": ("township_reviewer", township_a),
+            "approver": ("county_approver", county),
+            "county_investigator": ("county_investigator", county),
+            "checker": ("county_checker", county),
+            # Two payments officers: a roster needs two people's approval.
+            "finance": ("county_finance", county),
+            "finance2": ("county_finance", county),
+            "policy": ("policy_staff", province),
+            # A second policy officer: drafts and parameter changes need another's approval.
+            "policy2": ("policy_staff", province),
+            "auditor": ("auditor", county),
+            "outsider": ("township_clerk", township_b),
+        }
+    )
     return World(
         province, county, township_a, township_b, village_a1, village_a2, village_b1, users
     )
@@ -120,15 +149,50 @@ def fixed_clock() -> Iterator[None]:
 def deploy_only(*mains: str, actor: User | None = None) -> None:
     """Deploy the named processes (and the stages they call) through runtime.deploy."""
     directory = Path(settings.WORKFLOWS_DIR)
+    read = read_workflows(directory)
     for main in mains:
-        runtime.deploy(bundle_sources(directory, directory / main), main, actor=actor)
+        runtime.deploy(read.sources(main), main, actor=actor)
+
+
+@dataclass
+class ReadWorkflows:
+    """A workflows directory as main_files and bundle_sources read it, read again only when
+    a file in it changes: reading and parsing every file of it for each test that deploys
+    took longer than the deploys themselves (the engine parses each bundle once per process)."""
+
+    stamp: tuple[tuple[str, int, int], ...]
+    mains: list[str]
+    bundles: dict[str, dict[str, str]]
+    directory: Path
+
+    def sources(self, main: str) -> dict[str, str]:
+        if main not in self.bundles:
+            self.bundles[main] = bundle_sources(self.directory, self.directory / main)
+        # A copy: a test may change what it deploys without changing what the next one does.
+        return dict(self.bundles[main])
+
+
+_READ: dict[Path, ReadWorkflows] = {}
+
+
+def read_workflows(directory: Path) -> ReadWorkflows:
+    files = sorted(path for path in directory.rglob("*") if path.is_file())
+    stamp = tuple((str(path), *_size_and_time(path)) for path in files)
+    read = _READ.get(directory)
+    if read is None or read.stamp != stamp:
+        mains = [main.name for main in main_files(directory)]
+        read = _READ[directory] = ReadWorkflows(stamp, mains, {}, directory)
+    return read
+
+
+def _size_and_time(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns
 
 
 @pytest.fixture
 def deployed(world: World) -> None:
-    deploy_only(
-        *(main.name for main in main_files(Path(settings.WORKFLOWS_DIR))), actor=world["policy"]
-    )
+    deploy_only(*read_workflows(Path(settings.WORKFLOWS_DIR)).mains, actor=world["policy"])
 
 
 @pytest.fixture(autouse=True, scope="session")
