@@ -752,6 +752,14 @@ def set_variables(
     return instances
 
 
+def lock_instance(instance_id: int) -> None:
+    """Lock an instance's row ahead of writing rows its steps also write (the case's audit
+    chain, projections). Every step locks its instance first and those rows after; a caller
+    writing them before a step of its own (or beside other people's steps) locks in the same
+    order, or the two transactions can wait on each other."""
+    list(ProcessInstance.objects.select_for_update().filter(pk=instance_id).values_list("pk"))
+
+
 def waiting_messages(instance: ProcessInstance) -> list[str]:
     return sorted(_waiting_message_names(_load(instance)))
 

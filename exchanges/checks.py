@@ -139,6 +139,7 @@ def send_request(request_id: int) -> str:
         CheckRequest.objects.filter(pk=request_id).update(last_error=str(exc)[:200])
         raise DeliveryFailed(str(exc)) from exc
     with transaction.atomic():
+        runtime.lock_instance(request.instance_id)
         sent = CheckRequest.objects.filter(pk=request_id, status=CheckStatus.PENDING).update(
             status=CheckStatus.SENT, sent_at=clock.now(), last_error=""
         )
@@ -188,7 +189,7 @@ def open_requests(user: User | None, system: access.System | None) -> QuerySet[C
 
 
 def _find(ref: int | str, *, actor: User, system: access.System | None) -> CheckRequest:
-    requests = requests_for(None if system else actor, system).select_for_update(of=("self",))
+    requests = requests_for(None if system else actor, system)
     text = str(ref).strip()
     found = (
         requests.filter(pk=int(text))
@@ -197,7 +198,8 @@ def _find(ref: int | str, *, actor: User, system: access.System | None) -> Check
     ).first()
     if found is None:
         raise Http404("No such check request.")
-    return found
+    runtime.lock_instance(found.instance_id)
+    return CheckRequest.objects.select_for_update().get(pk=found.pk)
 
 
 @atomic_with_incidents

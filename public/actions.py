@@ -58,6 +58,8 @@ def do_submit_objection(
     if len(name) < 2 or len(reason) < 5:
         raise ActionError(_("Give your name and describe the objection."))
     case = notice.case
+    # The trail's entry below goes before the message's step: lock as the step does.
+    runtime.lock_instance(notice.instance_id)
     objection = PublicObjection.objects.create(
         receipt=new_receipt(),
         case=case,
