@@ -844,6 +844,9 @@ def _project(
         data=_latest_data(workflow),
         completed=workflow.completed,
         task_titles=titles,
+        # The waits projected before this change (None: not known), so a receiver keeping
+        # records of waits can tell that nothing about them changed without a query.
+        previous_waits=None if previous is None else list(previous.get("waits") or []),
         # A callable: walking the task tree for end events costs, and only tests ask.
         reached_ends=lambda: _reached_ends(workflow),
     )

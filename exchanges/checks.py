@@ -49,6 +49,8 @@ def on_instance_changed(
 ) -> None:
     """Keep one open request per wait for the centre's report, in the engine's transaction."""
     waits = [] if completed else _check_waits(instance)
+    if not waits and kwargs.get("previous_waits") == []:
+        return  # no wait before or after: most steps, and they cost no query here
     open_requests = CheckRequest.objects.filter(instance=instance, status__in=OPEN_CHECK_STATUSES)
     waiting = [wait.spiff_id for wait in waits]
     open_requests.exclude(wait_spiff_id__in=waiting).update(
