@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class Problem(Schema):
@@ -50,3 +50,16 @@ MAX_OFFSET = 10_000_000
 
 def page_bounds(limit: int, offset: int) -> tuple[int, int]:
     return max(1, min(limit, 200)), min(max(0, offset), MAX_OFFSET)
+
+
+class PageInfo(Schema):
+    """Where a page of a list stands; each list's page adds its `items`."""
+
+    count: int
+    limit: int
+    offset: int
+
+
+class Paging(Schema):
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)

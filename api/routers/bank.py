@@ -12,10 +12,9 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from api.routers.exchange_callers import OutcomeOut, Tally, exchange_system, outcome_out, tally
-from api.schemas import ERRORS, page_bounds, scope
+from api.schemas import ERRORS, PageInfo, Paging, page_bounds, scope
 from exchanges import bank
 
-MAX_OFFSET = 1_000_000
 router = Router(tags=["bank"])
 SCOPE = scope("payments")
 
@@ -43,16 +42,12 @@ class LineOut(Schema):
     failure_reason: str
 
 
-class LinePage(Schema):
-    count: int
-    limit: int
-    offset: int
+class LinePage(PageInfo):
     items: list[LineOut]
 
 
-class PageQuery(Schema):
+class PageQuery(Paging):
     limit: int = Field(200, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class ResultIn(Schema):

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from api.auth import staff_user
-from api.schemas import ERRORS, STAFF, page_bounds
+from api.schemas import ERRORS, STAFF, PageInfo, page_bounds
 from assistance import access, actions
 from assistance.models import AssistanceType, Case, CaseStatus
 
@@ -32,10 +32,7 @@ class CaseOut(Schema):
     channel: str
 
 
-class CasePage(Schema):
-    count: int
-    limit: int
-    offset: int
+class CasePage(PageInfo):
     items: list[CaseOut]
 
 

@@ -13,13 +13,12 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from api.routers.exchange_callers import conflict, exchange_system
-from api.schemas import ERRORS, page_bounds, scope
+from api.schemas import ERRORS, PageInfo, Paging, page_bounds, scope
 from assistance.models import Member
 from engine.models import Wait
 from exchanges import checks
 from exchanges.outcomes import Conflict
 
-MAX_OFFSET = 1_000_000
 router = Router(tags=["checks"])
 SCOPE = scope("checks")
 
@@ -48,16 +47,8 @@ class CheckRequestOut(Schema):
     members: list[MemberOut]
 
 
-class CheckRequestPage(Schema):
-    count: int
-    limit: int
-    offset: int
+class CheckRequestPage(PageInfo):
     items: list[CheckRequestOut]
-
-
-class PageQuery(Schema):
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class CheckResultIn(Schema):
@@ -84,7 +75,7 @@ class CheckResultOut(Schema):
     summary="Open check requests of my region",
     openapi_extra=SCOPE,
 )
-def open_requests(request: HttpRequest, paging: Query[PageQuery]) -> CheckRequestPage:
+def open_requests(request: HttpRequest, paging: Query[Paging]) -> CheckRequestPage:
     _user, system = exchange_system(request, "checks")
     rows = checks.open_requests(None, system).order_by("created_at", "pk")
     limit, offset = page_bounds(paging.limit, paging.offset)

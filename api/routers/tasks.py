@@ -17,7 +17,7 @@ from ninja import Body, Query, Router, Schema, Status
 from api.auth import staff_user
 from api.problems import ApiError
 from api.routers.cases import CaseOut, case_out
-from api.schemas import BOUNDED_ERRORS, ERRORS, STAFF, page_bounds
+from api.schemas import BOUNDED_ERRORS, ERRORS, STAFF, PageInfo, page_bounds
 from assistance import access, actions
 from assistance.models import AssistanceType, Case
 from engine import runtime
@@ -58,10 +58,7 @@ class TaskDetail(TaskOut):
     form_schema: dict[str, Any]
 
 
-class TaskPage(Schema):
-    count: int
-    limit: int
-    offset: int
+class TaskPage(PageInfo):
     items: list[TaskOut]
 
 
