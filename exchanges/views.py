@@ -5,6 +5,7 @@ redirect."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -71,18 +72,27 @@ def checks(request: AuthedRequest) -> HttpResponse:
 def checks_import(request: AuthedRequest) -> HttpResponse:
     access.require_acting(request.user, access.CHECK_ROLE)
     form = check_results_form(request.POST, request.FILES)
+    return _import_rows(request, form, actions.do_import_check_results, _checks_page)
+
+
+def _import_rows(
+    request: AuthedRequest,
+    form: Any,
+    do_import: Callable[..., Any],
+    page: Callable[..., HttpResponse],
+) -> HttpResponse:
+    """A file of records, one outcome a row: the import's report, or the page again with
+    why the file was refused."""
     if form.is_valid():
         upload = form.cleaned_data["source"]
         try:
-            imported = actions.do_import_check_results(
-                upload.name, upload.read(), actor=request.user
-            )
+            imported = do_import(upload.name, upload.read(), actor=request.user)
         except FileRefused as exc:
             form.add_error("source", str(exc))
         else:
             messages.success(request, _imported_message(imported))
             return redirect("exchanges:import", import_id=imported.pk)
-    return _checks_page(request, form, status=400)
+    return page(request, form, status=400)
 
 
 def _imported_message(imported: Any) -> str:
@@ -122,16 +132,7 @@ def deaths(request: AuthedRequest) -> HttpResponse:
 def deaths_import(request: AuthedRequest) -> HttpResponse:
     access.require_acting(request.user, access.DEATHS_ROLE)
     form = deaths_form(request.POST, request.FILES)
-    if form.is_valid():
-        upload = form.cleaned_data["source"]
-        try:
-            imported = actions.do_import_deaths(upload.name, upload.read(), actor=request.user)
-        except FileRefused as exc:
-            form.add_error("source", str(exc))
-        else:
-            messages.success(request, _imported_message(imported))
-            return redirect("exchanges:import", import_id=imported.pk)
-    return _deaths_page(request, form, status=400)
+    return _import_rows(request, form, actions.do_import_deaths, _deaths_page)
 
 
 @login_required
