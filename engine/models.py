@@ -197,6 +197,10 @@ class Timer(models.Model):
     spiff_id = models.UUIDField(unique=True)
     spec_name = models.CharField(max_length=100)
     due_at = models.DateTimeField(db_index=True)
+    # When the timer sweep last sent the instance to a worker: later sweeps leave it alone
+    # while that task waits in the queue, and send it again once the mark is older than
+    # TIMER_REQUEUE_MINUTES (the task was lost). Firing deletes the row.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.spec_name} @ {self.due_at.isoformat()}"

@@ -590,14 +590,13 @@ def _save(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
 
 
 def fire_due_timers(now: datetime | None = None) -> int:
-    """Wake every instance with a timer due by `now`; each in its own transaction."""
+    """Wake every instance with a timer due by `now`, one after the other in this process,
+    each in its own transaction (the demo's ticker, `run_timers`, tests). Beat instead sends
+    each instance to a worker of its own (`claim_due_timers`, `fire_queued_timers`)."""
     moment = now or clock.now()
-    # An instance held by a failed time limit waits for policy staff to retry it, instead of
-    # failing again (and adding to its trail) at every sweep.
-    held = Incident.objects.open().filter(kind=IncidentKind.TIMER).values("instance_id")
     due = (
         Timer.objects.filter(due_at__lte=moment)
-        .exclude(instance_id__in=held)
+        .exclude(instance_id__in=_held_by_timers())
         .values_list("instance_id", flat=True)
         .distinct()
     )
@@ -611,6 +610,61 @@ def fire_due_timers(now: datetime | None = None) -> int:
     return fired
 
 
+def _held_by_timers() -> QuerySet[Incident, int]:
+    # An instance held by a failed time limit waits for policy staff to retry it, instead of
+    # failing again (and adding to its trail) at every sweep.
+    return Incident.objects.open().filter(kind=IncidentKind.TIMER).values("instance_id")
+
+
+@transaction.atomic
+def claim_due_timers(
+    now: datetime, *, requeue_before: datetime, after: int = 0, limit: int = 1000
+) -> list[int]:
+    """Mark as sent the due timers of the next instances (by id, after `after`) and return
+    those instances, for the caller to send to workers once its transaction commits.
+
+    At most `limit` timers are read, so a burst of due timers is claimed batch by batch until
+    none are left (an empty list). A timer marked at or after `requeue_before` is left alone:
+    its instance waits in the queue. One marked before was lost and is claimed again. Rows
+    another sweep is claiming are skipped rather than waited for.
+    """
+    rows = list(
+        Timer.objects.select_for_update(skip_locked=True)
+        .filter(due_at__lte=now, instance_id__gt=after)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=requeue_before))
+        .exclude(instance_id__in=_held_by_timers())
+        .order_by("instance_id")
+        .values_list("instance_id", flat=True)[:limit]
+    )
+    claimed = sorted(set(rows))
+    if claimed:
+        Timer.objects.filter(instance_id__in=claimed, due_at__lte=now).update(enqueued_at=now)
+    return claimed
+
+
+@_raising_incident
+@transaction.atomic
+def fire_queued_timers(instance_id: int, now: datetime | None = None) -> int:
+    """What a worker runs for an instance the sweep sent; idempotent like
+    `fire_instance_timers`, and it waits for no lock.
+
+    An instance another transaction holds (a person's step, another delivery of this task)
+    is left: its marks are cleared so the next sweep sends it again if a timer is still due.
+    """
+    moment = now or clock.now()
+    instance = (
+        ProcessInstance.objects.select_for_update(skip_locked=True).filter(pk=instance_id).first()
+    )
+    if instance is None:
+        Timer.objects.filter(instance_id=instance_id, enqueued_at__isnull=False).update(
+            enqueued_at=None
+        )
+        return 0
+    if _held_by_timers().filter(instance_id=instance_id).exists():
+        return 0
+    return _fire_due(instance, moment, retried_by=None)
+
+
 @_raising_incident
 @transaction.atomic
 def fire_instance_timers(
@@ -619,7 +673,14 @@ def fire_instance_timers(
     """Idempotent: a second call for the same due timers finds none left and does nothing."""
     moment = now or clock.now()
     instance = ProcessInstance.objects.select_for_update().filter(pk=instance_id).first()
-    if instance is None or instance.status != InstanceStatus.RUNNING:
+    if instance is None:
+        return 0
+    return _fire_due(instance, moment, retried_by=retried_by)
+
+
+def _fire_due(instance: ProcessInstance, moment: datetime, *, retried_by: User | None) -> int:
+    """Fire the instance's due timers; the caller holds its row lock."""
+    if instance.status != InstanceStatus.RUNNING:
         return 0
     due = list(Timer.objects.filter(instance=instance, due_at__lte=moment))
     if not due:

@@ -191,7 +191,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# An instance the timer sweep sent to a worker is sent again after this long if its timers
+# are still due (the task was lost); set it above the time the workers take to drain the
+# largest burst expected, or instances still queued are sent twice (harmless, but wasted).
+TIMER_REQUEUE_MINUTES = env_int("DOUDI_TIMER_REQUEUE_MINUTES", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
+    # Sends each instance with a due timer to a worker of its own (engine/tasks.py).
     "fire-due-timers": {
         "task": "engine.tasks.fire_due_timers",
         "schedule": float(env_int("DOUDI_TIMER_INTERVAL_SECONDS", 60, minimum=1)),

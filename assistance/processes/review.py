@@ -198,21 +198,35 @@ def do_change_review_class(case: Case, *, actor: User, review_class: str, reason
 
 
 def start_due_reviews(today: date) -> int:
-    """Start a review for every active case due by `today`; each case in its own transaction.
+    """Start a review for every active case due by `today`, one after the other in this
+    process, each case in its own transaction (the demo's ticker, tests). Beat instead sends
+    each due case to a task of its own (assistance.tasks).
 
     Idempotent: starting moves the due date past `today`, under the case's row lock, so a
     second run the same day (or a concurrent one) finds nothing left to start.
     """
-    due = Case.objects.filter(status=CaseStatus.ACTIVE, next_review_on__lte=today)
-    started = 0
-    for case_id in list(due.order_by("pk").values_list("pk", flat=True)):
-        try:
-            started += _start_review(case_id, today)
-        except (PolicyError, runtime.EngineError):
-            # One case's missing policy or process must not hold up every other review; this
-            # one stays due (its transaction rolled back) and is tried again on the next run.
-            logger.exception("could not start the review of case %s", case_id)
+    started, after = 0, 0
+    while batch := due_for_review(today, after=after):
+        started += sum(start_review(case_id, today) for case_id in batch)
+        after = batch[-1]
     return started
+
+
+def due_for_review(today: date, *, after: int = 0, limit: int = 1000) -> list[int]:
+    """The next active cases (by id, after `after`) whose review is due by `today`."""
+    due = Case.objects.filter(status=CaseStatus.ACTIVE, next_review_on__lte=today, pk__gt=after)
+    return list(due.order_by("pk").values_list("pk", flat=True)[:limit])
+
+
+def start_review(case_id: int, today: date) -> int:
+    """Start the review of one case if it is still due by `today`: 1 if it started, else 0."""
+    try:
+        return _start_review(case_id, today)
+    except (PolicyError, runtime.EngineError):
+        # One case's missing policy or process must not hold up every other review; this
+        # one stays due (its transaction rolled back) and is tried again on the next run.
+        logger.exception("could not start the review of case %s", case_id)
+        return 0
 
 
 @transaction.atomic
