@@ -16,13 +16,16 @@ from celery import shared_task
 from assistance.processes import review
 from engine.clock import clock
 
+# Cases read per query of the daily run; each slice is on the broker before the next is read.
+REVIEW_BATCH = 1000
+
 
 @shared_task(name="assistance.tasks.start_due_reviews")
 def start_due_reviews() -> int:
     """Send every active case due for review today to `start_case_review`; return how many."""
     today = clock.today()
     sent, after = 0, 0
-    while batch := review.due_for_review(today, after=after):
+    while batch := review.due_for_review(today, after=after, limit=REVIEW_BATCH):
         _send(batch, today)
         sent += len(batch)
         after = batch[-1]
