@@ -613,7 +613,11 @@ def fire_due_timers(now: datetime | None = None) -> int:
 def _held_by_timers() -> QuerySet[Incident, int]:
     # An instance held by a failed time limit waits for policy staff to retry it, instead of
     # failing again (and adding to its trail) at every sweep.
-    return Incident.objects.open().filter(kind=IncidentKind.TIMER).values("instance_id")
+    return (
+        Incident.objects.open()
+        .filter(kind=IncidentKind.TIMER)
+        .values_list("instance_id", flat=True)
+    )
 
 
 @transaction.atomic

@@ -26,11 +26,13 @@ def redis_worker():
     """A worker on a queue of this run's own: two runs on one machine share the Redis
     database, and a worker of one must not take the other's tasks (they would run against
     the wrong test database)."""
-    with _queue_of_this_run() as queue:
-        with start_worker(
+    with (
+        _queue_of_this_run() as queue,
+        start_worker(
             app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]
-        ) as worker:
-            yield worker
+        ) as worker,
+    ):
+        yield worker
 
 
 @pytest.fixture

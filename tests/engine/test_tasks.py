@@ -38,7 +38,11 @@ def timed_instances(world, count: int, *, parts: int = 1) -> list[int]:
             region=world.village_a1,
         )
         instance = runtime.start(
-            "timed", case_id=case.pk, region_id=world.village_a1.pk, actor=None, data={"parts": parts}
+            "timed",
+            case_id=case.pk,
+            region_id=world.village_a1.pk,
+            actor=None,
+            data={"parts": parts},
         )
         started.append(instance.pk)
     return started
