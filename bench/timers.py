@@ -228,7 +228,8 @@ def worker(processes: int, *, database_url: str, broker_url: str, queue: str) ->
         "--without-heartbeat",
         "--loglevel=WARNING",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    # The worker's banner would bury the report; its warnings and errors still show.
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while not app.control.ping(destination=[node], timeout=0.5):
