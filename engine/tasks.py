@@ -27,8 +27,8 @@ def fire_due_timers() -> int:
             claimed = runtime.claim_due_timers(
                 moment, requeue_before=requeue_before, after=after, limit=SWEEP_BATCH
             )
-            # Sent once the marks are committed: a worker never sees an unmarked instance
-            # of this sweep, and a rolled-back slice sends nothing (the next sweep claims it).
+            # Sent only once the marks are committed: a slice that rolls back sends nothing
+            # and stays unmarked, for the next sweep to claim.
             transaction.on_commit(functools.partial(_send, claimed))
         if not claimed:
             return sent
