@@ -200,9 +200,11 @@ def broker(url: str, queue: str) -> Iterator[None]:
 
 
 def _forget_cached_routing(app: Any) -> None:
-    # The queues, router and producers are built once per app from the configuration.
+    # The queues, router, producers and connection pool (the ping's) are built once per app
+    # from the configuration.
     for cached in ("queues", "router", "_producer_pool"):
         app.amqp.__dict__.pop(cached, None)
+    app._pool = None
 
 
 @contextmanager

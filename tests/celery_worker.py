@@ -81,3 +81,5 @@ def _forget_cached_routing() -> None:
     app._local.__dict__.pop("backend", None)
     for cached in ("queues", "router", "_producer_pool"):
         app.amqp.__dict__.pop(cached, None)
+    # The connection pool (remote control: ping, broadcast) keeps the broker it was made for.
+    app._pool = None
