@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -99,6 +100,20 @@ def running_seaweedfs(weed: Path, workdir: Path) -> Iterator[S3Server]:
             # weed puts its gRPC unix sockets in /tmp whatever the data dir.
             for leftover in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):
                 leftover.unlink(missing_ok=True)
+
+
+def drop_bucket(client: Minio, bucket: str) -> None:
+    """Remove a bucket and everything in it, best effort: a test may have left it in any state."""
+    try:
+        if not client.bucket_exists(bucket):
+            return
+        for item in client.list_objects(bucket, recursive=True, include_version=True):
+            client.remove_object(bucket, item.object_name, version_id=item.version_id)
+        for upload in client._list_multipart_uploads(bucket).uploads:
+            client._abort_multipart_upload(bucket, upload.object_name, upload.upload_id)
+        client.remove_bucket(bucket)
+    except Exception as exc:
+        warnings.warn(f"could not remove test bucket {bucket}: {exc!r}", stacklevel=1)
 
 
 def _free_ports(count: int) -> list[int]:

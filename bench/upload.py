@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.s3server import S3Server, find_weed, running_seaweedfs  # noqa: E402
+from bench.s3server import S3Server, drop_bucket, find_weed, running_seaweedfs  # noqa: E402
 
 MIB = 1024 * 1024
 HEADER = b"%PDF-1.7\n"
@@ -97,7 +97,11 @@ def run(server: S3Server, sizes: list[int], *, repeat: int) -> list[dict[str, An
     results = []
     bucket = f"bench-{uuid.uuid4().hex[:16]}"
     server.client().make_bucket(bucket)
-    with tempfile.TemporaryDirectory(prefix="doudi-bench-files-") as folder:
+    with (
+        tempfile.TemporaryDirectory(prefix="doudi-bench-files-") as folder,
+        contextlib.ExitStack() as cleanup,
+    ):
+        cleanup.callback(drop_bucket, server.client(), bucket)
         warm_up = Path(folder) / "warm-up.pdf"
         write_source(warm_up, 64 * 1024)
         for mode in ("raw", "doudi"):

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import os
 import uuid
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from minio import Minio
 
-from bench.s3server import S3Server, ServerFailed, find_weed, running_seaweedfs
+from bench.s3server import S3Server, ServerFailed, drop_bucket, find_weed, running_seaweedfs
 from storage.base import EvidenceStore, get_store, reset_store_cache
 
 # Re-exported: tests import the server's type from here.
@@ -71,19 +69,5 @@ def store(request: pytest.FixtureRequest, settings, tmp_path: Path) -> Iterator[
     yield get_store()
     reset_store_cache()
     if server is not None:
-        _drop_bucket(server.client(), settings.MINIO_BUCKET)
-
-
-def _drop_bucket(client: Minio, bucket: str) -> None:
-    # Matters on a shared server given by MINIO_TEST_ENDPOINT; best effort, as a test may
-    # have left the bucket in any state.
-    try:
-        if not client.bucket_exists(bucket):
-            return
-        for item in client.list_objects(bucket, recursive=True, include_version=True):
-            client.remove_object(bucket, item.object_name, version_id=item.version_id)
-        for upload in client._list_multipart_uploads(bucket).uploads:
-            client._abort_multipart_upload(bucket, upload.object_name, upload.upload_id)
-        client.remove_bucket(bucket)
-    except Exception as exc:
-        warnings.warn(f"could not remove test bucket {bucket}: {exc!r}", stacklevel=1)
+        # Matters on a shared server given by MINIO_TEST_ENDPOINT.
+        drop_bucket(server.client(), settings.MINIO_BUCKET)

@@ -228,7 +228,9 @@ def test_it_sends_a_file_over_the_single_put_size_in_parts(store):
 
     stored = parts.put(receive(data))
 
-    assert [entry["query"].split("&")[0] for entry in requests.seen if entry["method"] == "PUT"] == [
+    assert [
+        entry["query"].split("&")[0] for entry in requests.seen if entry["method"] == "PUT"
+    ] == [
         "partNumber=1",
         "partNumber=2",
         "partNumber=3",
