@@ -277,3 +277,23 @@ def test_it_keeps_memory_flat_for_a_20_mib_upload(store):
     assert received_peak < 3 * MIB
     assert stream_peak < 3 * MIB
     assert len([key for key in bucket_contents(store) if is_key(key)]) == 2
+
+
+@on_s3
+def test_it_stores_into_a_bucket_with_object_lock(store):
+    # The fixture's bucket is made on first use: this store makes it, with object lock.
+    locked = MinioStore(
+        settings.MINIO_ENDPOINT,
+        settings.MINIO_ACCESS_KEY,
+        settings.MINIO_SECRET_KEY,
+        settings.MINIO_BUCKET,
+        object_lock=True,
+    )
+    data = pdf(100 * 1024)
+
+    stored = locked.put(receive(data))
+
+    assert raw(locked).get_object_lock_config(locked.bucket) is not None
+    assert b"".join(locked.open(stored.key)) == data
+    assert locked.put(receive(data)) == stored
+    assert bucket_contents(locked) == [stored.key]
