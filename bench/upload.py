@@ -13,9 +13,11 @@ its volumes), with a nonce written into the file before each upload so no two ar
   (`portal.uploads`, what Django does while the request arrives), then `store.put` of the
   received file, as the views do. `put` is the store's share alone, `total` both.
 
-Throughput is MiB/s (min and median over the runs); memory is the growth of the process's peak
-resident set over its size before the upload (`rss`), and the peak of Python allocations traced
-by tracemalloc in a second, untimed run of the same upload (`traced`), in MiB.
+Throughput is MiB/s (min and median over the runs); `cpu` the seconds of CPU the uploading
+process used (steadier than the wall clock on a busy machine; the server's own is not in it);
+memory is the growth of the process's peak resident set over its size before the upload (`rss`),
+and the peak of Python allocations traced by tracemalloc in a second, untimed run of the same
+upload (`traced`), in MiB.
 """
 
 from __future__ import annotations
@@ -160,16 +162,25 @@ def worker(mode: str, source: Path, server: S3Server, bucket: str) -> dict[str, 
     upload(source, warm_up=True)
     new_nonce(source)
     before = current_rss()
+    cpu = cpu_seconds()
     started = time.perf_counter()
     timings = upload(source, warm_up=False)
     total = time.perf_counter() - started
-    rss_growth = peak_rss() - before
+    cpu = cpu_seconds() - cpu
+    # The kernel updates the peak lazily: a growth of nothing can read a few pages below zero.
+    rss_growth = max(0, peak_rss() - before)
     new_nonce(source)
     tracemalloc.start()
     upload(source, warm_up=False)
     _, traced = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"total": total, **timings, "rss": rss_growth / MIB, "traced": traced / MIB}
+    return {
+        "total": total,
+        **timings,
+        "cpu": cpu,
+        "rss": rss_growth / MIB,
+        "traced": traced / MIB,
+    }
 
 
 def raw_upload(server: S3Server, bucket: str) -> Any:
@@ -237,6 +248,11 @@ def current_rss() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
@@ -254,6 +270,8 @@ def summarise(size: int, runs: dict[str, list[dict[str, float]]]) -> dict[str, A
                     "min": round(min(rates), 1),
                     "median": round(statistics.median(rates), 1),
                 }
+        cpu = [entry["cpu"] for entry in entries]
+        part["cpu_s"] = {"min": round(min(cpu), 3), "median": round(statistics.median(cpu), 3)}
         for memory in ("rss", "traced"):
             values = [entry[memory] for entry in entries]
             part[f"{memory}_mib"] = {
@@ -270,15 +288,16 @@ def summarise(size: int, runs: dict[str, list[dict[str, float]]]) -> dict[str, A
 def print_table(results: list[dict[str, Any]]) -> None:
     print(
         f"{'MiB':>6} {'raw MiB/s':>10} {'doudi tot':>10} {'doudi put':>10} "
-        f"{'ratio tot':>9} {'ratio put':>9} {'rss raw':>8} {'rss dd':>8} "
-        f"{'trace raw':>9} {'trace dd':>9}"
+        f"{'ratio tot':>9} {'ratio put':>9} {'cpu raw':>8} {'cpu dd':>8} {'rss raw':>8} "
+        f"{'rss dd':>8} {'trace raw':>9} {'trace dd':>9}"
     )
     for row in results:
         raw, doudi = row["raw"], row["doudi"]
         print(
             f"{row['size_mib']:>6} {raw['total_mib_s']['median']:>10} "
             f"{doudi['total_mib_s']['median']:>10} {doudi['put_mib_s']['median']:>10} "
-            f"{row['ratio_total']:>9} {row['ratio_put']:>9} {raw['rss_mib']['median']:>8} "
+            f"{row['ratio_total']:>9} {row['ratio_put']:>9} {raw['cpu_s']['median']:>8} "
+            f"{doudi['cpu_s']['median']:>8} {raw['rss_mib']['median']:>8} "
             f"{doudi['rss_mib']['median']:>8} {raw['traced_mib']['median']:>9} "
             f"{doudi['traced_mib']['median']:>9}"
         )

@@ -13,7 +13,7 @@ def test_it_measures_both_paths_at_a_tiny_size(s3_server):
 
     assert (row["size_mib"], row["runs"]) == (0.25, 1)
     for path in ("raw", "doudi"):
-        for figure in ("total_mib_s", "rss_mib", "traced_mib"):
+        for figure in ("total_mib_s", "cpu_s", "rss_mib", "traced_mib"):
             assert set(row[path][figure]) == {"min", "median"}
         assert row[path]["total_mib_s"]["min"] > 0
     assert row["doudi"]["put_mib_s"]["median"] > 0
