@@ -15,20 +15,26 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, BinaryIO, Final
 
+from django.utils.translation import gettext_lazy as _
+
 from storage.base import (
     CHUNK_SIZE,
     SNIFF_BYTES,
+    StoreUnavailable,
     rejected_empty,
     rejected_too_large,
     rejected_truncated,
     rejected_type,
     sniff,
 )
+
+logger = logging.getLogger(__name__)
 
 # The attribute of a received file that holds its receipt (set by `attach_receipt`).
 _RECEIPT_ATTRIBUTE: Final = "doudi_receipt"
@@ -103,7 +109,14 @@ def spooled(
     intake.start()
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES) as spool:
         for chunk in intake.chunks():
-            spool.write(chunk)
+            try:
+                spool.write(chunk)
+            except OSError as exc:
+                # Stream errors were already turned into RejectedFile; this is the disk failing.
+                logger.error("could not spool an upload: %s", exc)
+                raise StoreUnavailable(
+                    _("The evidence store failed; nothing was saved. Try again later.")
+                ) from exc
         spool.seek(0)
         yield spool, Receipt(intake.sha256, intake.size, intake.head)
 
