@@ -149,9 +149,7 @@ def doudi_world() -> DoudiWorld:
     )
 
 
-def doudi_case(
-    world: DoudiWorld, number: str, timer: Timer, record_path: bool = False
-) -> CaseRun:
+def doudi_case(world: DoudiWorld, number: str, timer: Timer, record_path: bool = False) -> CaseRun:
     """One dibao case through the runtime, from application to the county's approval; each
     runtime call timed by `timer` (the household and case rows are made outside it)."""
     from assistance.actions import process_data
@@ -485,16 +483,19 @@ def main() -> None:
     print(as_json(report))
 
 
-def as_json(report: dict[str, Any]) -> str:
-    """One line a key (a step a line for the steps' figures)."""
+def as_json(value: Any, indent: str = "") -> str:
+    """JSON with one line for each dict of figures (dicts nested less than three deep)."""
 
-    def line(key: str, value: Any, indent: str) -> str:
-        if isinstance(value, dict) and key in {"ms_per_step"}:
-            inner = ",\n".join(line(k, v, indent + "  ") for k, v in value.items())
-            return f"{indent}{json.dumps(key)}: {{\n{inner}\n{indent}}}"
-        return f"{indent}{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}"
+    def depth(item: Any) -> int:
+        if isinstance(item, dict) and item:
+            return 1 + max(depth(inner) for inner in item.values())
+        return 0
 
-    return "{\n" + ",\n".join(line(k, v, "  ") for k, v in report.items()) + "\n}"
+    if not isinstance(value, dict) or depth(value) < 3:
+        return json.dumps(value, ensure_ascii=False)
+    inner = indent + "  "
+    lines = [f"{inner}{json.dumps(key)}: {as_json(item, inner)}" for key, item in value.items()]
+    return "{\n" + ",\n".join(lines) + "\n" + indent + "}"
 
 
 if __name__ == "__main__":
