@@ -224,7 +224,8 @@ def measure(
 
     # Fresh interpreters: a forked child would share this process's database connection.
     context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(workers)
+    # A worker that dies before it gets there must not leave the others waiting for ever.
+    barrier = context.Barrier(workers, timeout=600)
     results = context.Queue()
     processes = [
         context.Process(
