@@ -17,6 +17,7 @@ import argparse
 import copy
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -68,13 +69,20 @@ def parse_args() -> argparse.Namespace:
 
 
 class Timer:
-    def __init__(self) -> None:
+    """Milliseconds of each call; with `cpu` (a clock of CPU seconds), its CPU time too."""
+
+    def __init__(self, cpu: Callable[[], float] | None = None) -> None:
         self.samples: list[float] = []
+        self.cpu = cpu
+        self.cpu_samples: list[float] = []
 
     def run(self, function: Callable[[], Any]) -> Any:
+        cpu = self.cpu() if self.cpu else 0.0
         start = time.perf_counter()
         result = function()
         self.samples.append((time.perf_counter() - start) * 1000)
+        if self.cpu:
+            self.cpu_samples.append((self.cpu() - cpu) * 1000)
         return result
 
     def summary(self) -> tuple[float, float, float]:
@@ -85,9 +93,52 @@ class Timer:
             ordered[int(len(ordered) * 0.95)],
         )
 
-    def by_step(self) -> dict[str, list[float]]:
+    def by_step(self, samples: list[float] | None = None) -> dict[str, list[float]]:
         """The samples of each step, the calls having been made case after case."""
-        return {step: self.samples[index :: len(STEPS)] for index, step in enumerate(STEPS)}
+        values = self.samples if samples is None else samples
+        return {step: values[index :: len(STEPS)] for index, step in enumerate(STEPS)}
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process on this machine, 0 if it is gone; counted by
+    the kernel in ticks (10 ms), so right only on average over many calls."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime and stime are fields 14 and 15; the split starts at field 3.
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's children: the live ones (the sandbox pool) and those
+    already waited for."""
+    pid = os.getpid()
+    live: set[int] = set()
+    for thread in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{thread}/children") as children:
+            live.update(int(child) for child in children.read().split())
+    waited = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return sum(process_cpu(child) for child in live) + waited.ru_utime + waited.ru_stime
+
+
+def backend_pid() -> int:
+    """The PostgreSQL process serving this process's connection (the database is local)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def doudi_cpu() -> Callable[[], float]:
+    """The CPU clock of Doudi's half: this process, its sandbox processes, its backend."""
+    backend = backend_pid()
+    return lambda: time.process_time() + children_cpu() + process_cpu(backend)
 
 
 # ------------------------------------------------------------------------------ Doudi
@@ -231,9 +282,13 @@ def _application(village: Any, number: str) -> Any:
 
 
 def doudi_cases(
-    world: DoudiWorld, cases: int, prefix: str, record_paths: bool = False
+    world: DoudiWorld,
+    cases: int,
+    prefix: str,
+    record_paths: bool = False,
+    cpu: Callable[[], float] | None = None,
 ) -> tuple[Timer, list[CaseRun]]:
-    timer = Timer()
+    timer = Timer(cpu)
     runs = [
         doudi_case(world, f"{prefix}{index}", timer, record_path=record_paths)
         for index in range(cases)
@@ -263,7 +318,9 @@ def _state_bytes(model: Any, pk: int) -> int:
 
 
 def bare_run(
-    start_data: list[dict[str, Any]], record_paths: bool = False
+    start_data: list[dict[str, Any]],
+    record_paths: bool = False,
+    cpu: Callable[[], float] | None = None,
 ) -> tuple[Timer, list[int], list[Path_]]:
     """The same cases in bare SpiffWorkflow: case i starts with the data Doudi's case i was
     started with. Returns the timer, the full JSON bytes in the notice and, if asked, each
@@ -304,7 +361,7 @@ def bare_run(
     # The vetted helpers the stubs above do not cover (dibao_supplements…), as Doudi runs them.
     engine = PythonScriptEngine(environment=TaskDataEnvironment(registry.helpers() | helpers))
 
-    timer = Timer()
+    timer = Timer(cpu)
     full_bytes: list[int] = []
     paths: list[Path_] = []
     for given in start_data:
@@ -400,6 +457,10 @@ def run(cases: int, repeat: int) -> dict[str, Any]:
         step: {"doudi": [], "bare": []} for step in STEPS
     }
     totals: dict[str, list[float]] = {"doudi": [], "bare": []}
+    cpu_per_step: dict[str, dict[str, list[float]]] = {
+        step: {"doudi": [], "bare": []} for step in STEPS
+    }
+    cpu_totals: dict[str, list[float]] = {"doudi": [], "bare": []}
     notice_bytes: list[int] = []
     final_bytes: list[int] = []
     bare_bytes: list[int] = []
@@ -408,8 +469,13 @@ def run(cases: int, repeat: int) -> dict[str, Any]:
     load = [os.getloadavg()[0]]
     for rep in range(repeat):
         first = rep == 0
-        doudi, runs = doudi_cases(world, cases, f"B{rep}-", record_paths=first)
-        bare, json_bytes, bare_paths = bare_run([r.start_data for r in runs], record_paths=first)
+        backend = backend_pid()
+        doudi, runs = doudi_cases(world, cases, f"B{rep}-", first, doudi_cpu())
+        # Otherwise the backend's CPU time was not all counted.
+        assert backend_pid() == backend, "the connection was opened again"
+        bare, json_bytes, bare_paths = bare_run(
+            [r.start_data for r in runs], first, time.process_time
+        )
         if first:
             doudi_paths = [r.path for r in runs]
             same_path = doudi_paths == bare_paths
@@ -423,7 +489,10 @@ def run(cases: int, repeat: int) -> dict[str, Any]:
             assert len(timer.samples) == cases * len(STEPS)
             for step, samples in timer.by_step().items():
                 per_step[step][half].append(statistics.median(samples))
+            for step, samples in timer.by_step(timer.cpu_samples).items():
+                cpu_per_step[step][half].append(statistics.mean(samples))
             totals[half].append(statistics.mean(timer.samples))
+            cpu_totals[half].append(statistics.mean(timer.cpu_samples))
         notice_bytes += [r.notice_bytes for r in runs]
         final_bytes += [r.final_bytes for r in runs]
         bare_bytes += json_bytes
@@ -457,6 +526,22 @@ def run(cases: int, repeat: int) -> dict[str, Any]:
             "bare": _min_median(totals["bare"]),
             "ratio": ratio(totals["doudi"], totals["bare"]),
         },
+        # CPU milliseconds (Doudi: its process, sandbox processes and PostgreSQL backend; bare:
+        # its process), each repetition's mean over its cases: a busy machine slows the
+        # clock on the wall more than this.
+        "cpu_ms_per_step": {
+            step: {
+                "doudi": _min_median(halves["doudi"]),
+                "bare": _min_median(halves["bare"]),
+                "ratio": ratio(halves["doudi"], halves["bare"]),
+            }
+            for step, halves in cpu_per_step.items()
+        },
+        "cpu_ms_per_step_all": {
+            "doudi": _min_median(cpu_totals["doudi"]),
+            "bare": _min_median(cpu_totals["bare"]),
+            "ratio": ratio(cpu_totals["doudi"], cpu_totals["bare"]),
+        },
         "stored_state_bytes_in_notice": int(statistics.mean(notice_bytes)),
         "stored_state_bytes_completed": int(statistics.mean(final_bytes)),
         "bare_full_json_bytes_in_notice_with_spec": int(statistics.mean(bare_bytes)),
@@ -464,14 +549,17 @@ def run(cases: int, repeat: int) -> dict[str, Any]:
     }
 
 
-def table(report: dict[str, Any]) -> str:
-    lines = [
-        f"{'ms per step (min / median)':28} {'Doudi':>15} {'bare':>15} {'ratio':>13}",
+def table(report: dict[str, Any], kind: str = "ms") -> str:
+    """`kind` "ms": the clock on the wall; "cpu_ms": CPU time."""
+    title = {"ms": "ms per step", "cpu_ms": "CPU ms per step"}[kind] + " (min / median)"
+    lines = [f"{title:32} {'Doudi':>15} {'bare':>15} {'ratio':>15}"]
+    rows = [
+        *report[f"{kind}_per_step"].items(),
+        ("all steps (mean)", report[f"{kind}_per_step_all"]),
     ]
-    rows = [*report["ms_per_step"].items(), ("all steps (mean)", report["ms_per_step_all"])]
     for step, row in rows:
         cells = [f"{row[key]['min']:7.2f} /{row[key]['median']:7.2f}" for key in row]
-        lines.append(f"{step:28} {cells[0]:>15} {cells[1]:>15} {cells[2]:>13}")
+        lines.append(f"{step:32} {cells[0]:>15} {cells[1]:>15} {cells[2]:>15}")
     return "\n".join(lines)
 
 
@@ -480,6 +568,7 @@ def main() -> None:
     fresh_django(args.database_url)
     report = run(args.cases, args.repeat)
     print(table(report))
+    print(table(report, "cpu_ms"))
     print(as_json(report))
 
 

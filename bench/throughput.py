@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import resource
 import statistics
 import sys
 import time
@@ -36,8 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import lifecycle  # noqa: E402
 from bench.fresh_db import fresh_django  # noqa: E402
-
-TICKS = os.sysconf("SC_CLK_TCK")
+from bench.lifecycle import backend_pid, children_cpu, process_cpu  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -59,29 +57,6 @@ def parse_args() -> argparse.Namespace:
     if args.seconds is None and args.lifecycles is None:
         args.seconds = 20.0
     return args
-
-
-def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of a process on this machine, 0 if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    # utime and stime are fields 14 and 15; the split starts at field 3.
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def children_cpu() -> float:
-    """CPU seconds of this process's children: the live ones (the sandbox pool) and those
-    already waited for."""
-    pid = os.getpid()
-    live: set[int] = set()
-    for thread in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{thread}/children") as children:
-            live.update(int(child) for child in children.read().split())
-    waited = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return sum(process_cpu(child) for child in live) + waited.ru_utime + waited.ru_stime
 
 
 class CountingTimer(lifecycle.Timer):
@@ -155,11 +130,6 @@ def _work(
     world = lifecycle.doudi_world()
     for index in range(warmup):
         lifecycle.doudi_case(world, f"{label}-w{index}", lifecycle.Timer())
-
-    def backend_pid() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_backend_pid()")
-            return int(cursor.fetchone()[0])
 
     backend = backend_pid()
     timer = CountingTimer()

@@ -17,15 +17,23 @@ def test_it_runs_both_halves_the_same_way_through_the_notice() -> None:
     assert report["same_path"] is True
     assert {"public_notice", "county_confirm", "end_approved"} <= set(report["elements_done"])
     assert report["steps"] == list(lifecycle.STEPS)
-    assert list(report["ms_per_step"]) == list(lifecycle.STEPS)
-    for row in [*report["ms_per_step"].values(), report["ms_per_step_all"]]:
+    for kind in ("ms", "cpu_ms"):
+        assert list(report[f"{kind}_per_step"]) == list(lifecycle.STEPS)
+    rows = [
+        *report["ms_per_step"].values(),
+        report["ms_per_step_all"],
+        *report["cpu_ms_per_step"].values(),
+        report["cpu_ms_per_step_all"],
+    ]
+    for row in rows:
         assert set(row) == {"doudi", "bare", "ratio"}
         for figures in row.values():
             assert figures["min"] > 0 and set(figures) == {"min", "median"}
     assert report["stored_state_bytes_in_notice"] > 0
     assert report["bare_full_json_bytes_in_notice_with_spec"] > 0
-    table = lifecycle.table(report).splitlines()
-    assert [line.split()[0] for line in table[1:-1]] == [s.split()[0] for s in lifecycle.STEPS]
+    for kind in ("ms", "cpu_ms"):
+        table = lifecycle.table(report, kind).splitlines()
+        assert [line.split()[0] for line in table[1:-1]] == [s.split()[0] for s in lifecycle.STEPS]
 
 
 def test_it_sees_a_bare_case_take_another_path() -> None:
