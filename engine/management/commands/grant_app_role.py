@@ -17,10 +17,32 @@ APPEND_ONLY = ("engine_auditevent", "engine_auditcheckpoint")
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
+def audit_partitions() -> list[str]:
+    """The audit events' partitions (engine migration 0010), none on a plain table."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+            " WHERE i.inhparent = 'engine_auditevent'::regclass ORDER BY 1"
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
 def grant_statements(role: str, schema: str) -> list[str]:
     quote = connection.ops.quote_name
     who, where = quote(role), quote(schema)
     append_only = ", ".join(quote(t) for t in APPEND_ONLY)
+    partitions = audit_partitions()
+    # The application reaches the partitions only through engine_auditevent, whose rights
+    # alone count then; it may create the coming months' partitions through the function
+    # that runs as the owner (engine/partitions.py).
+    by_partition = (
+        [
+            f"REVOKE ALL ON {', '.join(quote(p) for p in partitions)} FROM {who}",
+            f"GRANT EXECUTE ON FUNCTION doudi_audit_add_month(date) TO {who}",
+        ]
+        if partitions
+        else []
+    )
     return [
         f"GRANT USAGE ON SCHEMA {where} TO {who}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {where} TO {who}",
@@ -30,6 +52,7 @@ def grant_statements(role: str, schema: str) -> list[str]:
         f"REVOKE UPDATE, DELETE ON engine_auditchain FROM {who}",
         f"GRANT UPDATE (last_hash, length) ON engine_auditchain TO {who}",
         f"REVOKE INSERT, UPDATE, DELETE ON django_migrations FROM {who}",
+        *by_partition,
     ]
 
 
