@@ -45,7 +45,7 @@ GUARDS = (
     ("engine_auditchain", "doudi_head_forward"),
 )
 # What engine migration 0010 adds once the events are partitioned by month: on the parent,
-# and on every partition (the row triggers inherited, the TRUNCATE one its own).
+# and on every partition (the row triggers inherited, the statement one its own).
 PARTITIONED_GUARDS = (
     "doudi_append_only_row",
     "doudi_event_position",

@@ -26,10 +26,10 @@ two, the second waits for the first's head lock and finds the head already past 
 COMMITTED) or fails to serialise (REPEATABLE READ). `id` stays unique as the sequence's
 values are, and `event_id` as uuid4 values are; nothing looks events up by it.
 
-UPDATE, DELETE and TRUNCATE stay refused (0007): a statement trigger on the parent, a row
-trigger every partition inherits (also one created or attached later), and a TRUNCATE trigger
-on each partition (`doudi_audit_add_month`, the only way Doudi creates partitions; the
-verification names a partition without one). Flushing the parent, as the test suite's flush
+UPDATE, DELETE and TRUNCATE stay refused (0007), even of no rows: a statement trigger on the
+parent and the same on each partition (`doudi_audit_add_month`, the only way Doudi creates
+partitions; the verification names a partition without one), and a row trigger that every
+partition inherits, also one created or attached by hand. Flushing the parent, as the test suite's flush
 does with `doudi.allow_audit_truncate` set, empties the partitions too.
 
 `doudi_audit_add_month(date)` creates one month's partition; it runs as the tables' owner
@@ -141,7 +141,7 @@ BEGIN
     END IF;
     EXECUTE format('CREATE TABLE %I PARTITION OF engine_auditevent FOR VALUES FROM (%L) TO (%L)',
                    partition_name, low, high);
-    EXECUTE format('CREATE TRIGGER doudi_append_only BEFORE TRUNCATE ON %I '
+    EXECUTE format('CREATE TRIGGER doudi_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON %I '
                    'FOR EACH STATEMENT EXECUTE FUNCTION doudi_audit_refuse()', partition_name);
     RETURN true;
 END;
@@ -318,7 +318,7 @@ def partition(apps: Any, schema_editor: Any) -> None:
         cursor.execute(TRIGGERS)
         for name in partitions:
             cursor.execute(
-                f"CREATE TRIGGER doudi_append_only BEFORE TRUNCATE ON {name}"
+                f"CREATE TRIGGER doudi_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {name}"
                 " FOR EACH STATEMENT EXECUTE FUNCTION doudi_audit_refuse()"
             )
         cursor.execute("SELECT current_schema()")
