@@ -41,7 +41,9 @@ def test_it_fails_naming_the_month_whose_events_wait_in_default(in_2038, capsys)
     with transaction.atomic():
         audit.record("definition.deployed", actor=None, role="system")
     assert partitions.events_in_default() == [(datetime(2038, 6, 1).date(), 1)]
-    with pytest.raises(CommandError, match="1 audit event.* of 2038-06 are in engine_auditevent_d"):
+    with pytest.raises(
+        CommandError, match=r"1 audit event\(s\) of 2038-06 are in engine_auditevent_default"
+    ):
         call_command("ensure_audit_partitions", "--ahead", "1")
     assert capsys.readouterr().out == "created engine_auditevent_2038_07\n"
 

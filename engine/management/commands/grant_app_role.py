@@ -4,7 +4,10 @@ Run by the tables' owner after every `migrate` (docker-compose's migrate service
 application may read and write the domain tables, but only INSERT and SELECT on the audit
 events and checkpoint copies, and may move a chain head forward (UPDATE of two columns, which
 engine migration 0007's trigger holds to one step onto the event just appended). It cannot
-change the schema, drop or disable a trigger, or TRUNCATE anything. docs/operations.md.
+change the schema, drop or disable a trigger, or TRUNCATE anything. On the audit events'
+monthly partitions (engine migration 0010) it has no rights at all, as it reads and appends
+through their parent; it may create the coming months' through `doudi_audit_add_month`, which
+runs as the owner. docs/operations.md.
 """
 
 import re
