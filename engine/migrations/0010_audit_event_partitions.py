@@ -212,8 +212,10 @@ def _kept(cursor: Any, table: str) -> dict[str, Any]:
         "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = %s::regclass", [table]
     )
     owner = cursor.fetchone()[0]
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+    sequence_name = cursor.fetchone()[0]
     grants = {}
-    for relation in (table, f"{table}_id_seq"):
+    for relation in (table, sequence_name):
         cursor.execute(
             "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END,"
             " string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type)"
@@ -222,7 +224,7 @@ def _kept(cursor: Any, table: str) -> dict[str, Any]:
             [relation],
         )
         grants[relation] = cursor.fetchall()
-    cursor.execute(f"SELECT last_value, is_called FROM {table}_id_seq")  # noqa: S608
+    cursor.execute(f"SELECT last_value, is_called FROM {sequence_name}")  # noqa: S608
     sequence = cursor.fetchone()
     return {
         "indexes": indexes,
@@ -250,9 +252,12 @@ def _copy_and_swap(cursor: Any, kept: dict[str, Any]) -> None:
     cursor.execute(
         "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, %s)", [BUILD, last_value, is_called]
     )
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [BUILD])
+    sequence_name = cursor.fetchone()[0]
     cursor.execute(f"DROP TABLE {TABLE}")
     cursor.execute(f"ALTER TABLE {BUILD} RENAME TO {TABLE}")
-    cursor.execute(f"ALTER SEQUENCE {BUILD}_id_seq RENAME TO {TABLE}_id_seq")
+    # The name the old table's sequence had, which Django and grant_app_role know it by.
+    cursor.execute(f"ALTER SEQUENCE {sequence_name} RENAME TO {TABLE}_id_seq")
 
 
 def _restore(cursor: Any, kept: dict[str, Any], partitions: list[str]) -> None:
@@ -264,7 +269,8 @@ def _restore(cursor: Any, kept: dict[str, Any], partitions: list[str]) -> None:
         for relation in [TABLE, *partitions]:
             cursor.execute(f'ALTER TABLE {relation} OWNER TO "{kept["owner"]}"')
     for relation, grants in kept["grants"].items():
-        kind = "SEQUENCE " if relation.endswith("_seq") else ""
+        kind = "" if relation == TABLE else "SEQUENCE "
+        relation = relation if relation == TABLE else f"{TABLE}_id_seq"
         for grantee, privileges in grants:
             who = grantee if grantee == "PUBLIC" else f'"{grantee}"'
             cursor.execute(f"GRANT {privileges} ON {kind}{relation} TO {who}")
