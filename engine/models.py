@@ -218,6 +218,11 @@ class AuditEvent(models.Model):
 
     A stream is one case ("case:42") or the system ("system": deployments, grants), so
     unrelated cases never wait on each other's audit lock.
+
+    On PostgreSQL the table is partitioned by month of `at` (engine migration 0010), which
+    wants `at` in every unique index: the primary key is (id, at) there, `id` unique as its
+    sequence's values are, and triggers keep one event per (stream, seq) in place of the
+    constraint below. Django's state still describes the plain table SQLite has.
     """
 
     stream = models.CharField(max_length=40)

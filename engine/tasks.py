@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from engine import checkpoints, runtime
+from engine import checkpoints, partitions, runtime
 
 
 @shared_task(name="engine.tasks.fire_due_timers")
@@ -19,3 +19,11 @@ def write_audit_checkpoint() -> int | None:
     """Beat runs this every DOUDI_AUDIT_CHECKPOINT_MINUTES; the checkpoint's number, if any."""
     written = checkpoints.write_checkpoint()
     return written.checkpoint.number if written.checkpoint is not None else None
+
+
+@shared_task(name="engine.tasks.ensure_audit_partitions")
+def ensure_audit_partitions() -> list[str]:
+    """Beat runs this daily: the audit events' monthly partitions of the coming months (engine/
+    partitions.py); the names created. A month refused for events already in the DEFAULT
+    partition fails the task, for the operators' logs."""
+    return partitions.ensure_partitions()

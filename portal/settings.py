@@ -201,6 +201,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "engine.tasks.write_audit_checkpoint",
         "schedule": float(env_int("DOUDI_AUDIT_CHECKPOINT_MINUTES", 60, minimum=1) * 60),
     },
+    # The audit events' monthly partitions, created months ahead (engine/partitions.py).
+    "ensure-audit-partitions": {
+        "task": "engine.tasks.ensure_audit_partitions",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Outbound events: deliveries whose queued attempt was lost or whose worker died.
     "outbound-sweep": {
         "task": "outbound.tasks.sweep",
