@@ -9,6 +9,8 @@ checks what the diagram itself says: lanes, forms and separation of duties.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -16,6 +18,7 @@ from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from django.contrib.auth.models import User
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.dispatch import Signal
@@ -53,6 +56,7 @@ from engine.models import (
     Incident,
     IncidentKind,
     InstanceStatus,
+    PolicySnapshot,
     ProcessDefinition,
     ProcessInstance,
     Task,
@@ -310,8 +314,50 @@ def _spec_objects(definition_id: int) -> Specs:
     return restore_specs(_spec(definition_id))
 
 
+# The start data's policy (design.md: processes copy the policy in force the day they
+# start) is stored once per distinct set of values, and referred to by the state.
+POLICY = "policy"
+
+
+@functools.lru_cache(maxsize=64)
+def _policy_values(sha256: str) -> Any:
+    # Snapshots never change (their key is their content's hash), so they can be cached.
+    return PolicySnapshot.objects.values_list("values", flat=True).get(pk=sha256)
+
+
+def _shared(instance: ProcessInstance) -> dict[str, Any]:
+    """The values the instance's state refers to, for load_state and dump_state."""
+    if instance.policy_snapshot_id is None:
+        return {}
+    return {POLICY: _policy_values(instance.policy_snapshot_id)}
+
+
+def _snapshot(values: Any) -> tuple[str, Any]:
+    """Store a policy once; (its key, the values as stored, which the data then holds)."""
+    text = json.dumps(values, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
+    stored = json.loads(text)
+    sha256 = hashlib.sha256(text.encode()).hexdigest()
+    PolicySnapshot.objects.bulk_create(
+        [PolicySnapshot(sha256=sha256, values=stored, created_at=clock.now())],
+        ignore_conflicts=True,
+    )
+    return sha256, stored
+
+
+def _adopt_policy(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    """An instance saved before snapshots kept its policy whole in the state: snapshot it
+    at its next save, so that from then on it refers to it like any other."""
+    if instance.policy_snapshot_id is not None:
+        return
+    values = workflow.data.get(POLICY)
+    if isinstance(values, Mapping) and values:
+        instance.policy_snapshot_id, _stored = _snapshot(values)
+
+
 def _load(instance: ProcessInstance) -> BpmnWorkflow:
-    workflow = load_state(instance.state, _spec_objects(instance.definition_id))
+    workflow = load_state(
+        instance.state, _spec_objects(instance.definition_id), _shared(instance)
+    )
     workflow.script_engine = script_engine()
     return workflow
 
@@ -326,7 +372,11 @@ def start(
     data: Mapping[str, Any],
     role: str = "",
 ) -> ProcessInstance:
-    """Start the definition in scope for the case's region (nearest county version first)."""
+    """Start the definition in scope for the case's region (nearest county version first).
+
+    `data["policy"]` (a mapping: the policy in force) is stored once as a PolicySnapshot
+    shared by every instance started with the same values; the state refers to it.
+    """
     definition = definition_for(key, _region_lineage(region_id))
     spec, subprocess_specs = _spec_objects(definition.pk)
     missing = [name for name in start_data(spec) if name not in data]
@@ -335,6 +385,11 @@ def start(
             _("The process %(key)s expects start data it was not given: %(names)s.")
             % {"key": key, "names": ", ".join(missing)}
         )
+    snapshot: str | None = None
+    shared: dict[str, Any] = {}
+    if isinstance(data.get(POLICY), Mapping) and data[POLICY]:
+        snapshot, shared[POLICY] = _snapshot(data[POLICY])
+        data = {**data, POLICY: shared[POLICY]}
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
     workflow.data.update(data)
     for task in workflow.get_tasks(state=TaskState.READY):
@@ -345,12 +400,13 @@ def start(
         case_id=case_id,
         region_id=region_id,
         state={},
+        policy_snapshot_id=snapshot,
         created_at=now,
         updated_at=now,
         revision=0,
     )
     _advance(functools.partial(_engine_steps, workflow))
-    instance.state = dump_state(workflow)
+    instance.state = dump_state(workflow, shared)
     instance.revision = 1
     if workflow.completed:
         # Straight through to an end event: nothing is left to move it, so it is done now.
@@ -572,10 +628,12 @@ def _record_task_event(
 def _save(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
     """Store the advanced state and rewrite the projections; the caller holds the row lock."""
     now = clock.now()
-    instance.state = dump_state(workflow)
+    _adopt_policy(instance, workflow)
+    instance.state = dump_state(workflow, _shared(instance))
     instance.revision += 1
     instance.updated_at = now
     fields = ["state", "revision", "updated_at", "actors", "status", "completed_at", "projected"]
+    fields += ["policy_snapshot"]
     if workflow.completed and instance.status == InstanceStatus.RUNNING:
         instance.status = InstanceStatus.COMPLETED
         instance.completed_at = now
