@@ -355,9 +355,7 @@ def _adopt_policy(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
 
 
 def _load(instance: ProcessInstance) -> BpmnWorkflow:
-    workflow = load_state(
-        instance.state, _spec_objects(instance.definition_id), _shared(instance)
-    )
+    workflow = load_state(instance.state, _spec_objects(instance.definition_id), _shared(instance))
     workflow.script_engine = script_engine()
     return workflow
 

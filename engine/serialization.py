@@ -24,6 +24,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
@@ -47,6 +48,10 @@ def restore_specs(stored: dict[str, Any]) -> Specs:
 
 # Stands for a shared value in stored data: {"$shared": "<name>"}.
 REFERENCE = "$shared"
+# In a stage's document: its first task's data as changes against its call's data.
+START_DELTA = "start_delta"
+# In a workflow's document: its data as changes against its first task's data.
+DATA_DELTA = "data_delta"
 
 
 def dump_state(workflow: BpmnWorkflow, shared: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -58,6 +63,8 @@ def dump_state(workflow: BpmnWorkflow, shared: Mapping[str, Any] | None = None) 
     state: dict[str, Any] = SERIALIZER.to_dict(workflow)
     del state["spec"], state["subprocess_specs"]
     _drop_ended_stages(state, workflow)
+    _start_deltas(state, workflow)
+    _empty_deltas(state, workflow)
     if shared:
         _refer(state, shared)
     state[SERIALIZER.VERSION_KEY] = VERSION
@@ -87,9 +94,110 @@ def _drop_ended_stages(state: dict[str, Any], workflow: BpmnWorkflow) -> None:
         dropped |= inner
         grew = bool(inner)
     if dropped:
-        state["subprocesses"] = {
-            key: stage for key, stage in stages.items() if key not in dropped
-        }
+        state["subprocesses"] = {key: stage for key, stage in stages.items() if key not in dropped}
+
+
+def _delta(base: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "updates": DeepMerge.get_updated_keys(base, data),
+        "deletions": DeepMerge.get_deleted_keys(base, data),
+    }
+
+
+def _apply(base: Mapping[str, Any], delta: Mapping[str, Any]) -> dict[str, Any]:
+    data = {**base, **delta.get("updates", {})}
+    for key in delta.get("deletions", []):
+        data.pop(key, None)
+    return data
+
+
+def _start_deltas(state: dict[str, Any], workflow: BpmnWorkflow) -> None:
+    """A stage's first task holds a copy of its call's data, and a workflow's data is mostly
+    its first task's: store them as changes against the data they came from.
+
+    Kept under START_DELTA and DATA_DELTA in the workflow's document, with the first task's
+    data and the workflow's left empty; load_state rebuilds them before the library reads
+    them. A workflow's data is kept as it is when empty (a stage under way) or when the
+    changes would be no smaller."""
+    stages = {key: dict(stage) for key, stage in (state.get("subprocesses") or {}).items()}
+    state["subprocesses"] = stages
+    parts: list[tuple[dict[str, Any], Any]] = [(state, workflow)]
+    for key, stage in stages.items():
+        call = workflow.get_task_from_id(UUID(key))
+        root = stage["tasks"].get(stage["root"])
+        if call is None or root is None:
+            continue
+        stage[START_DELTA] = _delta(call.data, root["data"])
+        stage["tasks"] = {**stage["tasks"], stage["root"]: {**root, "data": {}}}
+        parts.append((stage, workflow.subprocesses[UUID(key)]))
+    for part, part_workflow in parts:
+        data = part.get("data") or {}
+        changes = _delta(part_workflow.task_tree.data, data)
+        if data and len(changes["updates"]) + len(changes["deletions"]) < len(data):
+            part[DATA_DELTA] = changes
+            part["data"] = {}
+
+
+def _empty_deltas(state: dict[str, Any], workflow: BpmnWorkflow) -> None:
+    """A task with no data of its own (one predicted, not reached) is stored as such, not as
+    the deletion of every name its parent holds."""
+    stages = state.get("subprocesses") or {}
+    parts = [(state, workflow)]
+    parts += [(stage, workflow.subprocesses[UUID(key)]) for key, stage in stages.items()]
+    for part, part_workflow in parts:
+        tasks = part["tasks"]
+        for task in part_workflow.tasks.values():
+            stored = tasks.get(str(task.id))
+            if task.parent is not None and not task.data and stored and stored.get("delta"):
+                tasks[str(task.id)] = {**stored, "data": {}, "delta": {}}
+
+
+def _task_data(tasks: Mapping[str, Any], task_id: str) -> dict[str, Any]:
+    """A stored task's data, as the library's TaskConverter.from_dict rebuilds it."""
+    chain = []
+    current: str | None = task_id
+    while current is not None:
+        chain.append(tasks[current])
+        current = tasks[current]["parent"]
+    data: dict[str, Any] = {}
+    for task in reversed(chain):
+        delta = task.get("delta")
+        if delta and task["parent"] is not None:
+            data = _apply(data, delta)
+        else:
+            data = dict(task.get("data") or {})
+    return data
+
+
+def _rebuild_starts(document: dict[str, Any]) -> None:
+    """Undo _start_deltas: callers before the stages they call."""
+    if DATA_DELTA in document:
+        first = _task_data(document["tasks"], document["root"])
+        document["data"] = copy.deepcopy(_apply(first, document.pop(DATA_DELTA)))
+    stages = document.get("subprocesses") or {}
+    pending = {key for key, stage in stages.items() if START_DELTA in stage}
+    while pending:
+        ready = []
+        for key in pending:
+            if key in document["tasks"]:
+                ready.append((key, document))
+                continue
+            holder = next((stage for stage in stages.values() if key in stage["tasks"]), None)
+            if holder is None:
+                raise KeyError(f"no task calls the stored stage {key}")
+            if not any(holder is stages[other] for other in pending):
+                ready.append((key, holder))
+        if not ready:
+            raise ValueError("the stored stages call each other in a circle")
+        for key, holder in ready:
+            stage = stages[key]
+            call = _task_data(holder["tasks"], key)
+            root = stage["tasks"][stage["root"]]
+            first = copy.deepcopy(_apply(call, stage.pop(START_DELTA)))
+            stage["tasks"] = {**stage["tasks"], stage["root"]: {**root, "data": first}}
+            if DATA_DELTA in stage:
+                stage["data"] = copy.deepcopy(_apply(first, stage.pop(DATA_DELTA)))
+            pending.discard(key)
 
 
 def _parts(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -187,6 +295,7 @@ def load_state(
         for key, sub in document.get("subprocesses", {}).items()
     }
     _resolve(document, shared or {})
+    _rebuild_starts(document)
     document["spec"], document["subprocess_specs"] = specs[0], dict(specs[1])
     SERIALIZER.migrate(document)
     workflow: BpmnWorkflow = SERIALIZER.from_dict(document)
