@@ -8,6 +8,7 @@ checks what the diagram itself says: lanes, forms and separation of duties.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -319,10 +320,23 @@ def _spec_objects(definition_id: int) -> Specs:
 POLICY = "policy"
 
 
-@functools.lru_cache(maxsize=64)
+# Snapshots never change (their key is their content's hash), so they are kept once read or
+# written: a page or step that loads an instance started in this process asks no query.
+_policies: dict[str, Any] = {}
+
+
 def _policy_values(sha256: str) -> Any:
-    # Snapshots never change (their key is their content's hash), so they can be cached.
-    return PolicySnapshot.objects.values_list("values", flat=True).get(pk=sha256)
+    if sha256 not in _policies:
+        _remember_policy(
+            sha256, PolicySnapshot.objects.values_list("values", flat=True).get(pk=sha256)
+        )
+    return _policies[sha256]
+
+
+def _remember_policy(sha256: str, values: Any) -> None:
+    if len(_policies) >= 256:  # policies are few; a bound all the same
+        _policies.clear()
+    _policies[sha256] = values
 
 
 def _shared(instance: ProcessInstance) -> dict[str, Any]:
@@ -341,6 +355,7 @@ def _snapshot(values: Any) -> tuple[str, Any]:
         [PolicySnapshot(sha256=sha256, values=stored, created_at=clock.now())],
         ignore_conflicts=True,
     )
+    _remember_policy(sha256, stored)
     return sha256, stored
 
 
@@ -387,7 +402,8 @@ def start(
     shared: dict[str, Any] = {}
     if isinstance(data.get(POLICY), Mapping) and data[POLICY]:
         snapshot, shared[POLICY] = _snapshot(data[POLICY])
-        data = {**data, POLICY: shared[POLICY]}
+        # A copy: scripts may change the data's, never the snapshot's.
+        data = {**data, POLICY: copy.deepcopy(shared[POLICY])}
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
     workflow.data.update(data)
     for task in workflow.get_tasks(state=TaskState.READY):
@@ -631,7 +647,7 @@ def _save(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
     instance.revision += 1
     instance.updated_at = now
     fields = ["state", "revision", "updated_at", "actors", "status", "completed_at", "projected"]
-    fields += ["policy_snapshot"]
+    fields.append("policy_snapshot")  # set by _adopt_policy on instances saved before it
     if workflow.completed and instance.status == InstanceStatus.RUNNING:
         instance.status = InstanceStatus.COMPLETED
         instance.completed_at = now
