@@ -11,7 +11,11 @@ first task (seven copies of 1.6 KB by the public notice). Values the caller stor
 elsewhere (`shared`, by name: the runtime's policy snapshot) are written as a reference
 wherever the data holds them unchanged, and put back on load. Called stages that have
 ended, whose data their call has taken back, are not written at all: nothing in the
-engine reads them again (the diagram marks come from the main process's own tasks).
+engine reads them again (the diagram marks come from the main process's own tasks; a
+migration sees the call, not the steps inside it). A stage's first data and each workflow's
+data are written as changes against the data they were copied from, and a step not reached
+yet as holding nothing. The library's document is rebuilt before it reads it, so states
+written whole (before this) load as they are. bench/state_size.py measures the result.
 """
 
 from __future__ import annotations
