@@ -8,7 +8,10 @@ checks what the diagram itself says: lanes, forms and separation of duties.
 
 from __future__ import annotations
 
+import copy
 import functools
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -16,6 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from django.contrib.auth.models import User
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.dispatch import Signal
@@ -53,6 +57,7 @@ from engine.models import (
     Incident,
     IncidentKind,
     InstanceStatus,
+    PolicySnapshot,
     ProcessDefinition,
     ProcessInstance,
     Task,
@@ -310,8 +315,62 @@ def _spec_objects(definition_id: int) -> Specs:
     return restore_specs(_spec(definition_id))
 
 
+# The start data's policy (design.md: processes copy the policy in force the day they
+# start) is stored once per distinct set of values, and referred to by the state.
+POLICY = "policy"
+
+
+# Snapshots never change (their key is their content's hash), so they are kept once read or
+# written: a page or step that loads an instance started in this process asks no query.
+_policies: dict[str, Any] = {}
+
+
+def _policy_values(sha256: str) -> Any:
+    if sha256 not in _policies:
+        _remember_policy(
+            sha256, PolicySnapshot.objects.values_list("values", flat=True).get(pk=sha256)
+        )
+    return _policies[sha256]
+
+
+def _remember_policy(sha256: str, values: Any) -> None:
+    if len(_policies) >= 256:  # policies are few; a bound all the same
+        _policies.clear()
+    _policies[sha256] = values
+
+
+def _shared(instance: ProcessInstance) -> dict[str, Any]:
+    """The values the instance's state refers to, for load_state and dump_state."""
+    if instance.policy_snapshot_id is None:
+        return {}
+    return {POLICY: _policy_values(instance.policy_snapshot_id)}
+
+
+def _snapshot(values: Any) -> tuple[str, Any]:
+    """Store a policy once; (its key, the values as stored, which the data then holds)."""
+    text = json.dumps(values, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
+    stored = json.loads(text)
+    sha256 = hashlib.sha256(text.encode()).hexdigest()
+    PolicySnapshot.objects.bulk_create(
+        [PolicySnapshot(sha256=sha256, values=stored, created_at=clock.now())],
+        ignore_conflicts=True,
+    )
+    _remember_policy(sha256, stored)
+    return sha256, stored
+
+
+def _adopt_policy(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    """An instance saved before snapshots kept its policy whole in the state: snapshot it
+    at its next save, so that from then on it refers to it like any other."""
+    if instance.policy_snapshot_id is not None:
+        return
+    values = workflow.data.get(POLICY)
+    if isinstance(values, Mapping) and values:
+        instance.policy_snapshot_id, _stored = _snapshot(values)
+
+
 def _load(instance: ProcessInstance) -> BpmnWorkflow:
-    workflow = load_state(instance.state, _spec_objects(instance.definition_id))
+    workflow = load_state(instance.state, _spec_objects(instance.definition_id), _shared(instance))
     workflow.script_engine = script_engine()
     return workflow
 
@@ -326,7 +385,11 @@ def start(
     data: Mapping[str, Any],
     role: str = "",
 ) -> ProcessInstance:
-    """Start the definition in scope for the case's region (nearest county version first)."""
+    """Start the definition in scope for the case's region (nearest county version first).
+
+    `data["policy"]` (a mapping: the policy in force) is stored once as a PolicySnapshot
+    shared by every instance started with the same values; the state refers to it.
+    """
     definition = definition_for(key, _region_lineage(region_id))
     spec, subprocess_specs = _spec_objects(definition.pk)
     missing = [name for name in start_data(spec) if name not in data]
@@ -335,6 +398,12 @@ def start(
             _("The process %(key)s expects start data it was not given: %(names)s.")
             % {"key": key, "names": ", ".join(missing)}
         )
+    snapshot: str | None = None
+    shared: dict[str, Any] = {}
+    if isinstance(data.get(POLICY), Mapping) and data[POLICY]:
+        snapshot, shared[POLICY] = _snapshot(data[POLICY])
+        # A copy: scripts may change the data's, never the snapshot's.
+        data = {**data, POLICY: copy.deepcopy(shared[POLICY])}
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
     workflow.data.update(data)
     for task in workflow.get_tasks(state=TaskState.READY):
@@ -345,12 +414,13 @@ def start(
         case_id=case_id,
         region_id=region_id,
         state={},
+        policy_snapshot_id=snapshot,
         created_at=now,
         updated_at=now,
         revision=0,
     )
     _advance(functools.partial(_engine_steps, workflow))
-    instance.state = dump_state(workflow)
+    instance.state = dump_state(workflow, shared)
     instance.revision = 1
     if workflow.completed:
         # Straight through to an end event: nothing is left to move it, so it is done now.
@@ -572,10 +642,12 @@ def _record_task_event(
 def _save(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
     """Store the advanced state and rewrite the projections; the caller holds the row lock."""
     now = clock.now()
-    instance.state = dump_state(workflow)
+    _adopt_policy(instance, workflow)
+    instance.state = dump_state(workflow, _shared(instance))
     instance.revision += 1
     instance.updated_at = now
     fields = ["state", "revision", "updated_at", "actors", "status", "completed_at", "projected"]
+    fields.append("policy_snapshot")  # set by _adopt_policy on instances saved before it
     if workflow.completed and instance.status == InstanceStatus.RUNNING:
         instance.status = InstanceStatus.COMPLETED
         instance.completed_at = now
