@@ -2,12 +2,19 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
+# Every package pyproject.toml installs (tests/test_repository.py checks the two agree).
 COPY portal portal
 COPY engine engine
 COPY assistance assistance
 COPY storage storage
 COPY studio studio
 COPY audit audit
+COPY public public
+COPY payments payments
+COPY onewindow onewindow
+COPY exchanges exchanges
+COPY outbound outbound
+COPY api api
 RUN pip install --no-cache-dir '.[prod]'
 COPY manage.py ./
 COPY workflows workflows
