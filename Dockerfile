@@ -23,4 +23,6 @@ ENV DOUDI_STATIC_ROOT=/app/static
 RUN useradd --system --uid 1000 doudi && mkdir -p /app/var && chown doudi /app/var
 USER doudi
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# With PROMETHEUS_MULTIPROC_DIR set (docker-compose.yml's web), the metrics of all workers
+# add up in one scrape (portal/metrics.py).
+CMD ["gunicorn", "-c", "python:portal.gunicorn_conf", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

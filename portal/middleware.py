@@ -52,12 +52,13 @@ class OperationsEndpointsMiddleware:
     sign-in must not see them. First in MIDDLEWARE."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        from portal import health
+        from portal import health, metrics
 
         self.get_response = get_response
         self.endpoints: dict[str, Callable[[HttpRequest], HttpResponse]] = {
             "/healthz": health.healthz,
             "/readyz": health.readyz,
+            "/metrics": metrics.metrics_view,
         }
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -6,12 +6,14 @@ evidence folder, Celery tasks in-process, no services.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
 from celery.schedules import crontab
 
 from portal.env import (
+    ConfigError,
     database_from_url,
     env_bool,
     env_choice,
@@ -64,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz, /readyz and /metrics, answered before the HTTPS redirect and sign-in.
     "portal.middleware.OperationsEndpointsMiddleware",
+    # Request time by view for /metrics: outermost of the rest, so it counts them all.
+    "portal.metrics.request_timer",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -299,3 +303,14 @@ OUTBOUND_MAX_ATTEMPTS = env_int("DOUDI_OUTBOUND_MAX_ATTEMPTS", 10, minimum=1)
 OUTBOUND_BACKOFF_SECONDS = env_float("DOUDI_OUTBOUND_BACKOFF_SECONDS", 30.0, minimum=0)
 # SSRF: endpoints on loopback or private networks are refused unless this is on.
 OUTBOUND_ALLOW_PRIVATE = env_bool("DOUDI_OUTBOUND_ALLOW_PRIVATE", False)
+
+# /metrics (portal/metrics.py) answers requests from these networks, or bearing the token.
+# Never the proxy's network: through the proxy every request comes from its address.
+METRICS_TOKEN = env_str("DOUDI_METRICS_TOKEN", "")
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(network, strict=False)
+        for network in env_list("DOUDI_METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+    ]
+except ValueError as exc:
+    raise ConfigError(f"DOUDI_METRICS_ALLOWED_NETWORKS: {exc}") from exc

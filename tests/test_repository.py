@@ -112,7 +112,8 @@ def test_it_copies_every_installed_package_into_the_image():
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     packages = {
-        pattern.rstrip("*") for pattern in project["tool"]["setuptools"]["packages"]["find"]["include"]
+        pattern.rstrip("*")
+        for pattern in project["tool"]["setuptools"]["packages"]["find"]["include"]
     }
     dockerfile = (ROOT / "Dockerfile").read_text()
     copied = set(re.findall(r"^COPY (\w+) \1$", dockerfile, re.M))
