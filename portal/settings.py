@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz, /readyz and /metrics, answered before the HTTPS redirect and sign-in.
     "portal.middleware.OperationsEndpointsMiddleware",
+    # The request id of every log line and the X-Request-ID answer (portal/logs.py).
+    "portal.logs.RequestIdMiddleware",
     # Request time by view for /metrics: outermost of the rest, so it counts them all.
     "portal.metrics.request_timer",
     "django.middleware.security.SecurityMiddleware",
@@ -276,16 +278,32 @@ WORKFLOWS_DIR = Path(env_str("DOUDI_WORKFLOWS_DIR", str(BASE_DIR / "workflows"))
 SANDBOX_CPU_SECONDS = env_float("DOUDI_SANDBOX_CPU_SECONDS", 0.5, minimum=0.01)
 SANDBOX_MEMORY_MB = env_int("DOUDI_SANDBOX_MEMORY_MB", 256, minimum=32)
 
+# "text" for people (the demo), "json" for a log collector: one object per line with the
+# request or Celery task id (portal/logs.py).
+LOG_FORMAT = env_choice("DOUDI_LOG_FORMAT", "text", {"text", "json"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "portal.logs.ContextFilter"}},
+    "formatters": {
+        "text": {"()": "portal.logs.TextFormatter"},
+        "json": {"()": "portal.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("DOUDI_LOG_LEVEL", "INFO")},
     # SpiffWorkflow logs every task state change at INFO.
     "loggers": {
         "spiff": {"level": "WARNING"},
         "spiff.metrics": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # One line per request: for the collector; the demo's runserver prints its own.
+        "doudi.access": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
     },
 }
 
