@@ -9,7 +9,7 @@ DEV_STAMP  := $(VENV)/.installed-dev-$(HASH)
 ADDR   ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format typecheck pytest messages bench bench-throughput bench-queue bench-reports bench-roster vendor clean
+.PHONY: help install demo test lint format typecheck pytest messages bench bench-throughput bench-queue bench-reports bench-roster bench-load bench-timers vendor clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ bench-reports: install ## Benchmark (PostgreSQL): the abuse reports on 1M cases 
 
 bench-roster: install ## Benchmark (PostgreSQL): building a county's payment roster for 1M active cases (CASES=n)
 	$(BIN)/python bench/roster.py --cases $(or $(CASES),1000000)
+
+bench-load: install ## Load test (PostgreSQL, gunicorn): 50 people of mixed roles, p95 per page kind (USERS=n)
+	$(BIN)/python bench/load.py --users $(or $(USERS),50)
 
 # npm packages, pinned by package-lock.json; the copies under portal/, studio/ and
 # audit/static/vendor/ (Apache ECharts draws the auditors' charts), and the studio's bundles

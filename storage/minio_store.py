@@ -481,3 +481,28 @@ def _optional(feature: str, bucket: str) -> Iterator[None]:
         yield
     except (S3Error, ServerError, InvalidResponseError) as exc:
         logger.warning("bucket %s: %s not available on this server: %r", bucket, feature, exc)
+
+
+def check_bucket(*, timeout: float) -> None:
+    """Raise StoreUnavailable unless the configured bucket exists, within `timeout` and without
+    retries (readiness probes)."""
+    http = urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=timeout, read=timeout),
+        cert_reqs="CERT_REQUIRED",
+        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        retries=False,
+    )
+    client = Minio(
+        settings.MINIO_ENDPOINT,
+        access_key=settings.MINIO_ACCESS_KEY,
+        secret_key=settings.MINIO_SECRET_KEY,
+        secure=settings.MINIO_SECURE,
+        http_client=http,
+    )
+    try:
+        with _unavailable_on_failure():
+            exists = client.bucket_exists(settings.MINIO_BUCKET)
+    finally:
+        http.clear()
+    if not exists:
+        raise StoreUnavailable()
