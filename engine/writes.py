@@ -1,0 +1,108 @@
+"""The writes of one runtime step, sent to PostgreSQL as one statement.
+
+A step changes a handful of rows (the audit event and its chain head, the instance, the
+projection rows it gained and lost); each a statement of its own costs a round trip. Here
+they are collected and, on PostgreSQL, sent together as data-modifying WITH clauses. SQLite
+(the embedded demo) runs them one after the other, as it has no such clauses.
+
+Clauses of one statement see the same snapshot and run in no set order, unless one reads
+another: a clause that needs another's row (an audit chain head moved onto the event just
+inserted: engine migration 0007 checks that the event is there) names it in `after`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import AutoField, Model, QuerySet
+from django.db.models.sql import DeleteQuery, InsertQuery, UpdateQuery
+
+
+class WriteFailed(RuntimeError):
+    """A write that must change an exact number of rows changed another number."""
+
+
+class Writes:
+    def __init__(self, using: str = DEFAULT_DB_ALIAS) -> None:
+        self.using = using
+        # (sql, params, rows it must change or None, index of a clause it must follow)
+        self._statements: list[tuple[str, list[Any], int | None, int | None]] = []
+        # Audit chains whose head the queued statements move (engine.audit.append).
+        self.moved_heads: set[str] = set()
+
+    def __len__(self) -> int:
+        return len(self._statements)
+
+    def insert(self, objs: Sequence[Model]) -> int | None:
+        """Queue an INSERT of `objs` (one model; their primary keys are left unset unless
+        given); returns the clause's index."""
+        if not objs:
+            return None
+        model = type(objs[0])
+        with_pk = objs[0].pk is not None
+        fields = [
+            field
+            for field in model._meta.local_concrete_fields
+            if with_pk or not isinstance(field, AutoField)
+        ]
+        query = InsertQuery(model)
+        query.insert_values(fields, objs, raw=False)
+        compiler = query.get_compiler(using=self.using)
+        ((sql, params),) = compiler.as_sql()
+        return self.raw(sql, list(params))
+
+    def update(self, queryset: QuerySet[Any], values: dict[str, Any], rows: int | None = None) -> int:
+        query = queryset.query.chain(UpdateQuery)
+        query.add_update_values(values)
+        compiler = query.get_compiler(using=self.using)
+        compiler.pre_sql_setup()
+        sql, params = compiler.as_sql()
+        return self.raw(sql, list(params), rows=rows)
+
+    def delete(self, queryset: QuerySet[Any]) -> int:
+        """Queue a DELETE of the rows matched, without the ORM's cascade (for rows nothing
+        references)."""
+        query = queryset.query.clone()
+        query.__class__ = DeleteQuery
+        sql, params = query.get_compiler(using=self.using).as_sql()
+        return self.raw(sql, list(params))
+
+    def raw(
+        self, sql: str, params: list[Any], *, rows: int | None = None, after: int | None = None
+    ) -> int:
+        """`after`: the index of a clause to run first; `sql` must then end in its WHERE."""
+        self._statements.append((sql, params, rows, after))
+        return len(self._statements) - 1
+
+    def flush(self) -> None:
+        statements, self._statements = self._statements, []
+        self.moved_heads = set()
+        if not statements:
+            return
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            if connection.vendor != "postgresql" or len(statements) == 1:
+                for sql, params, rows, _after in statements:
+                    cursor.execute(sql, params)
+                    _check(rows, cursor.rowcount, sql)
+                return
+            clauses, values, counts = [], [], []
+            for index, (sql, params, _rows, after) in enumerate(statements):
+                if after is not None:
+                    # Reading the earlier clause makes it run (to completion) first.
+                    sql += f" AND EXISTS (SELECT 1 FROM w{after})"
+                clauses.append(f"w{index} AS ({sql} RETURNING 1)")
+                counts.append(f"(SELECT count(*) FROM w{index})")
+                values.extend(params)
+            cursor.execute(f"WITH {', '.join(clauses)} SELECT {', '.join(counts)}", values)
+            changed = cursor.fetchone()
+        for (sql, _params, rows, _after), count in zip(statements, changed, strict=True):
+            _check(rows, count, sql)
+
+
+def _check(expected: int | None, changed: int, sql: str) -> None:
+    if expected is not None and changed != expected:
+        raise WriteFailed(f"{changed} rows changed instead of {expected}: {sql[:200]}")
+
