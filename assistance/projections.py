@@ -39,8 +39,13 @@ def on_instance_changed(
     task_titles: list[str],
     **kwargs: Any,
 ) -> None:
-    stage = ("、".join(task_titles) or str(data.get("stage", "")))[:100]
     if not completed:
+        previous = kwargs.get("previous_tasks")
+        if task_titles and previous is not None and sorted(previous) == sorted(
+            (instance.projected or {}).get("tasks") or []
+        ):
+            return  # the same tasks wait as before this change: the stage they name stands
+        stage = ("、".join(task_titles) or str(data.get("stage", "")))[:100]
         # The engine holds the instance lock, which already serialises changes to this case.
         Case.objects.filter(pk=instance.case_id).update(stage=stage)
         return

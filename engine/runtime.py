@@ -20,7 +20,7 @@ from uuid import UUID
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -517,7 +517,7 @@ def start(
     role: str = "",
 ) -> ProcessInstance:
     """Start the definition in scope for the case's region (nearest county version first)."""
-    definition = definition_for(key, _region_lineage(region_id))
+    definition = _definition_in_scope(key, region_id)
     spec, subprocess_specs = _spec_objects(definition.pk)
     missing = [name for name in start_data(spec) if name not in data]
     if missing:
@@ -548,8 +548,21 @@ def start(
         instance.completed_at = now
     projection = _projection(workflow)
     instance.projected = projection.ids()
-    instance.save(force_insert=True)
-    audit.record(
+    writes = Writes()
+    instance.pk, head = _new_instance_id_and_head(audit.stream_for(case_id))
+    if instance.pk is None:
+        instance.save(force_insert=True)
+    else:
+        writes.insert([instance])
+    if head is None:
+        # A case's chain begins in the transaction that creates the case, so no one races us.
+        head = AuditChain.objects.create(
+            stream=audit.stream_for(case_id), last_hash=audit.GENESIS, length=0
+        )
+    locked = _Locked(instance, head, {}, held=False)
+    _record(
+        locked,
+        writes,
         "instance.started",
         actor=actor,
         role=role,
@@ -562,15 +575,48 @@ def start(
             "elements": diagram_marks(workflow),
         },
     )
-    _project(instance, workflow, projection, NOTHING_PROJECTED)
+    _project(instance, workflow, projection, NOTHING_PROJECTED, writes)
+    _keep_workflow(instance, workflow)
     return instance
 
 
-def _region_lineage(region_id: int) -> list[int]:
-    """Ids from the root of the administrative tree down to the region."""
+def _new_instance_id_and_head(stream: str) -> tuple[int | None, AuditChain | None]:
+    """On PostgreSQL, the new instance's id (so its row goes with the step's other writes)
+    and the head of the case's chain, locked, in one statement; elsewhere no id, and the
+    head locked as `audit.record` locks it. No head: the chain has none yet."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return None, AuditChain.objects.select_for_update().filter(stream=stream).first()
+    table, chain = ProcessInstance._meta.db_table, AuditChain._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT nextval(pg_get_serial_sequence('\"{table}\"', 'id')), h.\"last_hash\", "  # noqa: S608
+            f'h."length" FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT c."last_hash", '
+            f'c."length" FROM "{chain}" c WHERE c."stream" = %s FOR UPDATE) AS h ON TRUE',
+            [stream],
+        )
+        instance_id, last_hash, length = cursor.fetchone()
+    if last_hash is None:
+        return instance_id, None
+    return instance_id, AuditChain(stream=stream, last_hash=last_hash, length=length)
+
+
+def _definition_in_scope(key: str, region_id: int) -> ProcessDefinition:
+    """`definition_for` the region's lineage, in one query: the region's own path names its
+    ancestors ("/1/5/23/"), so a definition is in scope when its region's path begins it."""
     regions = ProcessDefinition._meta.get_field("region").related_model._default_manager
-    path: str = regions.values_list("path", flat=True).get(pk=region_id)
-    return [int(part) for part in path.strip("/").split("/") if part]
+    target = Subquery(regions.filter(pk=region_id).values("path")[:1])
+    definition = (
+        ProcessDefinition.objects.filter(key=key)
+        .alias(target=target)
+        .filter(Q(region__isnull=True) | Q(target__startswith=F("region__path")))
+        .defer("sources", "spec")
+        .order_by(F("region__path").desc(nulls_last=True), "-version")
+        .first()
+    )
+    if definition is None:
+        raise NotFound(_("No process %(key)s has been deployed.") % {"key": key})
+    return definition
 
 
 def _locked_task(task_pk: int) -> _Locked:
@@ -1138,6 +1184,9 @@ def _project(
         # The waits projected before this change (None: not known), so a receiver keeping
         # records of waits can tell that nothing about them changed without a query.
         previous_waits=None if previous is None else list(previous.get("waits") or []),
+        # Likewise the tasks (ready user tasks) projected before: a receiver that keeps what
+        # the tasks say (the case's stage) can tell that none came or went.
+        previous_tasks=None if previous is None else previous.get("tasks"),
         # A callable: walking the task tree for end events costs, and only tests ask.
         reached_ends=lambda: _reached_ends(workflow),
     )
