@@ -41,8 +41,10 @@ def on_instance_changed(
 ) -> None:
     if not completed:
         previous = kwargs.get("previous_tasks")
-        if task_titles and previous is not None and sorted(previous) == sorted(
-            (instance.projected or {}).get("tasks") or []
+        if (
+            task_titles
+            and previous is not None
+            and sorted(previous) == sorted((instance.projected or {}).get("tasks") or [])
         ):
             return  # the same tasks wait as before this change: the stage they name stands
         stage = ("、".join(task_titles) or str(data.get("stage", "")))[:100]

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GENESIS",
-    "append",
     "CheckpointInfo",
+    "append",
     "event_hash",
     "latest_checkpoint",
     "next_event",

@@ -377,7 +377,7 @@ def _lock(
         f'INNER JOIN "{AuditChain._meta.db_table}" c ON c."stream" = {_CASE_STREAM_SQL}',
     ]
     held = (
-        f'EXISTS (SELECT 1 FROM "{Incident._meta.db_table}" n WHERE n."instance_id" = i."id" '
+        f'EXISTS (SELECT 1 FROM "{Incident._meta.db_table}" n WHERE n."instance_id" = i."id" '  # noqa: S608
         'AND n."resolved_at" IS NULL AND n."kind" = %s'
     )
     select_params.append(held_kind)
@@ -389,11 +389,11 @@ def _lock(
     columns.append(held + ")")
     if timers_due_by is not None:
         columns.append(
-            f'EXISTS (SELECT 1 FROM "{Timer._meta.db_table}" m WHERE m."instance_id" = i."id" '
+            f'EXISTS (SELECT 1 FROM "{Timer._meta.db_table}" m WHERE m."instance_id" = i."id" '  # noqa: S608
             'AND m."due_at" <= %s)'
         )
         select_params.append(timers_due_by)
-    sql = f"SELECT {', '.join(columns)} FROM {' '.join(tables)} WHERE {where}"
+    sql = f"SELECT {', '.join(columns)} FROM {' '.join(tables)} WHERE {where}"  # noqa: S608
     if order:
         sql += f" ORDER BY {order}"
     if limit is not None:
@@ -410,7 +410,9 @@ def _lock(
         instance = _from_row(connection, ProcessInstance, instance_fields, row[:width])
         state, last_hash, length = row[width : width + 3]
         stream = audit.stream_for(instance.case_id)
-        head = heads.setdefault(stream, AuditChain(stream=stream, last_hash=last_hash, length=length))
+        head = heads.setdefault(
+            stream, AuditChain(stream=stream, last_hash=last_hash, length=length)
+        )
         rest = row[width + 3 :]
         found = _Locked(instance, head, state, held=bool(rest[len(task_fields)]))
         if task:
@@ -680,7 +682,7 @@ def unclaim(task_pk: int, *, actor: User, assign_to: User | None = None) -> Task
 
 
 def _the_task(locked: _Locked) -> Task:
-    assert locked.task is not None  # noqa: S101 - _locked_task always reads one
+    assert locked.task is not None
     return locked.task
 
 
@@ -904,9 +906,7 @@ def fire_instance_timers(
 ) -> int:
     """Idempotent: a second call for the same due timers finds none left and does nothing."""
     moment = now or clock.now()
-    found = _lock(
-        'i."id" = %s', [instance_id], held_kind=IncidentKind.TIMER, timers_due_by=moment
-    )
+    found = _lock('i."id" = %s', [instance_id], held_kind=IncidentKind.TIMER, timers_due_by=moment)
     if found:
         locked = found[0]
     else:
@@ -920,9 +920,7 @@ def fire_instance_timers(
     workflow = _step_workflow(locked)
     # The timers due as the workflow holds them, which its Timer rows were written from.
     due = [
-        (name, due_at)
-        for name, due_at in _projection(workflow).timers.values()
-        if due_at <= moment
+        (name, due_at) for name, due_at in _projection(workflow).timers.values() if due_at <= moment
     ]
     if not due:
         return 0
@@ -1169,9 +1167,7 @@ def _project(
 
     Sends `writes` with the rows' changes, then tells the receivers, who may read them."""
     writes = writes if writes is not None else Writes()
-    titles = _project_tasks(
-        instance, projection, _known(Task, instance, previous, "tasks"), writes
-    )
+    titles = _project_tasks(instance, projection, _known(Task, instance, previous, "tasks"), writes)
     _project_timers(instance, projection, _known(Timer, instance, previous, "timers"), writes)
     _project_waits(instance, projection, _known(Wait, instance, previous, "waits"), writes)
     writes.flush()

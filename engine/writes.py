@@ -13,7 +13,7 @@ inserted: engine migration 0007 checks that the event is there) names it in `aft
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import AutoField, Model, QuerySet
@@ -48,13 +48,15 @@ class Writes:
             if with_pk or not isinstance(field, AutoField)
         ]
         query = InsertQuery(model)
-        query.insert_values(fields, objs, raw=False)
+        query.insert_values(fields, list(objs), raw=False)
         compiler = query.get_compiler(using=self.using)
         ((sql, params),) = compiler.as_sql()
         return self.raw(sql, list(params))
 
-    def update(self, queryset: QuerySet[Any], values: dict[str, Any], rows: int | None = None) -> int:
-        query = queryset.query.chain(UpdateQuery)
+    def update(
+        self, queryset: QuerySet[Any], values: dict[str, Any], rows: int | None = None
+    ) -> int:
+        query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))
         query.add_update_values(values)
         compiler = query.get_compiler(using=self.using)
         compiler.pre_sql_setup()
@@ -92,9 +94,9 @@ class Writes:
             for index, (sql, params, _rows, after) in enumerate(statements):
                 if after is not None:
                     # Reading the earlier clause makes it run (to completion) first.
-                    sql += f" AND EXISTS (SELECT 1 FROM w{after})"
+                    sql += f" AND EXISTS (SELECT 1 FROM w{after})"  # noqa: S608
                 clauses.append(f"w{index} AS ({sql} RETURNING 1)")
-                counts.append(f"(SELECT count(*) FROM w{index})")
+                counts.append(f"(SELECT count(*) FROM w{index})")  # noqa: S608
                 values.extend(params)
             cursor.execute(f"WITH {', '.join(clauses)} SELECT {', '.join(counts)}", values)
             changed = cursor.fetchone()
@@ -105,4 +107,3 @@ class Writes:
 def _check(expected: int | None, changed: int, sql: str) -> None:
     if expected is not None and changed != expected:
         raise WriteFailed(f"{changed} rows changed instead of {expected}: {sql[:200]}")
-

@@ -151,7 +151,7 @@ def _same(one: object, other: object) -> bool:
             return [normal(item) for item in value]
         return value
 
-    return normal(dump_state(one)) == normal(dump_state(other))  # type: ignore[arg-type]
+    return normal(dump_state(one)) == normal(dump_state(other))
 
 
 def test_it_keeps_the_workflow_it_saved_for_the_next_step(
@@ -182,7 +182,7 @@ def test_it_parses_the_state_when_the_kept_revision_is_not_the_stored_one(
     task = tiny.tasks.get()
     key = runtime._workflow_key(tiny)
     # Another process advanced the instance since this one kept it: never used (it would fail).
-    runtime._WORKFLOWS[key] = (tiny.definition_id, tiny.revision - 1, object())  # type: ignore[assignment]
+    runtime._WORKFLOWS[key] = (tiny.definition_id, tiny.revision - 1, object())
 
     runtime.complete(task.pk, actor=world["clerk"], data=ANSWER)
 
