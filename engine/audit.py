@@ -17,10 +17,10 @@ from django.db import transaction
 from engine.checkpoints import CheckpointInfo, latest_checkpoint, recent_checkpoints
 from engine.clock import clock
 from engine.models import AuditChain, AuditEvent
+from engine.writes import Writes
 
 if TYPE_CHECKING:
     from engine.verification import VerifyReport
-    from engine.writes import Writes
     from storage.base import EvidenceStore
 
 __all__ = [
@@ -95,8 +95,10 @@ def record(
         payload=payload,
         at=at,
     )
-    event.save(force_insert=True)
-    head.save(update_fields=["last_hash", "length"])
+    # The event and its head's move in one statement on PostgreSQL.
+    writes = Writes()
+    append(writes, head, event, set_pk=True)
+    writes.flush()
     return event
 
 
@@ -137,14 +139,14 @@ def next_event(
     return event
 
 
-def append(writes: Writes, head: AuditChain, event: AuditEvent) -> None:
+def append(writes: Writes, head: AuditChain, event: AuditEvent, *, set_pk: bool = False) -> None:
     """Queue the event made by `next_event(head, ...)` and its head's move onto it.
 
     The head moves by one event per statement (engine migration 0007; a statement cannot
     change a row twice), so writes already holding a move of this head are sent first."""
     if head.stream in writes.moved_heads:
         writes.flush()
-    inserted = writes.insert([event])
+    inserted = writes.insert([event], set_pks=set_pk)
     chain = AuditChain._meta.db_table
     writes.raw(
         f'UPDATE "{chain}" SET "last_hash" = %s, "length" = %s '  # noqa: S608

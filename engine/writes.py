@@ -29,15 +29,17 @@ class Writes:
         self.using = using
         # (sql, params, rows it must change or None, index of a clause it must follow)
         self._statements: list[tuple[str, list[Any], int | None, int | None]] = []
+        # Index of an INSERT -> the objects it inserts, to be given their primary keys.
+        self._keyed: dict[int, Sequence[Model]] = {}
         # Audit chains whose head the queued statements move (engine.audit.append).
         self.moved_heads: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._statements)
 
-    def insert(self, objs: Sequence[Model]) -> int | None:
-        """Queue an INSERT of `objs` (one model; their primary keys are left unset unless
-        given); returns the clause's index."""
+    def insert(self, objs: Sequence[Model], *, set_pks: bool = False) -> int | None:
+        """Queue an INSERT of `objs` (one model); returns the clause's index. Their primary
+        keys are left unset unless given, or `set_pks` (RETURNING them, in VALUES order)."""
         if not objs:
             return None
         model = type(objs[0])
@@ -51,7 +53,10 @@ class Writes:
         query.insert_values(fields, list(objs), raw=False)
         compiler = query.get_compiler(using=self.using)
         ((sql, params),) = compiler.as_sql()
-        return self.raw(sql, list(params))
+        index = self.raw(sql, list(params))
+        if set_pks and not with_pk:
+            self._keyed[index] = objs
+        return index
 
     def update(
         self, queryset: QuerySet[Any], values: dict[str, Any], rows: int | None = None
@@ -80,28 +85,58 @@ class Writes:
 
     def flush(self) -> None:
         statements, self._statements = self._statements, []
+        keyed, self._keyed = self._keyed, {}
         self.moved_heads = set()
         if not statements:
             return
         connection = connections[self.using]
         with connection.cursor() as cursor:
             if connection.vendor != "postgresql" or len(statements) == 1:
-                for sql, params, rows, _after in statements:
-                    cursor.execute(sql, params)
-                    _check(rows, cursor.rowcount, sql)
+                for index, (sql, params, rows, _after) in enumerate(statements):
+                    objs = keyed.get(index)
+                    if objs is None:
+                        cursor.execute(sql, params)
+                        _check(rows, cursor.rowcount, sql)
+                        continue
+                    cursor.execute(f"{sql} RETURNING {_pk_column(objs)}", params)
+                    _set_pks(objs, [pk for (pk,) in cursor.fetchall()], self.using)
                 return
-            clauses, values, counts = [], [], []
+            clauses, values, results = [], [], []
             for index, (sql, params, _rows, after) in enumerate(statements):
                 if after is not None:
                     # Reading the earlier clause makes it run (to completion) first.
                     sql += f" AND EXISTS (SELECT 1 FROM w{after})"  # noqa: S608
-                clauses.append(f"w{index} AS ({sql} RETURNING 1)")
-                counts.append(f"(SELECT count(*) FROM w{index})")  # noqa: S608
+                objs = keyed.get(index)
+                if objs is None:
+                    clauses.append(f"w{index} AS ({sql} RETURNING 1)")
+                    results.append(f"(SELECT count(*) FROM w{index})")  # noqa: S608
+                else:
+                    column = _pk_column(objs)
+                    clauses.append(f"w{index} AS ({sql} RETURNING {column})")
+                    results.append(f"(SELECT array_agg({column}) FROM w{index})")  # noqa: S608
                 values.extend(params)
-            cursor.execute(f"WITH {', '.join(clauses)} SELECT {', '.join(counts)}", values)
+            cursor.execute(f"WITH {', '.join(clauses)} SELECT {', '.join(results)}", values)
             changed = cursor.fetchone()
-        for (sql, _params, rows, _after), count in zip(statements, changed, strict=True):
-            _check(rows, count, sql)
+        for index, ((sql, _params, rows, _after), result) in enumerate(
+            zip(statements, changed, strict=True)
+        ):
+            if index in keyed:
+                _set_pks(keyed[index], list(result or []), self.using)
+            else:
+                _check(rows, result, sql)
+
+
+def _pk_column(objs: Sequence[Model]) -> str:
+    return f'"{objs[0]._meta.pk.column}"'
+
+
+def _set_pks(objs: Sequence[Model], pks: list[Any], using: str) -> None:
+    if len(pks) != len(objs):
+        raise WriteFailed(f"{len(pks)} rows inserted instead of {len(objs)}")
+    for obj, pk in zip(objs, pks, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = using
 
 
 def _check(expected: int | None, changed: int, sql: str) -> None:
