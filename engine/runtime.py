@@ -356,16 +356,18 @@ def _lock(
     held_kind: str,
     task: bool = False,
     order: str = "",
-    limit: int | None = None,
     timers_due_by: datetime | None = None,
+    skip_locked: bool = True,
 ) -> list[_Locked]:
     """Lock the instances matched (alias i; with `task`, the task t too) and the head of their
     case's audit chain, in one statement, and read what the step needs of them.
 
-    Under READ COMMITTED a row locked after a wait is read again as it is once committed,
-    a row only joined is not: so every row a step relies on (the task above all: completed
-    or claimed meanwhile) is locked here, the instance first like every writer of a case.
-    An instance whose chain has no head yet is not matched; the caller falls back.
+    With `skip_locked` (a step on one instance), rows another transaction holds are not
+    waited for but left out, and the caller falls back to locking as it did before: under
+    READ COMMITTED a statement that waited for a lock reads the rows it locked again, but
+    not what else it read (whether an incident holds the instance, opened by the very
+    transaction it waited for). Without a wait, all it read is as of one moment, just
+    before the locks. An instance whose chain has no head yet is not matched either.
     """
     connection = transaction.get_connection()
     instance_fields = _fields(ProcessInstance, skip="state")
@@ -396,10 +398,10 @@ def _lock(
     sql = f"SELECT {', '.join(columns)} FROM {' '.join(tables)} WHERE {where}"  # noqa: S608
     if order:
         sql += f" ORDER BY {order}"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE OF i, t, c" if task else " FOR UPDATE OF i, c"
+        if skip_locked:
+            sql += " SKIP LOCKED"
     with connection.cursor() as cursor:
         cursor.execute(sql, [*select_params, *params])
         rows = cursor.fetchall()
@@ -966,10 +968,21 @@ def send_message(
     (`retried_by`, to the instance it failed in) the case takes no other message, which the
     held one would otherwise be overtaken or overwritten by.
     """
-    where, params = 'i."case_id" = %s AND i."status" = %s', [case_id, InstanceStatus.RUNNING]
+    # The newest running instance as the statement starts; left out if another transaction
+    # holds it (or it stopped running meanwhile), never swapped for an older one.
+    table = ProcessInstance._meta.db_table
+    newest = (
+        f'i."id" = (SELECT max(n."id") FROM "{table}" n '  # noqa: S608
+        'WHERE n."case_id" = %s AND n."status" = %s'
+    )
+    params: list[Any] = [case_id, InstanceStatus.RUNNING]
     if instance_id is not None:
-        where, params = f'{where} AND i."id" = %s', [*params, instance_id]
-    found = _lock(where, params, held_kind=IncidentKind.MESSAGE, order='i."id" DESC', limit=1)
+        newest, params = f'{newest} AND n."id" = %s', [*params, instance_id]
+    found = _lock(
+        f'{newest}) AND i."status" = %s',
+        [*params, InstanceStatus.RUNNING],
+        held_kind=IncidentKind.MESSAGE,
+    )
     if found:
         locked = found[0]
     else:
@@ -1044,7 +1057,8 @@ def set_variables(
     declared after the application, R7). Steps not yet reached read the new values; steps
     already done keep what they saw."""
     where, params = 'i."case_id" = %s AND i."status" = %s', [case_id, InstanceStatus.RUNNING]
-    steps = _lock(where, params, held_kind=IncidentKind.MESSAGE, order='i."id"')
+    # Every running instance, waiting for those held (no incident is looked at here).
+    steps = _lock(where, params, held_kind=IncidentKind.MESSAGE, order='i."id"', skip_locked=False)
     if not steps:
         steps = [
             _unlocked(instance)

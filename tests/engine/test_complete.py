@@ -90,8 +90,7 @@ def test_it_lets_exactly_one_of_two_simultaneous_completions_win(world, tiny_cas
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(outcomes)[1:] == ["ok"] and sorted(outcomes)[0].startswith("conflict: ")
-    # The loser's task is gone by the time it holds the case (both messages say so).
-    assert "办结" in sorted(outcomes)[0]
+    assert "已由他人办结" in sorted(outcomes)[0]
     instance.refresh_from_db()
     assert instance.revision == 2
     assert AuditEvent.objects.filter(instance=instance, action="task.completed").count() == 1
