@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from assistance.models import Case, CaseStatus, MonitoringEntry
-from engine import audit
+from engine import audit, runtime
 from engine.clock import clock
-from engine.models import InstanceStatus, ProcessDefinition, ProcessInstance
+from engine.models import InstanceStatus, ProcessInstance
 
 OUTCOME_STATUS = {
     "approved": CaseStatus.ACTIVE,
@@ -52,11 +52,7 @@ def on_instance_changed(
         Case.objects.filter(pk=instance.case_id).update(stage=stage)
         return
     case = Case.objects.get(pk=instance.case_id)
-    key = (
-        ProcessDefinition.objects.filter(pk=instance.definition_id)
-        .values_list("key", flat=True)
-        .get()
-    )
+    key = runtime.definition_key(instance.definition_id)
     handler = OUTCOME_HANDLERS.get(key, apply_application_outcome)
     fields = handler(case, data)
     # A handler may start the case's next process (a yearly check, say): its stage stands.

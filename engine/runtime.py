@@ -299,6 +299,13 @@ def _spec(definition_id: int) -> dict[str, Any]:
     return spec
 
 
+@functools.lru_cache(maxsize=256)
+def definition_key(definition_id: int) -> str:
+    """The key of a definition (immutable): receivers of `instance_changed` ask it per step."""
+    key: str = ProcessDefinition.objects.values_list("key", flat=True).get(pk=definition_id)
+    return key
+
+
 @functools.lru_cache(maxsize=64)
 def _sources(definition_id: int) -> dict[str, str]:
     sources: dict[str, str] = ProcessDefinition.objects.values_list("sources", flat=True).get(
