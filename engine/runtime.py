@@ -565,6 +565,7 @@ def start(
         instance.save(force_insert=True)
     else:
         writes.insert([instance])
+        instance._state.adding, instance._state.db = False, transaction.get_connection().alias
     if head is None:
         # A case's chain begins in the transaction that creates the case, so no one races us.
         head = AuditChain.objects.create(
@@ -641,7 +642,8 @@ def _locked_task(task_pk: int) -> _Locked:
 
 def _locked_instance_for_task(task_pk: int) -> tuple[ProcessInstance, Task]:
     """Lock the task's instance, then read the task as it is under the lock (the fallback
-    for an instance whose case chain has no head).
+    when `_lock` matched nothing: a row held by another transaction, the task gone, or a
+    case chain with no head).
 
     The task carries `held`: whether an open incident holds it (a failed completion).
     """
