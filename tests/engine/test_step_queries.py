@@ -189,3 +189,16 @@ def test_it_parses_the_state_when_the_kept_revision_is_not_the_stored_one(
     assert Timer.objects.filter(instance=tiny).count() == 1
     # Not kept again until the step's transaction commits (this test's never does).
     assert key not in runtime._WORKFLOWS
+
+
+def test_it_claims_a_task_in_four_queries(
+    world: World, tiny: ProcessInstance, django_assert_num_queries
+) -> None:
+    task = tiny.tasks.get()
+    # The savepoint; the task, instance and chain head locked; the claim with its event and
+    # the head moved on, in one statement; the savepoint released.
+    with django_assert_num_queries(4):
+        runtime.claim(task.pk, actor=world["clerk"])
+
+    task.refresh_from_db()
+    assert task.claimed_by == world["clerk"]
