@@ -9,7 +9,7 @@ DEV_STAMP  := $(VENV)/.installed-dev-$(HASH)
 ADDR   ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format typecheck pytest messages bench bench-queue bench-reports bench-roster bench-timers vendor clean
+.PHONY: help install demo test lint format typecheck pytest messages bench bench-throughput bench-queue bench-reports bench-roster bench-load bench-timers vendor clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,8 +53,11 @@ pytest: install ## pytest only, on every core (WORKERS=n to choose)
 messages: install ## Recompile the Chinese translations after editing the .po file
 	cd portal && ../$(BIN)/python ../manage.py compilemessages
 
-bench: install ## Benchmark (PostgreSQL): a dibao case through the runtime vs bare SpiffWorkflow
+bench: install ## Benchmark (PostgreSQL): a dibao case through the runtime vs bare SpiffWorkflow, step by step
 	$(BIN)/python bench/lifecycle.py
+
+bench-throughput: install ## Benchmark (PostgreSQL): whole dibao cases per second in 1 and 2 worker processes
+	$(BIN)/python bench/throughput.py --workers 1,2
 
 bench-queue: install ## Benchmark (PostgreSQL): queue page with 10k and 1M open tasks
 	$(BIN)/python bench/queue.py
@@ -64,6 +67,9 @@ bench-reports: install ## Benchmark (PostgreSQL): the abuse reports on 1M cases 
 
 bench-roster: install ## Benchmark (PostgreSQL): building a county's payment roster for 1M active cases (CASES=n)
 	$(BIN)/python bench/roster.py --cases $(or $(CASES),1000000)
+
+bench-load: install ## Load test (PostgreSQL, gunicorn): 50 people of mixed roles, p95 per page kind (USERS=n)
+	$(BIN)/python bench/load.py --users $(or $(USERS),50)
 
 bench-timers: install ## Benchmark (PostgreSQL, Redis): 100k due timers drained by 1, 2 and 4 Celery worker processes (TIMERS=n)
 	$(BIN)/python bench/timers.py --timers $(or $(TIMERS),100000)

@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from assistance.models import Case, CaseStatus, MonitoringEntry
-from engine import audit
+from engine import audit, runtime
 from engine.clock import clock
-from engine.models import InstanceStatus, ProcessDefinition, ProcessInstance
+from engine.models import InstanceStatus, ProcessInstance
 
 OUTCOME_STATUS = {
     "approved": CaseStatus.ACTIVE,
@@ -39,17 +39,20 @@ def on_instance_changed(
     task_titles: list[str],
     **kwargs: Any,
 ) -> None:
-    stage = ("、".join(task_titles) or str(data.get("stage", "")))[:100]
     if not completed:
+        previous = kwargs.get("previous_tasks")
+        if (
+            task_titles
+            and previous is not None
+            and sorted(previous) == sorted((instance.projected or {}).get("tasks") or [])
+        ):
+            return  # the same tasks wait as before this change: the stage they name stands
+        stage = ("、".join(task_titles) or str(data.get("stage", "")))[:100]
         # The engine holds the instance lock, which already serialises changes to this case.
         Case.objects.filter(pk=instance.case_id).update(stage=stage)
         return
     case = Case.objects.get(pk=instance.case_id)
-    key = (
-        ProcessDefinition.objects.filter(pk=instance.definition_id)
-        .values_list("key", flat=True)
-        .get()
-    )
+    key = runtime.definition_key(instance.definition_id)
     handler = OUTCOME_HANDLERS.get(key, apply_application_outcome)
     fields = handler(case, data)
     # A handler may start the case's next process (a yearly check, say): its stage stands.

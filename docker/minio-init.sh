@@ -3,9 +3,12 @@
 # with the root credentials, which only it and the minio service see:
 #   - the bucket, with object lock (and so versioning), so checkpoints can be kept under
 #     compliance-mode retention;
-#   - a rule expiring leftovers of interrupted uploads under incoming/ after a day;
-#   - the application's own access key, allowed to read and add objects, to remove only its
-#     temporary uploads, and never to delete evidence or checkpoints or change the bucket.
+#   - a rule expiring leftovers under incoming/, where earlier versions staged uploads (uploads
+#     now go straight to their content-addressed key; MinIO itself drops unfinished multipart
+#     uploads after a day);
+#   - the application's own access key, allowed to read and add objects and to abort its own
+#     unfinished multipart uploads of evidence, and never to delete anything or change the
+#     bucket.
 # Idempotent: it runs on every `docker compose up`.
 set -eu
 mc alias set doudi "http://minio:9000" "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD"
@@ -43,13 +46,8 @@ cat > /tmp/doudi-app.json <<JSON
     },
     {
       "Effect": "Allow",
-      "Action": [
-        "s3:DeleteObject",
-        "s3:DeleteObjectVersion",
-        "s3:AbortMultipartUpload",
-        "s3:ListMultipartUploadParts"
-      ],
-      "Resource": ["arn:aws:s3:::$MINIO_BUCKET/incoming/*"]
+      "Action": ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+      "Resource": ["arn:aws:s3:::$MINIO_BUCKET/sha256/*"]
     }
   ]
 }

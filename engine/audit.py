@@ -17,6 +17,7 @@ from django.db import transaction
 from engine.checkpoints import CheckpointInfo, latest_checkpoint, recent_checkpoints
 from engine.clock import clock
 from engine.models import AuditChain, AuditEvent
+from engine.writes import Writes
 
 if TYPE_CHECKING:
     from engine.verification import VerifyReport
@@ -25,8 +26,10 @@ if TYPE_CHECKING:
 __all__ = [
     "GENESIS",
     "CheckpointInfo",
+    "append",
     "event_hash",
     "latest_checkpoint",
+    "next_event",
     "recent_checkpoints",
     "record",
     "record_many",
@@ -81,6 +84,41 @@ def record(
     if head is None:
         # A case's chain begins in the transaction that creates the case, so no one races us.
         head = AuditChain.objects.create(stream=stream, last_hash=GENESIS, length=0)
+    event = next_event(
+        head,
+        action,
+        actor=actor,
+        role=role,
+        region_id=region_id,
+        case_id=case_id,
+        instance_id=instance_id,
+        payload=payload,
+        at=at,
+    )
+    # The event and its head's move in one statement on PostgreSQL.
+    writes = Writes()
+    append(writes, head, event, set_pk=True)
+    writes.flush()
+    return event
+
+
+def next_event(
+    head: AuditChain,
+    action: str,
+    *,
+    actor: User | None,
+    role: str = "",
+    region_id: int | None = None,
+    case_id: int | None = None,
+    instance_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """The event that follows `head` (locked by the caller), hashed; `head` is moved onto it
+    in memory only: the caller saves both, the event first."""
+    stream = stream_for(case_id)
+    if head.stream != stream:
+        raise ValueError(f"an event of {stream} cannot follow the head of {head.stream}")
     event = AuditEvent(
         stream=stream,
         seq=head.length + 1,
@@ -96,11 +134,28 @@ def record(
         prev_hash=head.last_hash,
     )
     event.hash = event_hash(event)
-    event.save(force_insert=True)
     head.last_hash = event.hash
     head.length = event.seq
-    head.save(update_fields=["last_hash", "length"])
     return event
+
+
+def append(writes: Writes, head: AuditChain, event: AuditEvent, *, set_pk: bool = False) -> None:
+    """Queue the event made by `next_event(head, ...)` and its head's move onto it.
+
+    The head moves by one event per statement (engine migration 0007; a statement cannot
+    change a row twice), so writes already holding a move of this head are sent first."""
+    if head.stream in writes.moved_heads:
+        writes.flush()
+    inserted = writes.insert([event], set_pks=set_pk)
+    chain = AuditChain._meta.db_table
+    writes.raw(
+        f'UPDATE "{chain}" SET "last_hash" = %s, "length" = %s '  # noqa: S608
+        f'WHERE "{chain}"."stream" = %s AND "{chain}"."length" = %s',
+        [event.hash, event.seq, event.stream, event.seq - 1],
+        rows=1,
+        after=inserted,
+    )
+    writes.moved_heads.add(head.stream)
 
 
 def record_many(entries: list[dict[str, Any]], *, at: datetime | None = None) -> list[AuditEvent]:

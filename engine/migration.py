@@ -443,7 +443,9 @@ def impact(
         definition_id = instance.definition_id
         if definition_id not in diffs:
             diffs[definition_id] = _spec_diffs(runtime._spec_objects(definition_id), target.specs)
-        workflow = load_state(instance.state, runtime._spec_objects(definition_id))
+        workflow = load_state(
+            instance.state, runtime._spec_objects(definition_id), runtime._shared(instance)
+        )
         checked = InstanceImpact(
             instance_id=instance.pk,
             case_id=instance.case_id,

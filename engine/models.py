@@ -62,6 +62,23 @@ class InstanceStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class PolicySnapshot(models.Model):
+    """The policy values an instance started with, stored once for every instance that
+    started with the same values (`sha256` of their canonical JSON; rows never change).
+
+    An instance's state keeps a reference wherever its data holds these values (the start
+    data, copied into every called stage and kept by each workflow); the runtime puts them
+    back when it loads the state, so scripts, gateways and pages read `policy` as before.
+    """
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    values = models.JSONField()
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.sha256[:12]
+
+
 class ProcessInstance(models.Model):
     definition = models.ForeignKey(
         ProcessDefinition, on_delete=models.PROTECT, related_name="instances"
@@ -83,6 +100,11 @@ class ProcessInstance(models.Model):
     # runtime asks the tables. Only the runtime writes projection rows; whoever else adds or
     # removes one must keep this in step.
     projected = models.JSONField(null=True, blank=True, default=None)
+    # The policy its data refers to (engine.serialization); null: none, or the values kept
+    # whole in the state (instances saved before snapshots, until their next step).
+    policy_snapshot = models.ForeignKey(
+        PolicySnapshot, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -222,6 +244,11 @@ class AuditEvent(models.Model):
 
     A stream is one case ("case:42") or the system ("system": deployments, grants), so
     unrelated cases never wait on each other's audit lock.
+
+    On PostgreSQL the table is partitioned by month of `at` (engine migration 0010), which
+    wants `at` in every unique index: the primary key is (id, at) there, `id` unique as its
+    sequence's values are, and triggers keep one event per (stream, seq) in place of the
+    constraint below. Django's state still describes the plain table SQLite has.
     """
 
     stream = models.CharField(max_length=40)

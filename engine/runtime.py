@@ -8,16 +8,22 @@ checks what the diagram itself says: lanes, forms and separation of duties.
 
 from __future__ import annotations
 
+import copy
 import functools
-from collections.abc import Callable, Mapping
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from django.contrib.auth.models import User
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -50,9 +56,11 @@ from engine.bundle import (
 from engine.clock import clock
 from engine.forms import validate_submission
 from engine.models import (
+    AuditChain,
     Incident,
     IncidentKind,
     InstanceStatus,
+    PolicySnapshot,
     ProcessDefinition,
     ProcessInstance,
     Task,
@@ -68,6 +76,7 @@ from engine.scripting import (
 )
 from engine.serialization import Specs, dump_state, load_state, restore_specs
 from engine.variables import start_data
+from engine.writes import Writes
 
 # Sent inside the transaction after every change, for the domain to update its records.
 instance_changed = Signal()
@@ -294,6 +303,13 @@ def _spec(definition_id: int) -> dict[str, Any]:
     return spec
 
 
+@functools.lru_cache(maxsize=256)
+def definition_key(definition_id: int) -> str:
+    """The key of a definition (immutable): receivers of `instance_changed` ask it per step."""
+    key: str = ProcessDefinition.objects.values_list("key", flat=True).get(pk=definition_id)
+    return key
+
+
 @functools.lru_cache(maxsize=64)
 def _sources(definition_id: int) -> dict[str, str]:
     sources: dict[str, str] = ProcessDefinition.objects.values_list("sources", flat=True).get(
@@ -310,10 +326,254 @@ def _spec_objects(definition_id: int) -> Specs:
     return restore_specs(_spec(definition_id))
 
 
+# The start data's policy (design.md: processes copy the policy in force the day they
+# start) is stored once per distinct set of values, and referred to by the state.
+POLICY = "policy"
+
+
+# Snapshots never change (their key is their content's hash), so they are kept once read or
+# written: a page or step that loads an instance started in this process asks no query.
+_policies: dict[str, Any] = {}
+
+
+def _policy_values(sha256: str) -> Any:
+    if sha256 not in _policies:
+        _remember_policy(
+            sha256, PolicySnapshot.objects.values_list("values", flat=True).get(pk=sha256)
+        )
+    return _policies[sha256]
+
+
+def _remember_policy(sha256: str, values: Any) -> None:
+    if len(_policies) >= 256:  # policies are few; a bound all the same
+        _policies.clear()
+    _policies[sha256] = values
+
+
+def _shared(instance: ProcessInstance) -> dict[str, Any]:
+    """The values the instance's state refers to, for load_state and dump_state."""
+    if instance.policy_snapshot_id is None:
+        return {}
+    return {POLICY: _policy_values(instance.policy_snapshot_id)}
+
+
+def _snapshot(values: Any) -> tuple[str, Any]:
+    """Store a policy once; (its key, the values as stored, which the data then holds)."""
+    text = json.dumps(values, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
+    stored = json.loads(text)
+    sha256 = hashlib.sha256(text.encode()).hexdigest()
+    PolicySnapshot.objects.bulk_create(
+        [PolicySnapshot(sha256=sha256, values=stored, created_at=clock.now())],
+        ignore_conflicts=True,
+    )
+    _remember_policy(sha256, stored)
+    return sha256, stored
+
+
+def _adopt_policy(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    """An instance saved before snapshots kept its policy whole in the state: snapshot it
+    at its next save, so that from then on it refers to it like any other."""
+    if instance.policy_snapshot_id is not None:
+        return
+    values = workflow.data.get(POLICY)
+    if isinstance(values, Mapping) and values:
+        instance.policy_snapshot_id, _stored = _snapshot(values)
+
+
 def _load(instance: ProcessInstance) -> BpmnWorkflow:
-    workflow = load_state(instance.state, _spec_objects(instance.definition_id))
+    workflow = load_state(instance.state, _spec_objects(instance.definition_id), _shared(instance))
     workflow.script_engine = script_engine()
     return workflow
+
+
+# ---------------------------------------------------------------- the rows a step locks
+
+
+@dataclass
+class _Locked:
+    """An instance locked for a step, with what the same statement read and locked with it.
+
+    `head`: the head of the case's audit chain, locked too (every step appends to it), so
+    the step's events are made without reading it again; None when the chain has no head
+    yet, or when someone else appended since (then `audit.record` locks it as usual).
+    `state`: the stored state as the database's text, parsed only when the workflow is not
+    kept in memory (`_step_workflow`). `held`: whether an open incident of the step's kind
+    holds the instance (for a task: that task), so a step that goes through looks for
+    incidents to resolve only when there are some.
+    """
+
+    instance: ProcessInstance
+    head: AuditChain | None
+    state: str | dict[str, Any]
+    held: bool
+    task: Task | None = None
+    timers_due: bool = True
+
+
+# The case chain's stream, as audit.stream_for() names it, built in SQL from the case id.
+_CASE_STREAM_SQL = "('case:' || i.\"case_id\")"
+
+
+def _lock(
+    where: str,
+    params: list[Any],
+    *,
+    held_kind: str,
+    task: bool = False,
+    order: str = "",
+    timers_due_by: datetime | None = None,
+    skip_locked: bool = True,
+) -> list[_Locked]:
+    """Lock the instances matched (alias i; with `task`, the task t too) and the head of their
+    case's audit chain, in one statement, and read what the step needs of them.
+
+    With `skip_locked` (a step on one instance), rows another transaction holds are not
+    waited for but left out, and the caller falls back to locking as it did before: under
+    READ COMMITTED a statement that waited for a lock reads the rows it locked again, but
+    not what else it read (whether an incident holds the instance, opened by the very
+    transaction it waited for). Without a wait, all it read is as of one moment, just
+    before the locks. An instance whose chain has no head yet is not matched either.
+    """
+    connection = transaction.get_connection()
+    instance_fields = _fields(ProcessInstance, skip="state")
+    columns = [f'i."{field.column}"' for field in instance_fields]
+    columns += ['i."state"', 'c."last_hash"', 'c."length"']
+    select_params: list[Any] = []
+    tables = [
+        f'"{ProcessInstance._meta.db_table}" i',
+        f'INNER JOIN "{AuditChain._meta.db_table}" c ON c."stream" = {_CASE_STREAM_SQL}',
+    ]
+    held = (
+        f'EXISTS (SELECT 1 FROM "{Incident._meta.db_table}" n WHERE n."instance_id" = i."id" '  # noqa: S608
+        'AND n."resolved_at" IS NULL AND n."kind" = %s'
+    )
+    select_params.append(held_kind)
+    task_fields = _fields(Task) if task else []
+    if task:
+        columns += [f't."{field.column}"' for field in task_fields]
+        tables.append(f'INNER JOIN "{Task._meta.db_table}" t ON t."instance_id" = i."id"')
+        held += ' AND n."task_id" = t."id"'
+    columns.append(held + ")")
+    if timers_due_by is not None:
+        columns.append(
+            f'EXISTS (SELECT 1 FROM "{Timer._meta.db_table}" m WHERE m."instance_id" = i."id" '  # noqa: S608
+            'AND m."due_at" <= %s)'
+        )
+        select_params.append(timers_due_by)
+    sql = f"SELECT {', '.join(columns)} FROM {' '.join(tables)} WHERE {where}"  # noqa: S608
+    if order:
+        sql += f" ORDER BY {order}"
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE OF i, t, c" if task else " FOR UPDATE OF i, c"
+        if skip_locked:
+            sql += " SKIP LOCKED"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*select_params, *params])
+        rows = cursor.fetchall()
+    heads: dict[str, AuditChain] = {}
+    locked = []
+    width = len(instance_fields)
+    for row in rows:
+        instance = _from_row(connection, ProcessInstance, instance_fields, row[:width])
+        state, last_hash, length = row[width : width + 3]
+        stream = audit.stream_for(instance.case_id)
+        head = heads.setdefault(
+            stream, AuditChain(stream=stream, last_hash=last_hash, length=length)
+        )
+        rest = row[width + 3 :]
+        found = _Locked(instance, head, state, held=bool(rest[len(task_fields)]))
+        if task:
+            found.task = _from_row(connection, Task, task_fields, rest[: len(task_fields)])
+        if timers_due_by is not None:
+            found.timers_due = bool(rest[-1])
+        locked.append(found)
+    return locked
+
+
+def _fields(model: type[Any], skip: str = "") -> list[Any]:
+    return [field for field in model._meta.concrete_fields if field.attname != skip]
+
+
+def _from_row(connection: Any, model: type[Any], fields: list[Any], values: Sequence[Any]) -> Any:
+    """A model instance from raw column values, converted as the ORM converts them."""
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        expression = field.get_col(model._meta.db_table)
+        for converter in [
+            *connection.ops.get_db_converters(expression),
+            *field.get_db_converters(connection),
+        ]:
+            value = converter(value, expression, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+
+
+def _unlocked(instance: ProcessInstance, held: bool = True, task: Task | None = None) -> _Locked:
+    """The fallback when `_lock` matched nothing: the instance locked by the ORM, its chain
+    left to `audit.record`."""
+    return _Locked(instance, None, instance.state, held=held, task=task)
+
+
+# Workflows as the last step of this process saved them, by database, instance and revision:
+# a step on the same instance finds it here instead of parsing the stored state again.
+# Kept once the step's transaction has committed (a rolled-back step's workflow was never
+# stored), and taken out while a step works on it (a step that fails leaves it changed).
+MAX_KEPT_WORKFLOWS = 256
+_WORKFLOWS: OrderedDict[tuple[str, int], tuple[int, int, BpmnWorkflow]] = OrderedDict()
+_WORKFLOWS_LOCK = threading.Lock()
+
+
+def _workflow_key(instance: ProcessInstance) -> tuple[str, int]:
+    connection = transaction.get_connection()
+    return (str(connection.settings_dict.get("NAME")), instance.pk)
+
+
+def _step_workflow(locked: _Locked) -> BpmnWorkflow:
+    """The locked instance's workflow, from memory when the stored revision is the one kept."""
+    instance = locked.instance
+    with _WORKFLOWS_LOCK:
+        kept = _WORKFLOWS.pop(_workflow_key(instance), None)
+    if kept is not None and kept[:2] == (instance.definition_id, instance.revision):
+        return kept[2]
+    state = locked.state
+    workflow = load_state(
+        json.loads(state) if isinstance(state, str | bytes) else state,
+        _spec_objects(instance.definition_id),
+        _shared(instance),
+    )
+    workflow.script_engine = script_engine()
+    return workflow
+
+
+def _keep_workflow(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    key = _workflow_key(instance)
+    entry = (instance.definition_id, instance.revision, workflow)
+
+    def keep() -> None:
+        with _WORKFLOWS_LOCK:
+            _WORKFLOWS[key] = entry
+            _WORKFLOWS.move_to_end(key)
+            while len(_WORKFLOWS) > MAX_KEPT_WORKFLOWS:
+                _WORKFLOWS.popitem(last=False)
+
+    transaction.on_commit(keep)
+
+
+def forget_workflows() -> None:
+    """Drop the workflows kept in memory (tests that commit, then reset the database)."""
+    with _WORKFLOWS_LOCK:
+        _WORKFLOWS.clear()
+
+
+def _record(locked: _Locked, writes: Writes, action: str, **fields: Any) -> None:
+    """Append a step's audit event: queued with its writes onto the chain head locked with
+    the instance, else through `audit.record`, which locks the chain itself."""
+    head = locked.head
+    if head is None or head.stream != audit.stream_for(fields.get("case_id")):
+        writes.flush()
+        audit.record(action, **fields)
+        return
+    audit.append(writes, head, audit.next_event(head, action, **fields))
 
 
 @transaction.atomic
@@ -326,8 +586,12 @@ def start(
     data: Mapping[str, Any],
     role: str = "",
 ) -> ProcessInstance:
-    """Start the definition in scope for the case's region (nearest county version first)."""
-    definition = definition_for(key, _region_lineage(region_id))
+    """Start the definition in scope for the case's region (nearest county version first).
+
+    `data["policy"]` (a mapping: the policy in force) is stored once as a PolicySnapshot
+    shared by every instance started with the same values; the state refers to it.
+    """
+    definition = _definition_in_scope(key, region_id)
     spec, subprocess_specs = _spec_objects(definition.pk)
     missing = [name for name in start_data(spec) if name not in data]
     if missing:
@@ -335,6 +599,12 @@ def start(
             _("The process %(key)s expects start data it was not given: %(names)s.")
             % {"key": key, "names": ", ".join(missing)}
         )
+    snapshot: str | None = None
+    shared: dict[str, Any] = {}
+    if isinstance(data.get(POLICY), Mapping) and data[POLICY]:
+        snapshot, shared[POLICY] = _snapshot(data[POLICY])
+        # A copy: scripts may change the data's, never the snapshot's.
+        data = {**data, POLICY: copy.deepcopy(shared[POLICY])}
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
     workflow.data.update(data)
     for task in workflow.get_tasks(state=TaskState.READY):
@@ -345,12 +615,13 @@ def start(
         case_id=case_id,
         region_id=region_id,
         state={},
+        policy_snapshot_id=snapshot,
         created_at=now,
         updated_at=now,
         revision=0,
     )
     _advance(functools.partial(_engine_steps, workflow))
-    instance.state = dump_state(workflow)
+    instance.state = dump_state(workflow, shared)
     instance.revision = 1
     if workflow.completed:
         # Straight through to an end event: nothing is left to move it, so it is done now.
@@ -358,8 +629,22 @@ def start(
         instance.completed_at = now
     projection = _projection(workflow)
     instance.projected = projection.ids()
-    instance.save(force_insert=True)
-    audit.record(
+    writes = Writes()
+    instance.pk, head = _new_instance_id_and_head(audit.stream_for(case_id))
+    if instance.pk is None:
+        instance.save(force_insert=True)
+    else:
+        writes.insert([instance])
+        instance._state.adding, instance._state.db = False, transaction.get_connection().alias
+    if head is None:
+        # A case's chain begins in the transaction that creates the case, so no one races us.
+        head = AuditChain.objects.create(
+            stream=audit.stream_for(case_id), last_hash=audit.GENESIS, length=0
+        )
+    locked = _Locked(instance, head, {}, held=False)
+    _record(
+        locked,
+        writes,
         "instance.started",
         actor=actor,
         role=role,
@@ -372,22 +657,65 @@ def start(
             "elements": diagram_marks(workflow),
         },
     )
-    _project(instance, workflow, projection, NOTHING_PROJECTED)
+    _project(instance, workflow, projection, NOTHING_PROJECTED, writes)
+    _keep_workflow(instance, workflow)
     return instance
 
 
-def _region_lineage(region_id: int) -> list[int]:
-    """Ids from the root of the administrative tree down to the region."""
+def _new_instance_id_and_head(stream: str) -> tuple[int | None, AuditChain | None]:
+    """On PostgreSQL, the new instance's id (so its row goes with the step's other writes)
+    and the head of the case's chain, locked, in one statement; elsewhere no id, and the
+    head locked as `audit.record` locks it. No head: the chain has none yet."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return None, AuditChain.objects.select_for_update().filter(stream=stream).first()
+    table, chain = ProcessInstance._meta.db_table, AuditChain._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT nextval(pg_get_serial_sequence('\"{table}\"', 'id')), h.\"last_hash\", "  # noqa: S608
+            f'h."length" FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT c."last_hash", '
+            f'c."length" FROM "{chain}" c WHERE c."stream" = %s FOR UPDATE) AS h ON TRUE',
+            [stream],
+        )
+        instance_id, last_hash, length = cursor.fetchone()
+    if last_hash is None:
+        return instance_id, None
+    return instance_id, AuditChain(stream=stream, last_hash=last_hash, length=length)
+
+
+def _definition_in_scope(key: str, region_id: int) -> ProcessDefinition:
+    """`definition_for` the region's lineage, in one query: the region's own path names its
+    ancestors ("/1/5/23/"), so a definition is in scope when its region's path begins it."""
     regions = ProcessDefinition._meta.get_field("region").related_model._default_manager
-    path: str = regions.values_list("path", flat=True).get(pk=region_id)
-    return [int(part) for part in path.strip("/").split("/") if part]
+    target = Subquery(regions.filter(pk=region_id).values("path")[:1])
+    definition = (
+        ProcessDefinition.objects.filter(key=key)
+        .alias(target=target)
+        .filter(Q(region__isnull=True) | Q(target__startswith=F("region__path")))
+        .defer("sources", "spec")
+        .order_by(F("region__path").desc(nulls_last=True), "-version")
+        .first()
+    )
+    if definition is None:
+        raise NotFound(_("No process %(key)s has been deployed.") % {"key": key})
+    return definition
+
+
+def _locked_task(task_pk: int) -> _Locked:
+    """Lock the task, its instance and the case's audit chain; the task as it is under the lock."""
+    found = _lock('t."id" = %s', [task_pk], held_kind=IncidentKind.TASK, task=True)
+    if found:
+        return found[0]
+    instance, task = _locked_instance_for_task(task_pk)
+    return _unlocked(instance, held=bool(getattr(task, "held", True)), task=task)
 
 
 def _locked_instance_for_task(task_pk: int) -> tuple[ProcessInstance, Task]:
-    """Lock the task's instance, then read the task as it is under the lock.
+    """Lock the task's instance, then read the task as it is under the lock (the fallback
+    when `_lock` matched nothing: a row held by another transaction, the task gone, or a
+    case chain with no head).
 
-    The task carries `held`: whether an open incident holds it (a failed completion), so a
-    step that goes through looks for incidents to resolve only when there are some.
+    The task carries `held`: whether an open incident holds it (a failed completion).
     """
     instance = (
         ProcessInstance.objects.select_for_update(of=("self",)).filter(tasks__pk=task_pk).first()
@@ -415,28 +743,48 @@ def _tasks_with_hold() -> QuerySet[Task]:
 
 @transaction.atomic
 def claim(task_pk: int, *, actor: User) -> Task:
-    instance, task = _locked_instance_for_task(task_pk)
+    locked = _locked_task(task_pk)
+    instance, task = locked.instance, _the_task(locked)
     if task.claimed_by_id is not None and task.claimed_by_id != actor.pk:
         raise TaskConflict(_("This task is already claimed by a colleague."))
     _check_separation(instance, task.spec_name, actor, _exclusions(instance, task))
-    task.claimed_by = actor
-    task.claimed_at = clock.now()
-    task.save(update_fields=["claimed_by", "claimed_at"])
-    _record_task_event("task.claimed", instance, task, actor)
+    _set_claim(locked, task, actor, actor, "task.claimed")
     return task
 
 
 @transaction.atomic
 def unclaim(task_pk: int, *, actor: User, assign_to: User | None = None) -> Task:
-    instance, task = _locked_instance_for_task(task_pk)
-    task.claimed_by = assign_to
-    task.claimed_at = clock.now() if assign_to else None
-    task.save(update_fields=["claimed_by", "claimed_at"])
+    locked = _locked_task(task_pk)
+    task = _the_task(locked)
     payload = {"assigned_to": assign_to.pk} if assign_to else {}
-    _record_task_event(
-        "task.assigned" if assign_to else "task.unclaimed", instance, task, actor, payload
-    )
+    action = "task.assigned" if assign_to else "task.unclaimed"
+    _set_claim(locked, task, assign_to, actor, action, payload)
     return task
+
+
+def _the_task(locked: _Locked) -> Task:
+    assert locked.task is not None
+    return locked.task
+
+
+def _set_claim(
+    locked: _Locked,
+    task: Task,
+    claimant: User | None,
+    actor: User,
+    action: str,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    task.claimed_by = claimant
+    task.claimed_at = clock.now() if claimant else None
+    writes = Writes()
+    writes.update(
+        Task.objects.filter(pk=task.pk),
+        {"claimed_by": claimant, "claimed_at": task.claimed_at},
+        rows=1,
+    )
+    _record_task_event(action, locked, writes, task, actor, payload)
+    writes.flush()
 
 
 @_raising_incident
@@ -450,14 +798,15 @@ def complete(
     retried_by: User | None = None,
 ) -> ProcessInstance:
     """`retried_by`: policy staff carrying a held submission through (they resolve its incident)."""
-    instance, task = _locked_instance_for_task(task_pk)
+    locked = _locked_task(task_pk)
+    instance, task = locked.instance, _the_task(locked)
     if expected_revision is not None and instance.revision != expected_revision:
         raise TaskConflict(_("The case changed while you were working on it; reload and check."))
     if task.claimed_by_id is not None and task.claimed_by_id != actor.pk:
         raise TaskConflict(_("This task is claimed by a colleague."))
     if task.form:
         validate_submission(form_schema(_sources(instance.definition_id), task.form), dict(data))
-    workflow = _load(instance)
+    workflow = _step_workflow(locked)
     spiff_task = workflow.get_task_from_id(task.spiff_id)
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise TaskConflict(_("This task has already been completed by someone else."))
@@ -470,22 +819,30 @@ def complete(
         kind = IncidentKind.TASK
         _failure(exc, instance, kind, task_id=task.pk, submitted_by=actor, submitted=data)
         raise
-    if getattr(task, "held", True):
-        incidents.close_incidents(
-            instance, actor=retried_by or actor, kind=IncidentKind.TASK, task_id=task.pk
-        )
+    if locked.held:
+        _close_incidents(locked, retried_by or actor, IncidentKind.TASK, task_id=task.pk)
     actors = dict(instance.actors)
     actors[task.spec_name] = sorted({*actors.get(task.spec_name, []), actor.pk})
     instance.actors = actors
+    writes = Writes()
     _record_task_event(
         "task.completed",
-        instance,
+        locked,
+        writes,
         task,
         actor,
         {"data": dict(data), "elements": diagram_marks(workflow)},
     )
-    _save(instance, workflow)
+    _save(instance, workflow, writes)
     return instance
+
+
+def _close_incidents(
+    locked: _Locked, actor: User | None, kind: str, task_id: int | None = None
+) -> None:
+    incidents.close_incidents(locked.instance, actor=actor, kind=kind, task_id=task_id)
+    # Their resolutions went onto the chain through audit.record: the head read is stale.
+    locked.head = None
 
 
 def _exclusions(instance: ProcessInstance, task: Task) -> list[str]:
@@ -548,12 +905,16 @@ def _check_evidence(
 
 def _record_task_event(
     action: str,
-    instance: ProcessInstance,
+    locked: _Locked,
+    writes: Writes,
     task: Task,
     actor: User,
     payload: dict[str, Any] | None = None,
 ) -> None:
-    audit.record(
+    instance = locked.instance
+    _record(
+        locked,
+        writes,
         action,
         actor=actor,
         role=task.lane_role,
@@ -569,21 +930,31 @@ def _record_task_event(
     )
 
 
-def _save(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
-    """Store the advanced state and rewrite the projections; the caller holds the row lock."""
+def _save(instance: ProcessInstance, workflow: BpmnWorkflow, writes: Writes | None = None) -> None:
+    """Store the advanced state and rewrite the projections; the caller holds the row lock.
+
+    `writes`: the step's writes so far (its audit events), sent with these."""
+    writes = writes if writes is not None else Writes()
     now = clock.now()
-    instance.state = dump_state(workflow)
+    _adopt_policy(instance, workflow)
+    instance.state = dump_state(workflow, _shared(instance))
     instance.revision += 1
     instance.updated_at = now
     fields = ["state", "revision", "updated_at", "actors", "status", "completed_at", "projected"]
+    fields.append("policy_snapshot_id")  # set by _adopt_policy on instances saved before it
     if workflow.completed and instance.status == InstanceStatus.RUNNING:
         instance.status = InstanceStatus.COMPLETED
         instance.completed_at = now
     projection = _projection(workflow)
     previous = instance.projected
     instance.projected = projection.ids()
-    instance.save(update_fields=fields)
-    _project(instance, workflow, projection, previous)
+    writes.update(
+        ProcessInstance.objects.filter(pk=instance.pk),
+        {name: getattr(instance, name) for name in fields},
+        rows=1,
+    )
+    _project(instance, workflow, projection, previous, writes)
+    _keep_workflow(instance, workflow)
 
 
 # ---------------------------------------------------------------- timers and messages
@@ -656,17 +1027,28 @@ def fire_queued_timers(instance_id: int, now: datetime | None = None) -> int:
     is left: its marks are cleared so the next sweep sends it again if a timer is still due.
     """
     moment = now or clock.now()
-    instance = (
-        ProcessInstance.objects.select_for_update(skip_locked=True).filter(pk=instance_id).first()
-    )
-    if instance is None:
-        Timer.objects.filter(instance_id=instance_id, enqueued_at__isnull=False).update(
-            enqueued_at=None
+    found = _lock('i."id" = %s', [instance_id], held_kind=IncidentKind.TIMER, timers_due_by=moment)
+    if found:
+        locked = found[0]
+    else:
+        # Held by another transaction, or its case's audit chain has no head yet: the ORM's
+        # lock tells which, still without waiting.
+        instance = (
+            ProcessInstance.objects.select_for_update(skip_locked=True)
+            .filter(pk=instance_id)
+            .first()
         )
+        if instance is None:
+            Timer.objects.filter(instance_id=instance_id, enqueued_at__isnull=False).update(
+                enqueued_at=None
+            )
+            return 0
+        locked = _unlocked(
+            instance, held=_held_by_timers().filter(instance_id=instance_id).exists()
+        )
+    if locked.held:
         return 0
-    if _held_by_timers().filter(instance_id=instance_id).exists():
-        return 0
-    return _fire_due(instance, moment, retried_by=None)
+    return _fire_due(locked, moment, retried_by=None)
 
 
 @_raising_incident
@@ -676,41 +1058,50 @@ def fire_instance_timers(
 ) -> int:
     """Idempotent: a second call for the same due timers finds none left and does nothing."""
     moment = now or clock.now()
-    instance = ProcessInstance.objects.select_for_update().filter(pk=instance_id).first()
-    if instance is None:
-        return 0
-    return _fire_due(instance, moment, retried_by=retried_by)
+    found = _lock('i."id" = %s', [instance_id], held_kind=IncidentKind.TIMER, timers_due_by=moment)
+    if found:
+        locked = found[0]
+    else:
+        instance = ProcessInstance.objects.select_for_update().filter(pk=instance_id).first()
+        if instance is None:
+            return 0
+        locked = _unlocked(instance)
+    return _fire_due(locked, moment, retried_by=retried_by)
 
 
-def _fire_due(instance: ProcessInstance, moment: datetime, *, retried_by: User | None) -> int:
-    """Fire the instance's due timers; the caller holds its row lock."""
-    if instance.status != InstanceStatus.RUNNING:
+def _fire_due(locked: _Locked, moment: datetime, *, retried_by: User | None) -> int:
+    """Fire the due timers of the instance the caller locked."""
+    instance = locked.instance
+    if instance.status != InstanceStatus.RUNNING or not locked.timers_due:
         return 0
-    due = list(Timer.objects.filter(instance=instance, due_at__lte=moment))
+    workflow = _step_workflow(locked)
+    # The timers due as the workflow holds them, which its Timer rows were written from.
+    due = [
+        (name, due_at) for name, due_at in _projection(workflow).timers.values() if due_at <= moment
+    ]
     if not due:
         return 0
-    workflow = _load(instance)
     try:
         _advance(workflow.refresh_timers, functools.partial(_engine_steps, workflow))
     except ProcessFailed as exc:
         _failure(exc, instance, IncidentKind.TIMER)
         raise
-    incidents.close_incidents(instance, actor=retried_by, kind=IncidentKind.TIMER)
+    if locked.held:
+        _close_incidents(locked, retried_by, IncidentKind.TIMER)
     marks = diagram_marks(workflow)
-    for timer in due:
-        audit.record(
+    writes = Writes()
+    for name, due_at in due:
+        _record(
+            locked,
+            writes,
             "timer.fired",
             actor=None,
             role="system",
             case_id=instance.case_id,
             instance_id=instance.pk,
-            payload={
-                "timer": timer.spec_name,
-                "due_at": timer.due_at.isoformat(),
-                "elements": marks,
-            },
+            payload={"timer": name, "due_at": due_at.isoformat(), "elements": marks},
         )
-    _save(instance, workflow)
+    _save(instance, workflow, writes)
     return len(due)
 
 
@@ -732,15 +1123,39 @@ def send_message(
     (`retried_by`, to the instance it failed in) the case takes no other message, which the
     held one would otherwise be overtaken or overwritten by.
     """
-    running = ProcessInstance.objects.select_for_update().filter(
-        case_id=case_id, status=InstanceStatus.RUNNING
+    # The newest running instance as the statement starts; left out if another transaction
+    # holds it (or it stopped running meanwhile), never swapped for an older one.
+    table = ProcessInstance._meta.db_table
+    newest = (
+        f'i."id" = (SELECT max(n."id") FROM "{table}" n '  # noqa: S608
+        'WHERE n."case_id" = %s AND n."status" = %s'
     )
+    params: list[Any] = [case_id, InstanceStatus.RUNNING]
     if instance_id is not None:
-        running = running.filter(pk=instance_id)
-    instance = running.order_by("-pk").first()
-    if instance is None:
-        raise NoSuchMessage(_("This case has no running process to receive the message."))
-    if retried_by is None and incidents.held_message(case_id, instance.pk) is not None:
+        newest, params = f'{newest} AND n."id" = %s', [*params, instance_id]
+    found = _lock(
+        f'{newest}) AND i."status" = %s',
+        [*params, InstanceStatus.RUNNING],
+        held_kind=IncidentKind.MESSAGE,
+    )
+    if found:
+        locked = found[0]
+    else:
+        running = ProcessInstance.objects.select_for_update().filter(
+            case_id=case_id, status=InstanceStatus.RUNNING
+        )
+        if instance_id is not None:
+            running = running.filter(pk=instance_id)
+        instance = running.order_by("-pk").first()
+        if instance is None:
+            raise NoSuchMessage(_("This case has no running process to receive the message."))
+        locked = _unlocked(instance)
+    instance = locked.instance
+    if (
+        retried_by is None
+        and locked.held
+        and incidents.held_message(case_id, instance.pk) is not None
+    ):
         raise MessageHeld(
             _(
                 "This case is held: a message recorded earlier could not be carried through "
@@ -748,7 +1163,7 @@ def send_message(
                 "can be recorded."
             )
         )
-    workflow = _load(instance)
+    workflow = _step_workflow(locked)
     if name not in _waiting_message_names(workflow):
         raise NoSuchMessage(_("The case is not at a stage where this can be received."))
     try:
@@ -768,8 +1183,12 @@ def send_message(
             role=role,
         )
         raise
-    incidents.close_incidents(instance, actor=retried_by or actor, kind=IncidentKind.MESSAGE)
-    audit.record(
+    if locked.held:
+        _close_incidents(locked, retried_by or actor, IncidentKind.MESSAGE)
+    writes = Writes()
+    _record(
+        locked,
+        writes,
         "message.received",
         actor=actor,
         role=role,
@@ -781,7 +1200,7 @@ def send_message(
             "elements": diagram_marks(workflow),
         },
     )
-    _save(instance, workflow)
+    _save(instance, workflow, writes)
     return instance
 
 
@@ -792,20 +1211,33 @@ def set_variables(
     """Tell the running processes of a case a fact learned outside them (a near relative
     declared after the application, R7). Steps not yet reached read the new values; steps
     already done keep what they saw."""
-    instances = list(
-        ProcessInstance.objects.select_for_update()
-        .filter(case_id=case_id, status=InstanceStatus.RUNNING)
-        .order_by("pk")
-    )
-    for instance in instances:
-        workflow = _load(instance)
+    where, params = 'i."case_id" = %s AND i."status" = %s', [case_id, InstanceStatus.RUNNING]
+    # Every running instance, waiting for those held (no incident is looked at here).
+    steps = _lock(where, params, held_kind=IncidentKind.MESSAGE, order='i."id"', skip_locked=False)
+    if not steps:
+        steps = [
+            _unlocked(instance)
+            for instance in ProcessInstance.objects.select_for_update()
+            .filter(case_id=case_id, status=InstanceStatus.RUNNING)
+            .order_by("pk")
+        ]
+    instances = [locked.instance for locked in steps]
+    # One chain for all: the first step's receivers may append to it after its writes.
+    for later in steps[1:]:
+        later.head = None
+    for locked in steps:
+        instance = locked.instance
+        workflow = _step_workflow(locked)
         live = TaskState.READY | TaskState.WAITING | TaskState.STARTED
         for task in workflow.get_tasks(state=live):
             task.data.update(values)
             # A waiting event copies its parent's data again when it fires, over its own.
             if task.parent is not None:
                 task.parent.data.update(values)
-        audit.record(
+        writes = Writes()
+        _record(
+            locked,
+            writes,
             "process.variables_set",
             actor=actor,
             role=role,
@@ -813,7 +1245,7 @@ def set_variables(
             instance_id=instance.pk,
             payload={"values": dict(values)},
         )
-        _save(instance, workflow)
+        _save(instance, workflow, writes)
     return instances
 
 
@@ -897,12 +1329,17 @@ def _project(
     workflow: BpmnWorkflow,
     projection: _Projection,
     previous: Mapping[str, list[str]] | None,
+    writes: Writes | None = None,
 ) -> None:
     """Rewrite the Task, Timer and Wait rows from `previous` (the ids the instance had
-    projected, None to ask the tables) to `projection`, which the instance row records."""
-    titles = _project_tasks(instance, projection, _known(Task, instance, previous, "tasks"))
-    _project_timers(instance, projection, _known(Timer, instance, previous, "timers"))
-    _project_waits(instance, projection, _known(Wait, instance, previous, "waits"))
+    projected, None to ask the tables) to `projection`, which the instance row records.
+
+    Sends `writes` with the rows' changes, then tells the receivers, who may read them."""
+    writes = writes if writes is not None else Writes()
+    titles = _project_tasks(instance, projection, _known(Task, instance, previous, "tasks"), writes)
+    _project_timers(instance, projection, _known(Timer, instance, previous, "timers"), writes)
+    _project_waits(instance, projection, _known(Wait, instance, previous, "waits"), writes)
+    writes.flush()
     instance_changed.send(
         sender=ProcessInstance,
         instance=instance,
@@ -912,6 +1349,9 @@ def _project(
         # The waits projected before this change (None: not known), so a receiver keeping
         # records of waits can tell that nothing about them changed without a query.
         previous_waits=None if previous is None else list(previous.get("waits") or []),
+        # Likewise the tasks (ready user tasks) projected before: a receiver that keeps what
+        # the tasks say (the case's stage) can tell that none came or went.
+        previous_tasks=None if previous is None else previous.get("tasks"),
         # A callable: walking the task tree for end events costs, and only tests ask.
         reached_ends=lambda: _reached_ends(workflow),
     )
@@ -951,21 +1391,21 @@ def _latest_data(workflow: BpmnWorkflow) -> dict[str, Any]:
 
 
 def _project_tasks(
-    instance: ProcessInstance, projection: _Projection, known: set[UUID]
+    instance: ProcessInstance, projection: _Projection, known: set[UUID], writes: Writes
 ) -> list[str]:
     """Rewrite the instance's Task rows; return the titles of its ready tasks."""
     ready = projection.tasks
     gone = known - set(ready)
     if gone:
-        Task.objects.filter(instance=instance, spiff_id__in=gone).delete()
+        # Nothing references a Task row (incidents keep its id only): no cascade to collect.
+        writes.delete(Task.objects.filter(instance=instance, spiff_id__in=gone))
     now = clock.now()
     new = [
         _task_row(instance, spiff_task, now)
         for spiff_id, spiff_task in ready.items()
         if spiff_id not in known
     ]
-    if new:
-        Task.objects.bulk_create(new)
+    writes.insert(new)
     return [task.task_spec.bpmn_name or task.task_spec.name for task in ready.values()]
 
 
@@ -996,26 +1436,29 @@ def _due_date(expression: str | None, spiff_task: SpiffTask) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def _project_timers(instance: ProcessInstance, projection: _Projection, known: set[UUID]) -> None:
+def _project_timers(
+    instance: ProcessInstance, projection: _Projection, known: set[UUID], writes: Writes
+) -> None:
     waiting = projection.timers
     gone = known - set(waiting)
     if gone:
-        Timer.objects.filter(instance=instance, spiff_id__in=gone).delete()
+        writes.delete(Timer.objects.filter(instance=instance, spiff_id__in=gone))
     new = [
         Timer(instance=instance, spiff_id=spiff_id, spec_name=name, due_at=due_at)
         for spiff_id, (name, due_at) in waiting.items()
         if spiff_id not in known
     ]
-    if new:
-        Timer.objects.bulk_create(new)
+    writes.insert(new)
 
 
-def _project_waits(instance: ProcessInstance, projection: _Projection, known: set[UUID]) -> None:
+def _project_waits(
+    instance: ProcessInstance, projection: _Projection, known: set[UUID], writes: Writes
+) -> None:
     """Rewrite the Wait rows: messages a role must record, as the diagram's waitRole says."""
     waiting = projection.waits
     gone = known - set(waiting)
     if gone:
-        Wait.objects.filter(instance=instance, spiff_id__in=gone).delete()
+        writes.delete(Wait.objects.filter(instance=instance, spiff_id__in=gone))
     now = clock.now()
     new = [
         Wait(
@@ -1033,8 +1476,7 @@ def _project_waits(instance: ProcessInstance, projection: _Projection, known: se
         for spiff_id, (task, names, role, properties) in waiting.items()
         if spiff_id not in known
     ]
-    if new:
-        Wait.objects.bulk_create(new)
+    writes.insert(new)
 
 
 def _wait_properties(task: SpiffTask) -> dict[str, str]:

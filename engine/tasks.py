@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from engine import checkpoints, runtime
+from engine import checkpoints, partitions, runtime
 from engine.clock import clock
 
 # Instances claimed per transaction of the sweep: a burst of due timers is sent in slices,
@@ -60,3 +60,11 @@ def write_audit_checkpoint() -> int | None:
     """Beat runs this every DOUDI_AUDIT_CHECKPOINT_MINUTES; the checkpoint's number, if any."""
     written = checkpoints.write_checkpoint()
     return written.checkpoint.number if written.checkpoint is not None else None
+
+
+@shared_task(name="engine.tasks.ensure_audit_partitions")
+def ensure_audit_partitions() -> list[str]:
+    """Beat runs this daily: the audit events' monthly partitions of the coming months (engine/
+    partitions.py); the names created. A month refused for events already in the DEFAULT
+    partition fails the task, for the operators' logs."""
+    return partitions.ensure_partitions()

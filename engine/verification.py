@@ -9,7 +9,7 @@ off together with its head, and a deleted stream by the checkpoints. Events afte
 checkpoint are protected by their hash chain only, and the report says how many there are.
 
 On PostgreSQL it also checks that the triggers refusing changes to the audit tables are there
-and enabled (engine migration 0007).
+and enabled (engine migration 0007), on every monthly partition of the events too (0010).
 """
 
 from __future__ import annotations
@@ -44,6 +44,14 @@ GUARDS = (
     ("engine_auditchain", "doudi_append_only"),
     ("engine_auditchain", "doudi_head_forward"),
 )
+# What engine migration 0010 adds once the events are partitioned by month: on the parent,
+# and on every partition (the row triggers inherited, the statement one its own).
+PARTITIONED_GUARDS = (
+    "doudi_append_only_row",
+    "doudi_event_position",
+    "doudi_event_chained",
+)
+PARTITION_GUARDS = ("doudi_append_only", *PARTITIONED_GUARDS)
 CHECKPOINTS = "checkpoints"
 DATABASE = "database"
 
@@ -338,12 +346,21 @@ def _guard_problems() -> list[Problem]:
         return []
     with connection.cursor() as cursor:
         cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+            " WHERE i.inhparent = 'engine_auditevent'::regclass ORDER BY 1"
+        )
+        partitions = [name for (name,) in cursor.fetchall()]
+        cursor.execute(
             "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
             " WHERE NOT t.tgisinternal AND t.tgenabled <> 'D'"
-            " AND c.relname IN ('engine_auditevent', 'engine_auditcheckpoint',"
-            " 'engine_auditchain')"
+            " AND c.relname = ANY(%s)",
+            [["engine_auditevent", "engine_auditcheckpoint", "engine_auditchain", *partitions]],
         )
         present = set(cursor.fetchall())
+    guards = list(GUARDS)
+    if partitions:
+        guards += [("engine_auditevent", trigger) for trigger in PARTITIONED_GUARDS]
+        guards += [(name, trigger) for name in partitions for trigger in PARTITION_GUARDS]
     return [
         Problem(
             DATABASE,
@@ -357,7 +374,7 @@ def _guard_problems() -> list[Problem]:
                 trigger=trigger,
             ),
         )
-        for table, trigger in GUARDS
+        for table, trigger in guards
         if (table, trigger) not in present
     ]
 

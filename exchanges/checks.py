@@ -87,7 +87,7 @@ def create_request(instance: ProcessInstance, wait: Wait) -> CheckRequest:
         case_id=instance.case_id,
         instance=instance,
         region_id=instance.region_id,
-        process_key=instance.definition.key,
+        process_key=runtime.definition_key(instance.definition_id),
         round=round_,
         wait_spiff_id=wait.spiff_id,
         created_at=clock.now(),

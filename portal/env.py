@@ -88,7 +88,16 @@ def database_from_url(url: str, base_dir: str) -> dict[str, object]:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path,
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # Several processes share the file (the server, the demo's ticker, a command): in
+            # WAL mode readers never wait for the writer, a writer takes its lock when its
+            # transaction begins (IMMEDIATE) and waits up to `timeout` seconds for another
+            # writer, instead of failing half-way with "database is locked". NORMAL sync is
+            # safe in WAL mode (a power cut may lose the last commits, never corrupt the file).
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            },
         }
     if parsed.scheme in {"postgres", "postgresql"}:
         name = parsed.path.lstrip("/")

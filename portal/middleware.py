@@ -43,3 +43,30 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class OperationsEndpointsMiddleware:
+    """Answers the probes and the metrics scrape before any other middleware: they come from
+    the container runtime and Prometheus over plain HTTP, by an address rather than the public
+    name, and carry no session, so the HTTPS redirect, the allowed-hosts check, sessions and
+    sign-in must not see them. First in MIDDLEWARE."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from portal import health, metrics
+
+        self.get_response = get_response
+        self.endpoints: dict[str, Callable[[HttpRequest], HttpResponse]] = {
+            "/healthz": health.healthz,
+            "/readyz": health.readyz,
+            "/metrics": metrics.metrics_view,
+        }
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        endpoint = self.endpoints.get(request.path_info.rstrip("/") or "/")
+        if endpoint is None:
+            return self.get_response(request)
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
+        response = endpoint(request)
+        response.headers["Cache-Control"] = "no-store"
+        return response

@@ -6,12 +6,14 @@ evidence folder, Celery tasks in-process, no services.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
 from celery.schedules import crontab
 
 from portal.env import (
+    ConfigError,
     database_from_url,
     env_bool,
     env_choice,
@@ -62,6 +64,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics, answered before the HTTPS redirect and sign-in.
+    "portal.middleware.OperationsEndpointsMiddleware",
+    # The request id of every log line and the X-Request-ID answer (portal/logs.py).
+    "portal.logs.RequestIdMiddleware",
+    # Request time by view for /metrics: outermost of the rest, so it counts them all.
+    "portal.metrics.request_timer",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -206,6 +214,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "engine.tasks.write_audit_checkpoint",
         "schedule": float(env_int("DOUDI_AUDIT_CHECKPOINT_MINUTES", 60, minimum=1) * 60),
     },
+    # The audit events' monthly partitions, created months ahead (engine/partitions.py).
+    "ensure-audit-partitions": {
+        "task": "engine.tasks.ensure_audit_partitions",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Outbound events: deliveries whose queued attempt was lost or whose worker died.
     "outbound-sweep": {
         "task": "outbound.tasks.sweep",
@@ -275,16 +288,32 @@ WORKFLOWS_DIR = Path(env_str("DOUDI_WORKFLOWS_DIR", str(BASE_DIR / "workflows"))
 SANDBOX_CPU_SECONDS = env_float("DOUDI_SANDBOX_CPU_SECONDS", 0.5, minimum=0.01)
 SANDBOX_MEMORY_MB = env_int("DOUDI_SANDBOX_MEMORY_MB", 256, minimum=32)
 
+# "text" for people (the demo), "json" for a log collector: one object per line with the
+# request or Celery task id (portal/logs.py).
+LOG_FORMAT = env_choice("DOUDI_LOG_FORMAT", "text", {"text", "json"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "portal.logs.ContextFilter"}},
+    "formatters": {
+        "text": {"()": "portal.logs.TextFormatter"},
+        "json": {"()": "portal.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("DOUDI_LOG_LEVEL", "INFO")},
     # SpiffWorkflow logs every task state change at INFO.
     "loggers": {
         "spiff": {"level": "WARNING"},
         "spiff.metrics": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # One line per request: for the collector; the demo's runserver prints its own.
+        "doudi.access": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
     },
 }
 
@@ -302,3 +331,14 @@ OUTBOUND_MAX_ATTEMPTS = env_int("DOUDI_OUTBOUND_MAX_ATTEMPTS", 10, minimum=1)
 OUTBOUND_BACKOFF_SECONDS = env_float("DOUDI_OUTBOUND_BACKOFF_SECONDS", 30.0, minimum=0)
 # SSRF: endpoints on loopback or private networks are refused unless this is on.
 OUTBOUND_ALLOW_PRIVATE = env_bool("DOUDI_OUTBOUND_ALLOW_PRIVATE", False)
+
+# /metrics (portal/metrics.py) answers requests from these networks, or bearing the token.
+# Never the proxy's network: through the proxy every request comes from its address.
+METRICS_TOKEN = env_str("DOUDI_METRICS_TOKEN", "")
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(network, strict=False)
+        for network in env_list("DOUDI_METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+    ]
+except ValueError as exc:
+    raise ConfigError(f"DOUDI_METRICS_ALLOWED_NETWORKS: {exc}") from exc

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from assistance.models import Case
+from engine import runtime
 from engine.clock import clock
 from engine.models import ProcessInstance
 from public.models import NoticePeriod, ObjectionStatus, PublicObjection
@@ -65,7 +66,7 @@ def record_notice(
     notice_from: date,
     notice_until: datetime,
 ) -> NoticePeriod:
-    termination = instance.definition.key == EXIT_PROCESS
+    termination = runtime.definition_key(instance.definition_id) == EXIT_PROCESS
     if termination:
         amount = Case.objects.filter(pk=instance.case_id).values_list("monthly_amount", flat=True)[
             0

@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO, Final, Protocol
 
 from django.conf import settings
@@ -234,3 +235,17 @@ def _build_store() -> EvidenceStore:
     from storage.local import LocalStore
 
     return LocalStore.from_settings()
+
+
+def check_ready(*, timeout: float) -> None:
+    """Raise unless the configured store can take evidence now (readiness probes): the bucket
+    exists, or the folder is writable. A fresh client with `timeout`, never the cached store,
+    whose timeouts and retries are made for uploads."""
+    if settings.EVIDENCE_BACKEND == "minio":
+        from storage.minio_store import check_bucket
+
+        check_bucket(timeout=timeout)
+        return
+    from storage.local import check_folder
+
+    check_folder(Path(settings.EVIDENCE_DIR))

@@ -202,3 +202,13 @@ def _fsync_dir(path: Path) -> None:
 def _failed(exc: OSError) -> StoreUnavailable:
     logger.error("local evidence store failed: %s", exc)
     return StoreUnavailable(_("The evidence store failed; nothing was saved. Try again later."))
+
+
+def check_folder(root: Path) -> None:
+    """Raise StoreUnavailable unless a file can be created under `root` (readiness probes)."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=root):
+            pass
+    except OSError as exc:
+        raise _failed(exc) from exc

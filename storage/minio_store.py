@@ -1,15 +1,20 @@
 """Evidence in an S3-compatible object store (MinIO in production) through the `minio` client.
 
-An upload streams to a unique temporary key `incoming/<uuid>` while it is checked; only a
-complete, accepted upload is copied server-side to its content-addressed key, and the temporary
-object is removed on every path. So a refused or failed upload never shows up under `sha256/`.
+An upload goes once, straight to its content-addressed key: its hash is known before the first
+byte is sent (from the receipt the upload handler made while Django received the file, or from
+spooling a bare stream: `storage.intake`), every check has passed by then, and if the key is
+taken already nothing is sent at all. There is no temporary object and no server-side copy.
 
-What may survive a crash or a store outage in the middle of an upload is a temporary object or an
-incomplete multipart upload under `incoming/`: when this store creates the lifecycle of a bucket
-that has none, it adds a rule expiring them after a day. Such leftovers are never evidence.
+A file up to `SINGLE_PUT_MAX` goes in one PUT, streamed from the file in small blocks, with its
+SHA-256 both signed (`x-amz-content-sha256`) and as a checksum (`x-amz-checksum-sha256`): the
+server refuses bytes that are not what the key says (MinIO and S3 check both, SeaweedFS the
+checksum), so an object under `sha256/` is complete and right or absent. `If-None-Match: *` keeps
+an object that another upload of the same bytes stored meanwhile. Larger files go as a multipart
+upload, aborted on any failure; each part's hash is read from the file before the part is sent.
 
-Two uploads of the same new content at the same moment can both copy it to its key; the bytes are
-identical by construction, and with versioning on both versions are kept.
+A crash mid-multipart can leave an incomplete upload (never an object): when this store creates
+the lifecycle of a bucket that has none, a rule aborts them after a day (MinIO also drops stale
+uploads itself). `incoming/`, where earlier versions staged uploads, gets its old expiry rule.
 
 Records (`checkpoints/…json`) are written once: a taken key is refused. With object lock on the
 bucket (created so when `object_lock` is set, or by the operator: docs/operations.md) each
@@ -19,22 +24,28 @@ delete or overwrite that version before it ends.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import io
 import logging
+import math
 import os
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, BinaryIO, Final
+from typing import IO, Any, BinaryIO, Final
 
 import certifi
 import urllib3
 from django.conf import settings
 from minio import Minio
-from minio.commonconfig import COMPLIANCE, ENABLED, CopySource, Filter
+from minio import time as s3_time
+from minio.commonconfig import COMPLIANCE, ENABLED, Filter
+from minio.credentials import Credentials
+from minio.datatypes import Part
 from minio.error import InvalidResponseError, S3Error, ServerError
+from minio.helpers import BaseURL
 from minio.lifecycleconfig import (
     AbortIncompleteMultipartUpload,
     Expiration,
@@ -43,6 +54,7 @@ from minio.lifecycleconfig import (
     Rule,
 )
 from minio.retention import Retention
+from minio.signer import sign_v4_s3
 from minio.versioningconfig import VersioningConfig
 
 from storage.base import (
@@ -55,12 +67,19 @@ from storage.base import (
     is_record_key,
     key_for,
     max_bytes,
+    rejected_truncated,
 )
-from storage.intake import Intake
+from storage.intake import Receipt, accept, receipt_of, spooled
 
 logger = logging.getLogger(__name__)
 
-PART_SIZE: Final = 10 * 1024 * 1024
+# S3 takes at most 5 GiB in one PUT; above, a multipart upload of at most 10,000 parts.
+SINGLE_PUT_MAX: Final = 5 * 1024**3
+MIN_PART_SIZE: Final = 64 * 1024 * 1024
+MAX_PARTS: Final = 10_000
+# What is read from the file and handed to the socket at a time: memory stays at about this.
+SEND_BLOCK: Final = 256 * 1024
+# Where earlier versions staged uploads; only the lifecycle rule for their leftovers remains.
 INCOMING_PREFIX: Final = "incoming/"
 EVIDENCE_PREFIX: Final = "sha256/"
 # Short, so that a store that is down fails the request within seconds instead of hanging it.
@@ -89,17 +108,24 @@ class MinioStore:
         secure: bool = False,
         limit: int | None = None,
         object_lock: bool = False,
+        single_put_max: int = SINGLE_PUT_MAX,
+        part_size: int = MIN_PART_SIZE,
     ) -> None:
         self.bucket = bucket
         self._limit = limit
         self._object_lock = object_lock
+        self._single_put_max = single_put_max
+        self._part_size = part_size
+        self._http = _http_client()
         self._client = Minio(
             endpoint,
             access_key=access_key,
             secret_key=secret_key,
             secure=secure,
-            http_client=_http_client(),
+            http_client=self._http,
         )
+        self._base_url = BaseURL(f"{'https' if secure else 'http'}://{endpoint}", None)
+        self._credentials = Credentials(access_key, secret_key)
         self._ready = False
         self._ready_lock = threading.Lock()
 
@@ -115,36 +141,124 @@ class MinioStore:
         )
 
     def put(self, stream: BinaryIO, *, expected_size: int | None = None) -> StoredObject:
-        intake = Intake(stream, limit=self._limit or max_bytes(), expected_size=expected_size)
-        content_type = intake.start()
+        limit = self._limit or max_bytes()
+        receipt = receipt_of(stream)
+        if receipt is not None:
+            content_type = accept(receipt, limit=limit, expected_size=expected_size)
+            stream.seek(0)
+            return self._store(stream, receipt, content_type)
+        with spooled(stream, limit=limit, expected_size=expected_size) as (spool, receipt):
+            return self._store(spool, receipt, accept(receipt, limit=limit))
+
+    def _store(self, source: IO[bytes], receipt: Receipt, content_type: str) -> StoredObject:
+        stored = StoredObject(key_for(receipt.sha256), receipt.sha256, receipt.size, content_type)
         self._ensure_bucket()
-        temp = f"{INCOMING_PREFIX}{uuid.uuid4().hex}"
-        written: Any = None
+        with _unavailable_on_failure():
+            if self._stat(stored.key) is not None:
+                logger.info("evidence %s already stored; nothing sent", stored.key)
+            elif stored.size <= self._single_put_max:
+                self._put_once(source, stored)
+            else:
+                self._put_in_parts(source, stored)
+        return stored
+
+    def _put_once(self, source: IO[bytes], stored: StoredObject) -> None:
+        checksum = base64.b64encode(bytes.fromhex(stored.sha256)).decode()
+        response = self._send(
+            source,
+            stored.key,
+            size=stored.size,
+            sha256=stored.sha256,
+            headers={
+                "Content-Type": stored.content_type,
+                "x-amz-checksum-sha256": checksum,
+                "If-None-Match": "*",
+            },
+        )
+        if response.status == 412:
+            logger.info("evidence %s stored meanwhile by another upload; kept", stored.key)
+
+    def _put_in_parts(self, source: IO[bytes], stored: StoredObject) -> None:
+        part_size = max(self._part_size, math.ceil(stored.size / MAX_PARTS))
+        upload_id = self._client._create_multipart_upload(
+            self.bucket, stored.key, {"Content-Type": stored.content_type}
+        )
         try:
-            with _unavailable_on_failure():
-                # One part at a time: a refusal raised by the intake inside read() then stops the
-                # upload at once, and the client aborts the multipart upload it had started.
-                written = self._client.put_object(
-                    self.bucket,
-                    temp,
-                    intake,
-                    length=-1,
-                    part_size=PART_SIZE,
-                    num_parallel_uploads=1,
-                    content_type=content_type,
+            parts = []
+            for number, offset in enumerate(range(0, stored.size, part_size), start=1):
+                size = min(part_size, stored.size - offset)
+                source.seek(offset)
+                # A part is signed with its own hash, which no one computed on the way in.
+                sha256 = hashlib.file_digest(_Bounded(source, size), "sha256").hexdigest()
+                source.seek(offset)
+                response = self._send(
+                    source,
+                    stored.key,
+                    size=size,
+                    sha256=sha256,
+                    query={"partNumber": str(number), "uploadId": upload_id},
                 )
-            stored = StoredObject(key_for(intake.sha256), intake.sha256, intake.size, content_type)
-            with _unavailable_on_failure():
-                if self._stat(stored.key) is None:
-                    source = CopySource(self.bucket, temp, version_id=written.version_id)
-                    self._client.copy_object(self.bucket, stored.key, source)
-                else:
-                    logger.info(
-                        "evidence %s already stored; keeping the existing object", stored.key
-                    )
-            return stored
-        finally:
-            self._discard(temp, written)
+                parts.append(Part(number, response.headers["ETag"].replace('"', "")))
+            self._client._complete_multipart_upload(self.bucket, stored.key, upload_id, parts)
+        except BaseException:
+            self._abort(stored.key, upload_id)
+            raise
+
+    def _send(
+        self,
+        source: IO[bytes],
+        key: str,
+        *,
+        size: int,
+        sha256: str,
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> Any:
+        """PUT `size` bytes of `source`, from where it stands, streamed; the response if 2xx/412.
+
+        The client's own put_object would hold each part whole in memory to sign it; here the
+        hash is known beforehand, so the body can flow from the file.
+        """
+        region = self._client._get_region(self.bucket)
+        url = self._base_url.build(
+            method="PUT",
+            region=region,
+            bucket_name=self.bucket,
+            object_name=key,
+            query_params=query,
+        )
+        date = s3_time.utcnow()
+        signed = sign_v4_s3(
+            method="PUT",
+            url=url,
+            region=region,
+            headers={
+                **(headers or {}),
+                "Host": url.netloc,
+                "Content-Length": str(size),
+                "x-amz-content-sha256": sha256,
+                "x-amz-date": s3_time.to_amz_date(date),
+            },
+            credentials=self._credentials,
+            content_sha256=sha256,
+            date=date,
+        )
+        # No retries: the body is a one-way stream and could not be sent again.
+        response = self._http.urlopen(
+            "PUT", url.geturl(), body=_blocks(source, size), headers=signed, retries=False
+        )
+        if response.status in (200, 412):
+            return response
+        if response.data and b"<Error>" in response.data:
+            raise S3Error.fromxml(response)
+        raise ServerError(f"PUT {key}: HTTP {response.status}", response.status)
+
+    def _abort(self, key: str, upload_id: str) -> None:
+        try:
+            self._client._abort_multipart_upload(self.bucket, key, upload_id)
+        except Exception as exc:
+            # Best effort: the lifecycle rule (or MinIO itself) drops it within a day.
+            logger.warning("could not abort upload %s of %s: %r", upload_id, key, exc)
 
     def open(self, key: str) -> Iterator[bytes]:
         if not is_key(key):
@@ -284,10 +398,10 @@ class MinioStore:
 
     def _expire_leftovers(self) -> None:
         # Only on a bucket without lifecycle rules: an operator's own rules are never replaced.
-        with _optional("lifecycle rule for incoming/", self.bucket):
+        with _optional("lifecycle rules for leftover uploads", self.bucket):
             if self._client.get_bucket_lifecycle(self.bucket) is not None:
                 return
-            rule = Rule(
+            incoming = Rule(
                 ENABLED,
                 rule_filter=Filter(prefix=INCOMING_PREFIX),
                 rule_id="doudi-expire-incoming",
@@ -295,52 +409,14 @@ class MinioStore:
                 noncurrent_version_expiration=NoncurrentVersionExpiration(1),
                 abort_incomplete_multipart_upload=AbortIncompleteMultipartUpload(1),
             )
-            self._client.set_bucket_lifecycle(self.bucket, LifecycleConfig([rule]))
-
-    def _discard(self, temp: str, written: Any) -> None:
-        """Remove every trace of a temporary upload, without hiding the error that ended it."""
-        try:
-            if written is not None:
-                # Naming the version deletes it for good; a plain delete on a versioned bucket
-                # would only add a delete marker and keep the bytes. Unversioned: None.
-                self._client.remove_object(self.bucket, temp, version_id=written.version_id)
-            else:
-                self._purge(temp)
-        except Exception as exc:
-            # Cleanup is best effort and must not replace the error that ended the upload.
-            logger.warning("could not remove temporary upload %s/%s: %r", self.bucket, temp, exc)
-
-    def _purge(self, temp: str) -> None:
-        # The upload may have completed on the server even though the client saw it fail.
-        for version_id in self._temp_versions(temp):
-            self._client.remove_object(self.bucket, temp, version_id=version_id)
-        self._abort_uploads(temp)
-
-    def _temp_versions(self, temp: str) -> list[str | None]:
-        try:
-            return [
-                item.version_id
-                for item in self._client.list_objects(
-                    self.bucket, prefix=temp, include_version=True
-                )
-                if item.object_name == temp
-            ]
-        except (S3Error, ValueError):
-            # Servers without version listing, or whose listing the client cannot parse
-            # (SeaweedFS dates versions in its local time zone): the latest version is there.
-            found = self._stat(temp)
-            return [] if found is None else [found.version_id]
-
-    def _abort_uploads(self, temp: str) -> None:
-        # The client aborts its multipart upload when a part fails, but not when the abort itself
-        # fails; minio 7.2 exposes listing and aborting only as private methods.
-        list_uploads = getattr(self._client, "_list_multipart_uploads", None)
-        abort_upload = getattr(self._client, "_abort_multipart_upload", None)
-        if list_uploads is None or abort_upload is None:
-            return
-        for upload in list_uploads(self.bucket, prefix=temp).uploads:
-            if upload.object_name == temp:
-                abort_upload(self.bucket, temp, upload.upload_id)
+            # Aborts unfinished uploads only: stored evidence never expires.
+            evidence = Rule(
+                ENABLED,
+                rule_filter=Filter(prefix=EVIDENCE_PREFIX),
+                rule_id="doudi-abort-incomplete-evidence",
+                abort_incomplete_multipart_upload=AbortIncompleteMultipartUpload(1),
+            )
+            self._client.set_bucket_lifecycle(self.bucket, LifecycleConfig([incoming, evidence]))
 
 
 def _http_client() -> urllib3.PoolManager:
@@ -351,6 +427,34 @@ def _http_client() -> urllib3.PoolManager:
         ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
         retries=urllib3.Retry(total=1, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504)),
     )
+
+
+def _blocks(source: IO[bytes], size: int) -> Iterator[bytes]:
+    """Exactly `size` bytes of the source in SEND_BLOCK pieces; a short source is truncated."""
+    left = size
+    while left:
+        block = source.read(min(SEND_BLOCK, left))
+        if not block:
+            raise rejected_truncated()
+        left -= len(block)
+        yield block
+
+
+class _Bounded:
+    """The next `size` bytes of a file, as a file (for hashlib.file_digest)."""
+
+    def __init__(self, source: IO[bytes], size: int) -> None:
+        self._source = source
+        self._left = size
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)[: self._left]
+        count = self._source.readinto(view)  # type: ignore[attr-defined]
+        self._left -= count
+        return count
+
+    def readable(self) -> bool:
+        return True
 
 
 def _stream(response: Any) -> Iterator[bytes]:
@@ -377,3 +481,28 @@ def _optional(feature: str, bucket: str) -> Iterator[None]:
         yield
     except (S3Error, ServerError, InvalidResponseError) as exc:
         logger.warning("bucket %s: %s not available on this server: %r", bucket, feature, exc)
+
+
+def check_bucket(*, timeout: float) -> None:
+    """Raise StoreUnavailable unless the configured bucket exists, within `timeout` and without
+    retries (readiness probes)."""
+    http = urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=timeout, read=timeout),
+        cert_reqs="CERT_REQUIRED",
+        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        retries=False,
+    )
+    client = Minio(
+        settings.MINIO_ENDPOINT,
+        access_key=settings.MINIO_ACCESS_KEY,
+        secret_key=settings.MINIO_SECRET_KEY,
+        secure=settings.MINIO_SECURE,
+        http_client=http,
+    )
+    try:
+        with _unavailable_on_failure():
+            exists = client.bucket_exists(settings.MINIO_BUCKET)
+    finally:
+        http.clear()
+    if not exists:
+        raise StoreUnavailable()

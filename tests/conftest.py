@@ -59,3 +59,13 @@ def flush_may_empty_the_audit_trail() -> Generator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
         yield
+
+
+@pytest.fixture(autouse=True)
+def forget_kept_workflows() -> Generator[None]:
+    """The runtime keeps workflows it saved, once committed (engine.runtime._step_workflow);
+    a test that commits and then has its rows emptied must not leave them to the next."""
+    yield
+    from engine import runtime
+
+    runtime.forget_workflows()

@@ -99,3 +99,47 @@ def test_it_starts_with_exactly_two_commands_and_ci_runs_the_second():
     assert [line.strip() for line in ci.splitlines() if line.strip().startswith("make ")] == [
         "make test"
     ]
+
+
+def compose() -> dict:
+    import yaml
+
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_it_copies_every_installed_package_into_the_image():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = {
+        pattern.rstrip("*")
+        for pattern in project["tool"]["setuptools"]["packages"]["find"]["include"]
+    }
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\w+) \1$", dockerfile, re.M))
+    assert sorted(packages - copied) == []
+    # And every folder holding an AppConfig is a package pyproject installs.
+    apps = {path.parent.name for path in ROOT.glob("*/apps.py")}
+    assert sorted(apps - packages) == []
+
+
+def test_it_lets_web_and_worker_scale_out_behind_one_beat():
+    services = compose()["services"]
+    for name in ("web", "worker"):
+        assert "container_name" not in services[name], name
+        assert "ports" not in services[name], name
+    # The proxy finds every web replica by the service's name in Docker's DNS.
+    caddyfile = (ROOT / "docker" / "Caddyfile").read_text()
+    assert re.search(r"dynamic a web 8000", caddyfile)
+    assert "./docker/Caddyfile:/etc/caddy/Caddyfile:ro" in services["proxy"]["volumes"]
+    assert "respond /metrics 404" in caddyfile
+    # Only the proxy publishes ports.
+    assert [name for name, service in services.items() if "ports" in service] == ["proxy"]
+    assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
+
+
+def test_it_checks_readiness_of_web_and_worker():
+    services = compose()["services"]
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert "inspect ping" in " ".join(services["worker"]["healthcheck"]["test"])
+    assert services["proxy"]["depends_on"]["web"] == {"condition": "service_healthy"}

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engine', '0009_instance_remembers_projected_rows'),
+        ('engine', '0011_merge_policy_snapshot_audit_partitions'),
     ]
 
     operations = [
