@@ -45,7 +45,9 @@ def test_it_filters_by_village_type_stage_overdue_and_due_within(client, world):
     accept(world, near)
     check(world, near)  # investigate, due in 15 working days
     far_village = apply(world)
-    Task.objects.filter(case=far_village).update(region=world.village_a2)
+    Task.objects.filter(case=far_village).update(
+        region=world.village_a2, region_path=world.village_a2.path
+    )
     params = {"tab": "office"}
     clerk_page = get(client, world, "clerk", **params, village=world.village_a2.pk).content.decode()
     assert far_village.number in clerk_page and near.number not in clerk_page
