@@ -95,9 +95,13 @@ class ProcessInstance(models.Model):
         return f"{self.definition} #{self.pk}"
 
 
-# Depths of the administrative tree whose offices keep a queue (county 3, township 4; the
-# province is 1): a task's ancestor there is indexed, so "in this county" is an equality.
+# Depths of the administrative tree whose offices keep a queue (county 3, township 4 under
+# province 1 and city 2): a task's ancestor there is indexed, so "in this county" is an
+# equality. Other depths filter on the path's prefix (task_queue_path).
 QUEUE_SCOPE_DEPTHS = (3, 4)
+# What the queue's stage counts read besides the key (the path for PostgreSQL, which only
+# takes an index-only scan when it holds the column under the indexed expression).
+QUEUE_COUNT_COLUMNS = ["region_path", "claimed_by", "case", "spec_name", "title"]
 
 
 def path_part(depth: int) -> Func:
@@ -183,7 +187,8 @@ class Task(models.Model):
                 name="task_queue_path",
             ),
             # The queues of a county's and a township's offices: the tasks of a lane in the
-            # subtree, in due order (the page's top 50 are the index's first 50 entries).
+            # subtree, in due order (the page's top 50 are the index's first 50 entries);
+            # the stage counts read the included columns alone (an index-only scan).
             *(
                 models.Index(
                     F("lane_role"),
@@ -191,6 +196,7 @@ class Task(models.Model):
                     F("due_date"),
                     F("id"),
                     name=f"task_queue_depth{depth}",
+                    include=QUEUE_COUNT_COLUMNS,
                 )
                 for depth in QUEUE_SCOPE_DEPTHS
             ),

@@ -32,6 +32,7 @@ class Migration(migrations.Migration):
                 models.F("due_date"),
                 models.F("id"),
                 name="task_queue_depth3",
+                include=["region_path", "claimed_by", "case", "spec_name", "title"],
             ),
         ),
         AddIndexConcurrently(
@@ -46,6 +47,7 @@ class Migration(migrations.Migration):
                 models.F("due_date"),
                 models.F("id"),
                 name="task_queue_depth4",
+                include=["region_path", "claimed_by", "case", "spec_name", "title"],
             ),
         ),
     ]

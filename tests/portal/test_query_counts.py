@@ -194,7 +194,6 @@ def test_it_keeps_the_check_centre_queue_flat(client, world, django_assert_num_q
                 instance_id=template.instance_id,
                 case=other,
                 region=world.village_a1,
-                region_path=world.village_a1.path,
                 spiff_id=uuid.uuid4(),
                 spec_name=template.spec_name,
                 title=template.title,
