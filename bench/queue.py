@@ -197,7 +197,9 @@ def build_tasks(cursor: Any, count: int, instance_id: int, hot_village_ids: list
 
 
 def _village_ids(cursor: Any) -> list[int]:
-    cursor.execute("SELECT array_agg(id ORDER BY id) FROM assistance_region WHERE level = 'village'")
+    cursor.execute(
+        "SELECT array_agg(id ORDER BY id) FROM assistance_region WHERE level = 'village'"
+    )
     return list(cursor.fetchone()[0])
 
 
@@ -312,9 +314,7 @@ def setup(root: Path = ROOT) -> dict[str, Any]:
     )
     county = Region.objects.filter(level="county").order_by("id")[3]
     township = Region.objects.filter(level="township", parent=county).order_by("id")[3]
-    hot = list(
-        Region.objects.filter(parent=township).order_by("id").values_list("pk", flat=True)
-    )
+    hot = list(Region.objects.filter(parent=township).order_by("id").values_list("pk", flat=True))
     users = {}
     for name, region in (("clerk", township), ("approver", county)):
         user = User.objects.create_user(name)
