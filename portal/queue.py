@@ -1,8 +1,8 @@
 """The work queue (我的待办): tabs, filters, countdowns and per-stage counts.
 
-Every query here is independent of the number of rows: one for the counts (which also
-count the pages), one for the page, one for the waits; the working-day calendar comes from the copy
-the process keeps (assistance.workdays), read at most once a minute.
+Every query here is independent of the number of rows: one for the counts (which also count
+the pages), one for the page, one for the waits; the working-day calendar comes from the
+copy the process keeps (assistance.workdays), read at most once a minute.
 """
 
 from __future__ import annotations

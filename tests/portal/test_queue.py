@@ -74,6 +74,20 @@ def test_it_counts_tasks_per_stage(client, world):
     assert "受理审查 <strong>3</strong>" in page
 
 
+def test_it_pages_by_the_stage_counts(client, world):
+    from tests.portal.test_query_counts import add_open_tasks
+
+    add_open_tasks(world, task(apply(world), "acceptance"), 50)
+    page = get(client, world, "clerk", tab="office").content.decode()
+    assert "受理审查 <strong>51</strong>" in page
+    assert page.count("data-task=") == 50 and "1 / 2" in page
+    assert (
+        get(client, world, "clerk", tab="office", page=2).content.decode().count("data-task=") == 1
+    )
+    other_stage = get(client, world, "clerk", tab="office", stage="investigate").content.decode()
+    assert "data-task=" not in other_stage and "1 / 2" not in other_stage
+
+
 def test_it_lists_what_the_user_has_done(client, world):
     case = apply(world)
     accept(world, case)
