@@ -109,9 +109,11 @@ def _insert_select(cursor: Any, model: Any, given: dict[str, str], rest: str, pa
     )
 
 
-def build_tasks(cursor: Any, count: int, instance_id: int, hot_village_ids: list[int]) -> None:
+def build_tasks(
+    cursor: Any, count: int, instance_id: int, hot_village_ids: list[int], colleague: int
+) -> None:
     """HOT tasks per measured lane in the hot villages, the rest spread over every village and
-    lane; each task on its own case and household."""
+    lane (a tenth claimed by `colleague`); each task on its own case and household."""
     from assistance.models import Case, Household
     from engine.models import Task
 
@@ -177,11 +179,9 @@ def build_tasks(cursor: Any, count: int, instance_id: int, hot_village_ids: list
         "created_at": "now()",
         "due_date": "current_date + (abs(hashtext('due' || c.id)) %% 40 - 10)::int",
         # A tenth of the spread tasks are claimed by a colleague: not on the office tab.
-        "claimed_by_id": f"CASE WHEN r.g >= {hot} AND r.g %% 10 = 9"
-        " THEN (SELECT max(id) FROM auth_user) END",
+        "claimed_by_id": f"CASE WHEN r.g >= {hot} AND r.g %% 10 = 9 THEN {int(colleague)} END",
+        "region_path": "v.path",
     }
-    if any(field.name == "region_path" for field in Task._meta.concrete_fields):
-        columns["region_path"] = "v.path"
     _insert_select(
         cursor,
         Task,
@@ -331,11 +331,7 @@ def fill(world: dict[str, Any], size: int) -> float:
     started = time.perf_counter()
     with connection.cursor() as cursor:
         clear_tasks(cursor)
-        build_tasks(cursor, size, world["instance"], world["hot"])
-        cursor.execute(
-            "UPDATE engine_task SET claimed_by_id = %s WHERE claimed_by_id IS NOT NULL",
-            [world["colleague"]],
-        )
+        build_tasks(cursor, size, world["instance"], world["hot"], world["colleague"])
         # The approver is recused from three of the hot cases (R7).
         cursor.execute(
             """
