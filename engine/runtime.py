@@ -1416,6 +1416,7 @@ def _task_row(instance: ProcessInstance, spiff_task: SpiffTask, now: datetime) -
         instance=instance,
         case_id=instance.case_id,
         region_id=instance.region_id,
+        region_path=Task.path_of_region(instance.region_id),
         spiff_id=spiff_task.id,
         spec_name=spec.name,
         title=spec.bpmn_name or spec.name,

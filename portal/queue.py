@@ -1,8 +1,8 @@
 """The work queue (我的待办): tabs, filters, countdowns and per-stage counts.
 
-Every query here is independent of the number of rows: one for the counts, one for the page
-count, one for the page, one for the waits; the working-day calendar comes from the copy
-the process keeps (assistance.workdays), read at most once a minute.
+Every query here is independent of the number of rows: one for the counts (which also count
+the pages), one for the page, one for the waits; the working-day calendar comes from the
+copy the process keeps (assistance.workdays), read at most once a minute.
 """
 
 from __future__ import annotations
@@ -135,11 +135,33 @@ def stage_counts(tasks: TaskQuerySet) -> list[Any]:
     return list(tasks.values("spec_name", "title").annotate(n=Count("id")).order_by("title"))
 
 
-def page_of(tasks: TaskQuerySet, number: str | None) -> tuple[Page, list[QueueRow]]:
+def total_of(counts: list[Any], stage: str | None) -> int:
+    """The tasks on the tab (of one stage): the stage counts already hold them all."""
+    return sum(count["n"] for count in counts if not stage or count["spec_name"] == stage)
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count, so no second pass over every task in scope counts them."""
+
+    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+def page_of(
+    tasks: TaskQuerySet, number: str | None, count: int | None = None
+) -> tuple[Page, list[QueueRow]]:
+    """A page of tasks, the most urgent first: the queue indexes hand over the page's tasks in
+    due order (engine.models.Task.Meta); only these rows are joined to their cases."""
     ordered = _with_applicant(tasks.select_related("case", "region", "claimed_by")).order_by(
         F("due_date").asc(nulls_last=True), "pk"
     )
-    page = Paginator(ordered, PAGE_SIZE).get_page(number)
+    paginator = (
+        Paginator(ordered, PAGE_SIZE)
+        if count is None
+        else _CountedPaginator(ordered, PAGE_SIZE, count)
+    )
+    page = paginator.get_page(number)
     return page, rows_with_countdown(list(page.object_list))
 
 

@@ -38,10 +38,12 @@ def inbox(request: AuthedRequest) -> HttpResponse:
         context.update(page=page, rows=[])
     else:
         tasks = queue.filtered(request.user, {**data, "tab": tab})
-        context["counts"] = queue.stage_counts(tasks)
+        counts = queue.stage_counts(tasks)
         if data.get("stage"):
             tasks = tasks.filter(spec_name=data["stage"])
-        page, rows = queue.page_of(tasks, request.GET.get("page"))
+        total = queue.total_of(counts, data.get("stage"))
+        page, rows = queue.page_of(tasks, request.GET.get("page"), total)
+        context["counts"] = counts
         context.update(page=page, rows=rows, leader=access.is_leader(request.user))
         if tab == "office":
             context.update(waits=queue.waiting(request.user, data), page_size=queue.PAGE_SIZE)

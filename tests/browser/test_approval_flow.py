@@ -72,7 +72,7 @@ def test_it_takes_a_case_from_opinion_to_confirmation(
     west = apply(world)
     west.region = world.village_b1
     west.save(update_fields=["region"])
-    west.tasks.update(region=world.village_b1)
+    west.tasks.update(region=world.village_b1, region_path=world.village_b1.path)
 
     reviewer = sign_in(browser, live_server, "reviewer", page)
     reviewer.click("a[data-tab=office]")

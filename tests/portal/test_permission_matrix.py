@@ -273,7 +273,7 @@ def test_it_answers_every_role_as_the_matrix_says(client, world, action):
                 case = make_case(world, "A", "notice")
                 case.region = world.village_b1
                 case.save(update_fields=["region"])
-                case.tasks.update(region=world.village_b1)
+                case.tasks.update(region=world.village_b1, region_path=world.village_b1.path)
             client.force_login(world[username])
             observed[where].append(request(client, world, action, case))
         assert tuple(observed[where]) == expected, (

@@ -46,6 +46,7 @@ def add_open_tasks(world, template: Task, count: int) -> None:
                 instance_id=template.instance_id,
                 case=case,
                 region=world.village_a1,
+                region_path=world.village_a1.path,
                 spiff_id=uuid.uuid4(),
                 spec_name=template.spec_name,
                 title=template.title,

@@ -45,7 +45,9 @@ def test_it_filters_by_village_type_stage_overdue_and_due_within(client, world):
     accept(world, near)
     check(world, near)  # investigate, due in 15 working days
     far_village = apply(world)
-    Task.objects.filter(case=far_village).update(region=world.village_a2)
+    Task.objects.filter(case=far_village).update(
+        region=world.village_a2, region_path=world.village_a2.path
+    )
     params = {"tab": "office"}
     clerk_page = get(client, world, "clerk", **params, village=world.village_a2.pk).content.decode()
     assert far_village.number in clerk_page and near.number not in clerk_page
@@ -70,6 +72,20 @@ def test_it_counts_tasks_per_stage(client, world):
         apply(world)
     page = get(client, world, "clerk", tab="office").content.decode()
     assert "受理审查 <strong>3</strong>" in page
+
+
+def test_it_pages_by_the_stage_counts(client, world):
+    from tests.portal.test_query_counts import add_open_tasks
+
+    add_open_tasks(world, task(apply(world), "acceptance"), 50)
+    page = get(client, world, "clerk", tab="office").content.decode()
+    assert "受理审查 <strong>51</strong>" in page
+    assert page.count("data-task=") == 50 and "1 / 2" in page
+    assert (
+        get(client, world, "clerk", tab="office", page=2).content.decode().count("data-task=") == 1
+    )
+    other_stage = get(client, world, "clerk", tab="office", stage="investigate").content.decode()
+    assert "data-task=" not in other_stage and "1 / 2" not in other_stage
 
 
 def test_it_lists_what_the_user_has_done(client, world):
