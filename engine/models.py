@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -137,12 +137,34 @@ def path_part(depth: int) -> Func:
     )
 
 
+class _AncestorIs(Func):
+    """The task's ancestor at the region's depth is the region: on PostgreSQL the queue
+    indexes' expression (path_part); SQLite, which has no split_part and no such index (the
+    embedded default), asks the same of the path's prefix."""
+
+    output_field = models.BooleanField()
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(F("region_path"))
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, Any]:
+        ids = self.path.strip("/").split("/")
+        if connection.vendor == "postgresql":
+            return compiler.compile(Exact(path_part(len(ids)), ids[-1]))
+        return compiler.compile(
+            Q(region_path__startswith=self.path).resolve_expression(compiler.query)
+        )
+
+
 def _in_subtree(path: str) -> Q:
     ids = path.strip("/").split("/")
     if len(ids) in QUEUE_SCOPE_DEPTHS:
         # Region ids are unique and paths are built from the parents': the ancestor at the
         # region's depth being the region is the same as the path starting with its path.
-        return Q(Exact(path_part(len(ids)), ids[-1]))
+        return Q(_AncestorIs(path))
     return Q(region_path__startswith=path)
 
 

@@ -73,7 +73,7 @@ def test_it_finds_the_tasks_of_a_subtree_at_every_depth(world, tiny_instance):
 def test_it_fills_the_path_of_rows_made_before_it(world, tiny_instance):
     task = tiny_instance.tasks.get()
     Task.objects.filter(pk=task.pk).update(region_path="")
-    backfill = importlib.import_module("engine.migrations.0011_task_region_path_backfill")
+    backfill = importlib.import_module("engine.migrations.0014_task_region_path_backfill")
     backfill.backfill(apps, None)
     task.refresh_from_db()
     assert task.region_path == world.village_a1.path

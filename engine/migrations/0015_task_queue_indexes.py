@@ -1,14 +1,29 @@
 """The queue's indexes (engine.models.Task.Meta), built without blocking the projections."""
 
-from django.contrib.postgres.operations import AddIndexConcurrently
+from typing import Any
+
+from django.contrib.postgres.operations import AddIndexConcurrently as _Concurrently
 from django.db import migrations, models
+
+
+class AddIndexConcurrently(_Concurrently):
+    """PostgreSQL only: SQLite (the embedded default) has no split_part and no concurrent
+    build; its queues filter on the path's prefix (engine.models._AncestorIs)."""
+
+    def database_forwards(self, app_label: str, schema_editor: Any, *args: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, *args)
+
+    def database_backwards(self, app_label: str, schema_editor: Any, *args: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, *args)
 
 
 class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("engine", "0011_task_region_path_backfill"),
+        ("engine", "0014_task_region_path_backfill"),
     ]
 
     operations = [

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("assistance", "0015_case_channel_db_default"),
-        ("engine", "0010_task_region_path"),
+        ("engine", "0013_task_region_path"),
     ]
 
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("engine", "0009_instance_remembers_projected_rows"),
+        ("engine", "0012_timer_enqueued_at"),
     ]
 
     operations = [
