@@ -434,7 +434,9 @@ def impact(
     instances = (
         _running(target, region_paths, instance_ids)
         .select_related("definition")
-        .only("pk", "case_id", "definition_id", "definition__version", "state")
+        .only(
+            "pk", "case_id", "definition_id", "definition__version", "state", "policy_snapshot_id"
+        )
         .order_by("-definition__version", "pk")
     )
     diffs: dict[int, _Diffs] = {}

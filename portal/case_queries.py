@@ -153,7 +153,9 @@ def _instances(case: Case) -> list[ProcessInstance]:
     """The case's processes, newest first, with their state (the amount and the procedure
     clock read the data of the process that decided with it)."""
     found = ProcessInstance.objects.filter(case=case).order_by("-pk")
-    return list(found.only("pk", "definition_id", "case_id", "created_at", "state"))
+    return list(
+        found.only("pk", "definition_id", "case_id", "created_at", "state", "policy_snapshot_id")
+    )
 
 
 def _forms_by_instance(instances: Iterable[ProcessInstance]) -> dict[int, dict[str, Any]]:

@@ -34,6 +34,11 @@ def running(world: World) -> Running:
     return running_cases(world, movable=3)
 
 
+def sent(callbacks: list) -> list:
+    """The callbacks that send Celery work (not the runtime keeping saved workflows)."""
+    return [c for c in callbacks if "_keep_workflow" not in getattr(c, "__qualname__", "")]
+
+
 def job_url(job: MigrationJob, name: str = "studio:migration") -> str:
     return reverse(name, args=[job.pk])
 
@@ -58,7 +63,7 @@ def test_it_starts_a_job_for_the_cases_that_can_move(
         response = client.post(start_url(running))
     job = MigrationJob.objects.get()
     assert response.status_code == 302 and response["Location"] == job_url(job)
-    assert len(queued) == 1
+    assert len(sent(queued)) == 1
     assert (job.target, job.created_by, job.total, job.sources) == (
         running.v2,
         world["policy"],
@@ -141,7 +146,9 @@ def test_it_pauses_and_resumes_a_job(
     job.refresh_from_db()
     assert (job.status, job.done, job.run_by) == (MigrationStatus.DONE, 3, world["policy2"])
     actions = list(
-        AuditEvent.objects.filter(action__startswith="migration.").values_list("action", "actor")
+        AuditEvent.objects.filter(action__startswith="migration.")
+        .order_by("pk")
+        .values_list("action", "actor")
     )
     assert actions == [
         ("migration.started", world["policy"].pk),
