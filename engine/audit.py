@@ -189,26 +189,9 @@ def record_many(entries: list[dict[str, Any]], *, at: datetime | None = None) ->
     start = {stream: head.length for stream, head in heads.items()}
     events = []
     for entry in entries:
-        actor = entry.get("actor")
-        stream = stream_for(entry.get("case_id"))
-        head = heads[stream]
-        event = AuditEvent(
-            stream=stream,
-            seq=head.length + 1,
-            at=when,
-            actor=actor if actor is not None and actor.pk else None,
-            actor_name=actor.get_username() if actor is not None and actor.pk else "system",
-            role=entry.get("role", ""),
-            region_id=entry.get("region_id"),
-            case_id=entry.get("case_id"),
-            instance_id=entry.get("instance_id"),
-            action=entry["action"],
-            payload=json.loads(json.dumps(entry.get("payload") or {}, default=str)),
-            prev_hash=head.last_hash,
-        )
-        event.hash = event_hash(event)
-        head.last_hash = event.hash
-        head.length = event.seq
+        head = heads[stream_for(entry.get("case_id"))]
+        fields = {name: value for name, value in entry.items() if name != "action"}
+        event = next_event(head, entry["action"], **{"actor": None, **fields, "at": when})
         events.append(event)
     # The database moves a head by one event at a time, onto an event already there
     # (engine migration 0007): the n-th new event of every stream goes in, then those heads
